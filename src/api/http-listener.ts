@@ -1,0 +1,51 @@
+// The shared HTTP(S) listener: OSCP endpoint, CPO API and health probes all hang off one express app.
+// Tracks open sockets so a graceful stop can close idle keep-alive connections and bound the wait.
+import fs from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { Express } from 'express';
+
+export interface TlsFiles {
+  certFile: string;
+  keyFile: string;
+  caFile?: string;
+}
+
+export interface HttpListener {
+  readonly server: http.Server;
+  readonly port: number;
+  /** Stops accepting, lets in-flight requests finish, then closes what is left after `timeoutMs`. */
+  close(timeoutMs: number): Promise<void>;
+}
+
+export async function listenHttp(app: Express, options: { host: string; port: number; tls?: TlsFiles }): Promise<HttpListener> {
+  const server = options.tls
+    ? https.createServer(
+        { cert: fs.readFileSync(options.tls.certFile), key: fs.readFileSync(options.tls.keyFile), minVersion: 'TLSv1.2' },
+        app,
+      )
+    : http.createServer(app);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    server,
+    port,
+    close: (timeoutMs) =>
+      new Promise<void>((resolve) => {
+        const force = setTimeout(() => server.closeAllConnections(), timeoutMs);
+        force.unref();
+        server.close(() => {
+          clearTimeout(force);
+          resolve();
+        });
+        server.closeIdleConnections();
+      }),
+  };
+}

@@ -1,0 +1,119 @@
+// Loads the configuration: JSON file (from --config or FLEXBRIDGE_CONFIG), ${VAR} secrets from the
+// environment, FLEXBRIDGE_* overrides for ports and paths, then one zod validation with field-level errors.
+import fs from 'node:fs';
+import type { z } from 'zod';
+import { FlexbridgeConfigSchema, type FlexbridgeConfig } from './schema';
+
+export const DEFAULT_CONFIG_FILE = 'config/default.json';
+
+/** A configuration problem; `problems` name the field, the value and what was expected. */
+export class ConfigError extends Error {
+  constructor(
+    readonly source: string,
+    readonly problems: readonly string[],
+  ) {
+    super(`invalid configuration in ${source}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Environment variables that override one field each (ports, paths, secrets a container injects). */
+const ENV_OVERRIDES: ReadonlyArray<{ variable: string; path: readonly string[]; kind: 'string' | 'integer' }> = [
+  { variable: 'FLEXBRIDGE_HTTP_HOST', path: ['http', 'host'], kind: 'string' },
+  { variable: 'FLEXBRIDGE_HTTP_PORT', path: ['http', 'port'], kind: 'integer' },
+  { variable: 'FLEXBRIDGE_OCPP_HOST', path: ['ocpp', 'host'], kind: 'string' },
+  { variable: 'FLEXBRIDGE_OCPP_PORT', path: ['ocpp', 'port'], kind: 'integer' },
+  { variable: 'FLEXBRIDGE_STORE_PATH', path: ['store', 'path'], kind: 'string' },
+  { variable: 'FLEXBRIDGE_LOG_LEVEL', path: ['log', 'level'], kind: 'string' },
+  { variable: 'FLEXBRIDGE_PUBLIC_BASE_URL', path: ['oscp', 'publicBaseUrl'], kind: 'string' },
+];
+
+function describe(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  const text = JSON.stringify(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+function fieldPath(path: readonly PropertyKey[]): string {
+  return (
+    path.reduce<string>((out, key) => (typeof key === 'number' ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)), '') ||
+    '(root)'
+  );
+}
+
+/** Replaces "${NAME}" inside string values with the environment variable NAME; a missing one is an error. */
+function substituteEnv(value: unknown, env: Env, path: PropertyKey[], problems: string[]): unknown {
+  if (typeof value === 'string') {
+    return value.replace(/\$\{([A-Z0-9_]+)\}/g, (_match, name: string) => {
+      const found = env[name];
+      if (found === undefined)
+        problems.push(`${fieldPath(path)}: environment variable ${name} is not set (the value refers to \${${name}})`);
+      return found ?? '';
+    });
+  }
+  if (Array.isArray(value)) return value.map((item, i) => substituteEnv(item, env, [...path, i], problems));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, substituteEnv(item, env, [...path, key], problems)]));
+  }
+  return value;
+}
+
+function applyOverrides(raw: Record<string, unknown>, env: Env, problems: string[]): void {
+  for (const { variable, path, kind } of ENV_OVERRIDES) {
+    const text = env[variable];
+    if (text === undefined || text === '') continue;
+    const value = kind === 'integer' ? Number(text) : text;
+    if (kind === 'integer' && !Number.isInteger(value)) {
+      problems.push(`${variable}: got ${describe(text)}, expected an integer (it overrides ${path.join('.')})`);
+      continue;
+    }
+    let node = raw;
+    for (const key of path.slice(0, -1)) {
+      const next = node[key];
+      node[key] = next !== null && typeof next === 'object' && !Array.isArray(next) ? next : {};
+      node = node[key] as Record<string, unknown>;
+    }
+    node[path[path.length - 1] as string] = value;
+  }
+}
+
+export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
+  return issues.map((issue) => {
+    const expected = issue.code === 'invalid_type' ? `expected ${issue.expected}` : issue.message;
+    const got = 'input' in issue ? `got ${describe(issue.input)}` : '';
+    return [fieldPath(issue.path), [got, expected].filter(Boolean).join(', ')].join(': ');
+  });
+}
+
+/** Validates an already-parsed configuration object (after substitution and overrides). */
+export function parseConfig(raw: unknown, source: string): FlexbridgeConfig {
+  const result = FlexbridgeConfigSchema.safeParse(raw, { reportInput: true });
+  if (!result.success) throw new ConfigError(source, formatIssues(result.error.issues));
+  return result.data;
+}
+
+/** Reads, substitutes, overrides and validates the configuration file. Throws ConfigError on any problem. */
+export function loadConfig(file: string, env: Env = process.env): FlexbridgeConfig {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(file, [`cannot read the file: ${error instanceof Error ? error.message : String(error)}`]);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(file, [`not valid JSON: ${error instanceof Error ? error.message : String(error)}`]);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new ConfigError(file, [`(root): got ${describe(parsed)}, expected a JSON object`]);
+  }
+  const problems: string[] = [];
+  const substituted = substituteEnv(parsed, env, [], problems) as Record<string, unknown>;
+  applyOverrides(substituted, env, problems);
+  if (problems.length > 0) throw new ConfigError(file, problems);
+  return parseConfig(substituted, file);
+}

@@ -1,0 +1,85 @@
+// The whole flexbridge configuration as one zod schema, with cross-field rules.
+// `FlexbridgeConfig` (the type) is inferred from it; there is no hand-written twin.
+import { z } from 'zod';
+import { GroupConfig, HttpConfig, LogConfig, OcppConfig, OscpConfig, StationConfig, StoreConfig } from './sections';
+
+export const FlexbridgeConfigSchema = z
+  .object({
+    http: HttpConfig.default(HttpConfig.parse({})),
+    store: StoreConfig.default(StoreConfig.parse({})),
+    log: LogConfig.default(LogConfig.parse({})),
+    oscp: OscpConfig.default(OscpConfig.parse({})),
+    ocpp: OcppConfig.default(OcppConfig.parse({})),
+    groups: z.array(GroupConfig).min(1, 'at least one group is needed'),
+    stations: z.array(StationConfig).default([]),
+  })
+  .superRefine((config, ctx) => {
+    const groupIds = new Set<string>();
+    config.groups.forEach((group, i) => {
+      if (groupIds.has(group.id))
+        ctx.addIssue({ code: 'custom', path: ['groups', i, 'id'], message: `duplicate group id "${group.id}"`, input: group.id });
+      groupIds.add(group.id);
+      if (group.peerId && !config.oscp.peers.some((p) => p.id === group.peerId)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['groups', i, 'peerId'],
+          message: `no OSCP peer with id "${group.peerId}" in oscp.peers`,
+          input: group.peerId,
+        });
+      }
+    });
+    const stationIds = new Set<string>();
+    config.stations.forEach((station, i) => {
+      if (stationIds.has(station.id))
+        ctx.addIssue({ code: 'custom', path: ['stations', i, 'id'], message: `duplicate station id "${station.id}"`, input: station.id });
+      stationIds.add(station.id);
+      if (!groupIds.has(station.groupId))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['stations', i, 'groupId'],
+          message: `no group with id "${station.groupId}" in groups`,
+          input: station.groupId,
+        });
+    });
+    if (config.ocpp.autoRegisterGroup && !groupIds.has(config.ocpp.autoRegisterGroup)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ocpp', 'autoRegisterGroup'],
+        message: `no group with id "${config.ocpp.autoRegisterGroup}" in groups`,
+        input: config.ocpp.autoRegisterGroup,
+      });
+    }
+    if (config.ocpp.securityProfile > 1 && !config.ocpp.tls) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ocpp', 'tls'],
+        message: `security profile ${config.ocpp.securityProfile} needs ocpp.tls (certFile, keyFile)`,
+        input: undefined,
+      });
+    }
+    if (config.ocpp.securityProfile === 3 && !config.ocpp.tls?.caFile) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ocpp', 'tls', 'caFile'],
+        message: 'security profile 3 needs ocpp.tls.caFile to verify station certificates',
+        input: undefined,
+      });
+    }
+    config.oscp.peers.forEach((peer, i) => {
+      if (!peer.bootstrapToken && !(peer.registerUrl && peer.registerToken)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['oscp', 'peers', i],
+          message: 'give bootstrapToken (the peer registers with us) or registerUrl + registerToken (we register with the peer)',
+          input: undefined,
+        });
+      }
+    });
+  });
+
+export type FlexbridgeConfig = z.infer<typeof FlexbridgeConfigSchema>;
+export type GroupConfig = FlexbridgeConfig['groups'][number];
+export type StationConfig = FlexbridgeConfig['stations'][number];
+export type OscpPeerConfig = FlexbridgeConfig['oscp']['peers'][number];
+export type OcppConfig = FlexbridgeConfig['ocpp'];
+export type OscpConfig = FlexbridgeConfig['oscp'];

@@ -1,0 +1,98 @@
+// zod schemas for each section of the configuration file; schema.ts assembles them into one.
+// These schemas are the single source of truth: the TypeScript types are inferred from them.
+import { z } from 'zod';
+
+const port = z.number().int().min(0).max(65535);
+const identifier = z.string().regex(/^[A-Za-z0-9._-]{1,48}$/, 'letters, digits, ".", "_" or "-", at most 48 characters');
+
+export const TlsConfig = z.object({
+  certFile: z.string().min(1),
+  keyFile: z.string().min(1),
+  /** CA bundle that signs station client certificates (security profile 3). */
+  caFile: z.string().min(1).optional(),
+});
+
+export const HttpConfig = z.object({
+  host: z.string().min(1).default('127.0.0.1'),
+  port: port.default(8080),
+  tls: TlsConfig.optional(),
+  /** How long a graceful shutdown may take before the process exits anyway. */
+  shutdownTimeoutMs: z.number().int().positive().default(10000),
+});
+
+export const StoreConfig = z.object({
+  /** SQLite file; its folder is created on start. */
+  path: z.string().min(1).default('data/flexbridge.db'),
+});
+
+export const LogConfig = z.object({
+  level: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
+});
+
+export const OscpPeerConfig = z.object({
+  id: identifier,
+  role: z.enum(['CP', 'CO']).default('CP'),
+  /** Direction (a): the token we handed the peer out of band; it registers with us using it. */
+  bootstrapToken: z.string().min(16).max(767).optional(),
+  /** Direction (b): we register with the peer at `registerUrl` using the token it gave us. */
+  registerUrl: z.url().optional(),
+  registerToken: z.string().min(1).max(767).optional(),
+  /** Base URL used when the peer's own Register carries an unusable one (ELMO quirk). */
+  fallbackBaseUrl: z.url().optional(),
+  /** Heartbeat interval we ask the peer to keep, seconds (0 = none). */
+  heartbeatIntervalS: z.number().int().min(0).default(60),
+  /** Extra time after offline_mode_at before the peer counts as OFFLINE. */
+  offlineGraceS: z.number().int().min(0).default(30),
+  /** How often UpdateGroupMeasurements goes out, seconds. */
+  measurementIntervalS: z.number().int().min(1).default(300),
+  requestTimeoutMs: z.number().int().positive().default(10000),
+});
+
+export const OscpConfig = z.object({
+  /** Path the FP endpoint is served under on the HTTP port. */
+  basePath: z.string().startsWith('/').default('/oscp/fp/2.0'),
+  /** Our base URL as peers must reach it (sent in Register). */
+  publicBaseUrl: z.url().default('http://127.0.0.1:8080/oscp/fp/2.0'),
+  peers: z.array(OscpPeerConfig).default([]),
+});
+
+export const OcppConfig = z.object({
+  host: z.string().min(1).default('127.0.0.1'),
+  port: port.default(9000),
+  /** URL path before the station identity: ws://host:port/<path>/<stationId>. */
+  path: z.string().startsWith('/').default('/ocpp'),
+  /** 1 = Basic auth on ws://, 2 = Basic auth on wss://, 3 = client certificates on wss://. */
+  securityProfile: z.literal([1, 2, 3], { error: 'expected 1, 2 or 3' }).default(1),
+  tls: TlsConfig.optional(),
+  /** Accept unknown stations into this group (unset = refuse unknown stations). */
+  autoRegisterGroup: identifier.optional(),
+  heartbeatIntervalS: z.number().int().positive().default(300),
+  callTimeoutMs: z.number().int().positive().default(30000),
+  /** Authorize policy for idTokens. */
+  authorize: z.enum(['accept-all', 'reject-all']).default('accept-all'),
+});
+
+export const GroupConfig = z.object({
+  id: identifier,
+  name: z.string().optional(),
+  /** OSCP peer (Capacity Provider) that sends this group's forecasts. */
+  peerId: identifier.optional(),
+  phaseVoltageV: z.number().positive().default(230),
+  phases: z.literal([1, 3], { error: 'expected 1 or 3' }).default(3),
+  safetyMarginA: z.number().min(0).default(1),
+  /** Per-phase limit when no forecast and no fallback forecast was ever received. */
+  safeLimitA: z.number().min(0),
+  /** Lease of live TxProfiles, seconds; a station cut off from us falls back after this. */
+  leaseS: z.number().int().min(60).default(900),
+});
+
+export const StationConfig = z.object({
+  id: identifier,
+  groupId: identifier,
+  /** Basic-auth password (16–40 characters, OCPP passwordString); use ${ENV_VAR} to keep it out of the file. */
+  password: z.string().min(16).max(40).optional(),
+  evseMaxCurrentA: z.number().positive().default(32),
+  stationMaxCurrentA: z.number().positive().optional(),
+  evseCount: z.number().int().min(1).default(1),
+  phases: z.literal([1, 3], { error: 'expected 1 or 3' }).default(3),
+});

@@ -1,0 +1,88 @@
+// Command-line entry: parses flags, loads the configuration, starts the agent, stops it on SIGTERM/SIGINT.
+// Exit codes: 0 clean stop, 1 start-up or runtime failure, 2 bad command line or configuration.
+import { Command, CommanderError } from 'commander';
+import { ConfigError, DEFAULT_CONFIG_FILE, loadConfig } from './config/load';
+import { startAgent, type Agent } from './agent';
+import { createLogger } from './log';
+
+export const EXIT_FAILURE = 1;
+export const EXIT_BAD_CONFIG = 2;
+
+interface CliOptions {
+  config?: string;
+  checkConfig?: boolean;
+}
+
+function parseArgs(argv: readonly string[]): CliOptions {
+  const program = new Command()
+    .name('flexbridge')
+    .description('OSCP 2.0 Flexibility Provider agent: grid capacity forecasts → OCPP 2.0.1 charging profiles')
+    .option('-c, --config <file>', `configuration file (default: $FLEXBRIDGE_CONFIG or ${DEFAULT_CONFIG_FILE})`)
+    .option('--check-config', 'validate the configuration, print the result and exit')
+    .exitOverride()
+    .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+  program.parse(argv, { from: 'node' });
+  return program.opts<CliOptions>();
+}
+
+export async function main(argv: readonly string[] = process.argv, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  let options: CliOptions;
+  try {
+    options = parseArgs(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : EXIT_BAD_CONFIG;
+    throw error;
+  }
+  const file = options.config ?? env.FLEXBRIDGE_CONFIG ?? DEFAULT_CONFIG_FILE;
+  let config;
+  try {
+    config = loadConfig(file, env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`flexbridge: ${error.message}\n`);
+    return EXIT_BAD_CONFIG;
+  }
+  if (options.checkConfig) {
+    process.stdout.write(
+      `flexbridge: ${file} is valid (${config.groups.length} groups, ${config.stations.length} stations, ${config.oscp.peers.length} OSCP peers)\n`,
+    );
+    return 0;
+  }
+
+  const logger = createLogger({ level: config.log.level });
+  process.on('unhandledRejection', (reason) => logger.error('unhandled promise rejection', { error: reason }));
+  let agent: Agent;
+  try {
+    agent = await startAgent(config, { logger });
+  } catch (error) {
+    logger.error('flexbridge failed to start', { error });
+    return EXIT_FAILURE;
+  }
+  return new Promise<number>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      // A second signal, or a stop that overruns its budget, ends the process at once.
+      const deadline = setTimeout(() => resolve(EXIT_FAILURE), config.http.shutdownTimeoutMs + 2000);
+      deadline.unref();
+      process.once(signal, () => resolve(EXIT_FAILURE));
+      agent.stop(`received ${signal}`).then(
+        () => resolve(0),
+        (error: unknown) => {
+          logger.error('flexbridge did not stop cleanly', { error });
+          resolve(EXIT_FAILURE);
+        },
+      );
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  });
+}
+
+if (require.main === module) {
+  main().then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      process.stderr.write(`flexbridge: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.exit(EXIT_FAILURE);
+    },
+  );
+}

@@ -1,0 +1,57 @@
+// Opens the embedded SQLite store (better-sqlite3, WAL journal, synchronous=FULL) and applies migrations.
+// One file, no server: the default store that makes flexbridge stand alone on a single node.
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { Store } from '../store';
+import { migrate } from './migrations';
+import { sqliteForecasts } from './forecasts';
+import { sqliteOutbox } from './outbox';
+import { sqlitePeers } from './peers';
+import { sqliteKeyValue, sqlitePlans } from './plans';
+import { sqliteSessions } from './sessions';
+import { sqliteStations } from './stations';
+
+export class StoreOpenError extends Error {
+  constructor(
+    readonly file: string,
+    cause: unknown,
+  ) {
+    super(`cannot open the store at ${file}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = 'StoreOpenError';
+  }
+}
+
+/**
+ * Opens (creating if needed) the store at `file`; `:memory:` gives a throw-away store for unit tests.
+ * synchronous=FULL: a committed transaction survives kill -9 and power loss; writes are batched, so it costs little.
+ */
+export function openSqliteStore(file: string): Store {
+  let db: Database.Database;
+  try {
+    if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.pragma('busy_timeout = 5000');
+    db.pragma('foreign_keys = ON');
+    migrate(db);
+  } catch (error) {
+    throw new StoreOpenError(file, error);
+  }
+  const transaction = <T>(work: () => T): T => db.transaction(work)();
+  return {
+    peers: sqlitePeers(db),
+    forecasts: sqliteForecasts(db),
+    outbox: sqliteOutbox(db),
+    stations: sqliteStations(db),
+    sessions: sqliteSessions(db),
+    plans: sqlitePlans(db),
+    kv: sqliteKeyValue(db),
+    transaction,
+    isOpen: () => db.open,
+    close: () => {
+      if (db.open) db.close();
+    },
+  };
+}

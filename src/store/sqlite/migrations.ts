@@ -1,0 +1,103 @@
+// Versioned schema migrations for the SQLite store, applied in order and recorded by name.
+// Named (not numbered) so each area can append its own without renumbering: never edit an applied one.
+import type { Database } from 'better-sqlite3';
+
+export interface Migration {
+  readonly name: string;
+  readonly sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    name: '0001_foundation',
+    sql: `
+      CREATE TABLE peers (
+        peer_id TEXT PRIMARY KEY,
+        role TEXT NOT NULL,
+        state TEXT NOT NULL,
+        base_url TEXT,
+        outbound_token TEXT,
+        inbound_token_hash TEXT UNIQUE,
+        awaiting_register_reply INTEGER NOT NULL DEFAULT 0,
+        heartbeat_interval_s REAL,
+        measurement_configuration TEXT NOT NULL DEFAULT '[]',
+        offline_mode_at TEXT,
+        updated_at TEXT NOT NULL
+      );
+      CREATE TABLE forecasts (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        group_id TEXT NOT NULL,
+        type TEXT NOT NULL,
+        request_id TEXT NOT NULL,
+        peer_id TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        blocks TEXT NOT NULL,
+        ends_at TEXT NOT NULL
+      );
+      CREATE INDEX forecasts_group_end ON forecasts (group_id, ends_at);
+      CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        peer_id TEXT NOT NULL,
+        path TEXT NOT NULL,
+        method TEXT NOT NULL,
+        request_id TEXT NOT NULL,
+        correlation_id TEXT,
+        body TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at_ms INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        last_error TEXT,
+        status TEXT NOT NULL DEFAULT 'pending'
+      );
+      CREATE INDEX outbox_due ON outbox (status, next_attempt_at_ms);
+      CREATE TABLE stations (
+        station_id TEXT PRIMARY KEY,
+        group_id TEXT NOT NULL,
+        password_hash TEXT,
+        evse_max_current_a REAL NOT NULL,
+        station_max_current_a REAL NOT NULL,
+        evse_count INTEGER NOT NULL,
+        phases INTEGER NOT NULL,
+        controllable INTEGER NOT NULL DEFAULT 1,
+        smart_charging TEXT,
+        last_seen_at TEXT
+      );
+      CREATE INDEX stations_group ON stations (group_id);
+      CREATE TABLE sessions (
+        transaction_id TEXT PRIMARY KEY,
+        station_id TEXT NOT NULL,
+        group_id TEXT NOT NULL,
+        ended_at TEXT,
+        data TEXT NOT NULL
+      );
+      CREATE INDEX sessions_active ON sessions (ended_at, group_id);
+      CREATE INDEX sessions_station ON sessions (station_id);
+      CREATE TABLE plans (
+        group_id TEXT PRIMARY KEY,
+        computed_at TEXT NOT NULL,
+        plan TEXT NOT NULL
+      );
+      CREATE TABLE kv (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      );
+    `,
+  },
+];
+
+/** Applies every migration not yet recorded, each in its own transaction. Returns the names applied. */
+export function migrate(db: Database, migrations: readonly Migration[] = MIGRATIONS): string[] {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)');
+  const applied = new Set(db.prepare('SELECT name FROM schema_migrations').pluck().all().map(String));
+  const record = db.prepare('INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)');
+  const done: string[] = [];
+  for (const migration of migrations) {
+    if (applied.has(migration.name)) continue;
+    db.transaction(() => {
+      db.exec(migration.sql);
+      record.run(migration.name, new Date().toISOString());
+    })();
+    done.push(migration.name);
+  }
+  return done;
+}

@@ -1,0 +1,80 @@
+// SQLite repository of OSCP peers: registration state and the tokens of both directions.
+// The inbound token is stored only as a hash; the outbound token must be kept to call the peer.
+import type { Database } from 'better-sqlite3';
+import type { PeerRecord, PeerRepository, PeerRole, PeerState } from '../store';
+
+interface PeerRow {
+  peer_id: string;
+  role: PeerRole;
+  state: PeerState;
+  base_url: string | null;
+  outbound_token: string | null;
+  inbound_token_hash: string | null;
+  awaiting_register_reply: number;
+  heartbeat_interval_s: number | null;
+  measurement_configuration: string;
+  offline_mode_at: string | null;
+  updated_at: string;
+}
+
+function fromRow(row: PeerRow): PeerRecord {
+  return {
+    peerId: row.peer_id,
+    role: row.role,
+    state: row.state,
+    baseUrl: row.base_url ?? undefined,
+    outboundToken: row.outbound_token ?? undefined,
+    inboundTokenHash: row.inbound_token_hash ?? undefined,
+    awaitingRegisterReply: row.awaiting_register_reply === 1,
+    heartbeatIntervalS: row.heartbeat_interval_s ?? undefined,
+    measurementConfiguration: JSON.parse(row.measurement_configuration) as string[],
+    offlineModeAt: row.offline_mode_at ?? undefined,
+    updatedAt: row.updated_at,
+  };
+}
+
+export function sqlitePeers(db: Database): PeerRepository {
+  const get = db.prepare('SELECT * FROM peers WHERE peer_id = ?');
+  const list = db.prepare('SELECT * FROM peers ORDER BY peer_id');
+  const byToken = db.prepare('SELECT * FROM peers WHERE inbound_token_hash = ?');
+  const upsert = db.prepare(`
+    INSERT INTO peers (peer_id, role, state, base_url, outbound_token, inbound_token_hash, awaiting_register_reply,
+                       heartbeat_interval_s, measurement_configuration, offline_mode_at, updated_at)
+    VALUES (@peer_id, @role, @state, @base_url, @outbound_token, @inbound_token_hash, @awaiting_register_reply,
+            @heartbeat_interval_s, @measurement_configuration, @offline_mode_at, @updated_at)
+    ON CONFLICT (peer_id) DO UPDATE SET role = excluded.role, state = excluded.state, base_url = excluded.base_url,
+      outbound_token = excluded.outbound_token, inbound_token_hash = excluded.inbound_token_hash,
+      awaiting_register_reply = excluded.awaiting_register_reply, heartbeat_interval_s = excluded.heartbeat_interval_s,
+      measurement_configuration = excluded.measurement_configuration, offline_mode_at = excluded.offline_mode_at,
+      updated_at = excluded.updated_at`);
+  const remove = db.prepare('DELETE FROM peers WHERE peer_id = ?');
+  return {
+    get: (peerId) => {
+      const row = get.get(peerId) as PeerRow | undefined;
+      return row && fromRow(row);
+    },
+    list: () => (list.all() as PeerRow[]).map(fromRow),
+    findByInboundTokenHash: (tokenHash) => {
+      const row = byToken.get(tokenHash) as PeerRow | undefined;
+      return row && fromRow(row);
+    },
+    upsert: (peer) => {
+      upsert.run({
+        peer_id: peer.peerId,
+        role: peer.role,
+        state: peer.state,
+        base_url: peer.baseUrl ?? null,
+        outbound_token: peer.outboundToken ?? null,
+        inbound_token_hash: peer.inboundTokenHash ?? null,
+        awaiting_register_reply: peer.awaitingRegisterReply ? 1 : 0,
+        heartbeat_interval_s: peer.heartbeatIntervalS ?? null,
+        measurement_configuration: JSON.stringify(peer.measurementConfiguration),
+        offline_mode_at: peer.offlineModeAt ?? null,
+        updated_at: peer.updatedAt,
+      });
+    },
+    delete: (peerId) => {
+      remove.run(peerId);
+    },
+  };
+}

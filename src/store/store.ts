@@ -1,0 +1,159 @@
+// The one persistence port of flexbridge: everything DESIGN.md invariant 3 says must survive kill -9.
+// Adapters and core depend on this interface only; src/store/sqlite/ is the embedded implementation.
+import type { ChargingSession } from '../domain/session';
+import type { SmartChargingLimits, StationId } from '../domain/station';
+import type { GroupId } from '../domain/group';
+import type { CapacityForecastType } from '../domain/capacity';
+
+/** OSCP peer lifecycle (OSCP digest §6.5). */
+export type PeerState = 'UNREGISTERED' | 'REGISTERED' | 'CONNECTED' | 'OFFLINE';
+export type PeerRole = 'CP' | 'CO';
+
+/** One OSCP peer (Capacity Provider or Capacity Optimizer) and the tokens of both directions. */
+export interface PeerRecord {
+  readonly peerId: string;
+  readonly role: PeerRole;
+  readonly state: PeerState;
+  /** The peer's base URL for version 2.0, from its Register (or config until then). */
+  readonly baseUrl?: string;
+  /** Token we present when calling the peer (it gave it to us in its Register). */
+  readonly outboundToken?: string;
+  /** SHA-256 (hex) of the token the peer must present to us; we never keep it in clear. */
+  readonly inboundTokenHash?: string;
+  /** We sent a Register and wait for the peer's Register reply (direction b). */
+  readonly awaitingRegisterReply: boolean;
+  /** Heartbeat interval the peer asked us to keep, seconds; undefined = none wanted. */
+  readonly heartbeatIntervalS?: number;
+  /** Measurement configuration the peer asked for (CONTINUOUS / INTERMITTENT). */
+  readonly measurementConfiguration: readonly string[];
+  /** ISO 8601: when the peer said we may consider it offline (last Heartbeat's offline_mode_at). */
+  readonly offlineModeAt?: string;
+  /** ISO 8601 of the last state change. */
+  readonly updatedAt: string;
+}
+
+/** One UpdateGroupCapacityForecast as received; the forecast book is rebuilt by replaying these in order. */
+export interface ForecastRecord {
+  readonly seq?: number;
+  readonly groupId: GroupId;
+  readonly type: CapacityForecastType;
+  /** X-Request-ID of the message; the forecast's identity for compliance errors. */
+  readonly requestId: string;
+  readonly peerId: string;
+  /** ISO 8601 UTC. */
+  readonly receivedAt: string;
+  /** The forecasted_blocks exactly as received (validated), for replay and audit. */
+  readonly blocks: unknown;
+  /** ISO 8601 UTC end of the last block; lets old forecasts be pruned. */
+  readonly endsAt: string;
+}
+
+/** A queued outbound OSCP request; deleted once delivered, kept with its error when it failed for good. */
+export interface OutboxMessage {
+  readonly id?: number;
+  readonly peerId: string;
+  /** Path under the peer's base URL, e.g. `update_group_measurements`. */
+  readonly path: string;
+  readonly method: 'POST' | 'PUT' | 'DELETE';
+  readonly requestId: string;
+  readonly correlationId?: string;
+  readonly body: unknown;
+  readonly attempts: number;
+  /** Epoch ms before which the message is not sent again. */
+  readonly nextAttemptAtMs: number;
+  readonly createdAt: string;
+  readonly lastError?: string;
+  readonly status: 'pending' | 'failed';
+}
+
+export interface StationRecord {
+  readonly stationId: StationId;
+  readonly groupId: GroupId;
+  /** scrypt hash of the Basic-auth password (security profiles 1 and 2), never the password. */
+  readonly passwordHash?: string;
+  readonly evseMaxCurrentA: number;
+  readonly stationMaxCurrentA: number;
+  readonly evseCount: number;
+  readonly phases: 1 | 3;
+  readonly controllable: boolean;
+  readonly smartCharging?: SmartChargingLimits;
+  /** ISO 8601 of the last message from the station. */
+  readonly lastSeenAt?: string;
+}
+
+/** The last plan computed for a group, as JSON the core layer understands. */
+export interface PlanRecord {
+  readonly groupId: GroupId;
+  readonly computedAt: string;
+  readonly plan: unknown;
+}
+
+export interface PeerRepository {
+  get(peerId: string): PeerRecord | undefined;
+  list(): PeerRecord[];
+  findByInboundTokenHash(tokenHash: string): PeerRecord | undefined;
+  upsert(peer: PeerRecord): void;
+  delete(peerId: string): void;
+}
+
+export interface ForecastRepository {
+  append(forecast: ForecastRecord): number;
+  /** Forecasts of a group (all groups if omitted) whose last block ends after `endsAfter`, oldest first. */
+  list(filter: { groupId?: GroupId; endsAfter?: string }): ForecastRecord[];
+  /** Drops forecasts that ended before `endedBefore`; returns how many. */
+  prune(endedBefore: string): number;
+}
+
+export interface OutboxRepository {
+  enqueue(message: Omit<OutboxMessage, 'id' | 'attempts' | 'status' | 'lastError'>): number;
+  /** Pending messages due at `nowMs`, oldest first. */
+  due(nowMs: number, limit: number): OutboxMessage[];
+  /** Every message still pending, oldest first. */
+  pending(): OutboxMessage[];
+  failed(): OutboxMessage[];
+  delivered(id: number): void;
+  retryLater(id: number, nextAttemptAtMs: number, error: string): void;
+  failPermanently(id: number, error: string): void;
+}
+
+export interface StationRepository {
+  get(stationId: StationId): StationRecord | undefined;
+  list(filter?: { groupId?: GroupId }): StationRecord[];
+  upsert(station: StationRecord): void;
+  delete(stationId: StationId): void;
+}
+
+export interface SessionRepository {
+  get(transactionId: string): ChargingSession | undefined;
+  /** Sessions not yet ended, optionally of one group or station. */
+  active(filter?: { groupId?: GroupId; stationId?: StationId }): ChargingSession[];
+  /** Writes many sessions in one transaction: the per-tick batch. */
+  upsertMany(sessions: readonly ChargingSession[]): void;
+  /** Drops ended sessions older than `endedBefore`; returns how many. */
+  prune(endedBefore: string): number;
+}
+
+export interface PlanRepository {
+  get(groupId: GroupId): PlanRecord | undefined;
+  save(plan: PlanRecord): void;
+}
+
+/** Small durable key/value space for adapter bookkeeping (meter baselines, counters). */
+export interface KeyValueRepository {
+  get(key: string): unknown;
+  set(key: string, value: unknown): void;
+}
+
+export interface Store {
+  readonly peers: PeerRepository;
+  readonly forecasts: ForecastRepository;
+  readonly outbox: OutboxRepository;
+  readonly stations: StationRepository;
+  readonly sessions: SessionRepository;
+  readonly plans: PlanRepository;
+  readonly kv: KeyValueRepository;
+  /** Runs `work` as one atomic transaction (nested calls join the outer one). */
+  transaction<T>(work: () => T): T;
+  isOpen(): boolean;
+  close(): void;
+}

@@ -1,0 +1,68 @@
+// The real process: starts from a config file, answers /healthz and /readyz, stops cleanly on SIGTERM,
+// and refuses a bad configuration with exit code 2 and a message naming the field.
+import fs from 'node:fs';
+import path from 'node:path';
+import axios from 'axios';
+import { collectOutput, exited, spawnTs, tempDir, waitForLine } from '../../helpers/processes';
+
+describe('flexbridge process', () => {
+  let dir: string;
+  let cleanup: () => void;
+  beforeEach(() => ({ dir, cleanup } = tempDir()));
+  afterEach(() => cleanup());
+
+  function writeConfig(config: unknown): string {
+    const file = path.join(dir, 'config.json');
+    fs.writeFileSync(file, JSON.stringify(config));
+    return file;
+  }
+
+  it('starts on its config, is healthy and ready, and stops gracefully on SIGTERM', async () => {
+    const storePath = path.join(dir, 'data', 'agent.db');
+    const file = writeConfig({
+      http: { port: 0 },
+      ocpp: { port: 0 },
+      store: { path: storePath },
+      groups: [{ id: 'demo', safeLimitA: 32 }],
+    });
+    const child = spawnTs('src/main.ts', ['--config', file]);
+    const output = collectOutput(child);
+    try {
+      const started = JSON.parse(await waitForLine(child, (line) => line.includes('"flexbridge started"'))) as { httpPort: number };
+      const base = `http://127.0.0.1:${started.httpPort}`;
+      expect((await axios.get(`${base}/healthz`)).data).toEqual({ status: 'ok' });
+      expect((await axios.get(`${base}/readyz`)).data).toMatchObject({ status: 'ready', checks: { store: true, http: true } });
+      expect(fs.existsSync(storePath)).toBe(true);
+
+      child.kill('SIGTERM');
+      expect(await exited(child)).toEqual({ code: 0, signal: null });
+      expect(output.stdout()).toContain('"flexbridge stopped"');
+      await expect(axios.get(`${base}/healthz`, { timeout: 2000 })).rejects.toThrow();
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
+  it('exits with code 2 and names the field, the value and the expectation for a bad config', async () => {
+    const file = writeConfig({ http: { port: 'eighty' }, groups: [{ id: 'demo', safeLimitA: 32 }] });
+    const child = spawnTs('src/main.ts', ['--config', file]);
+    const output = collectOutput(child);
+    expect((await exited(child)).code).toBe(2);
+    expect(output.stderr()).toContain('http.port: got "eighty", expected number');
+  });
+
+  it('takes the config file from FLEXBRIDGE_CONFIG and validates it with --check-config', async () => {
+    const file = writeConfig({ groups: [{ id: 'demo', safeLimitA: 32 }] });
+    const child = spawnTs('src/main.ts', ['--check-config'], { FLEXBRIDGE_CONFIG: file });
+    const output = collectOutput(child);
+    expect((await exited(child)).code).toBe(0);
+    expect(output.stdout()).toContain(`${file} is valid (1 groups, 0 stations, 0 OSCP peers)`);
+  });
+
+  it('exits with code 2 on an unknown flag', async () => {
+    const child = spawnTs('src/main.ts', ['--no-such-flag']);
+    const output = collectOutput(child);
+    expect((await exited(child)).code).toBe(2);
+    expect(output.stderr()).toContain("unknown option '--no-such-flag'");
+  });
+});

@@ -1,0 +1,196 @@
+// The SQLite store on a real file: every repository round-trips, migrations are versioned and idempotent,
+// and data is still there after closing and reopening.
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { openSqliteStore, StoreOpenError } from '../../../src/store/sqlite';
+import { migrate, MIGRATIONS } from '../../../src/store/sqlite/migrations';
+import type { Store } from '../../../src/store/store';
+import { tempDir } from '../../helpers/processes';
+
+describe('SQLite store', () => {
+  let dir: string;
+  let cleanup: () => void;
+  let file: string;
+  let store: Store;
+  beforeEach(() => {
+    ({ dir, cleanup } = tempDir());
+    file = path.join(dir, 'nested', 'flexbridge.db');
+    store = openSqliteStore(file);
+  });
+  afterEach(() => {
+    store.close();
+    cleanup();
+  });
+
+  const reopen = (): Store => {
+    store.close();
+    store = openSqliteStore(file);
+    return store;
+  };
+
+  it('creates its folder, uses WAL and records applied migrations', () => {
+    const db = new Database(file, { readonly: true });
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.prepare('SELECT name FROM schema_migrations').pluck().all()).toEqual(MIGRATIONS.map((m) => m.name));
+    db.close();
+  });
+
+  it('applies a migration only once, and new ones in order', () => {
+    store.close();
+    const db = new Database(file);
+    expect(migrate(db)).toEqual([]);
+    const extra = [...MIGRATIONS, { name: 'zz_test_extra', sql: 'CREATE TABLE extra (x INTEGER)' }];
+    expect(migrate(db, extra)).toEqual(['zz_test_extra']);
+    expect(migrate(db, extra)).toEqual([]);
+    db.close();
+    store = openSqliteStore(file);
+  });
+
+  it('peers: upsert, find by inbound token hash, delete — and survive reopen', () => {
+    store.peers.upsert({
+      peerId: 'dso',
+      role: 'CP',
+      state: 'CONNECTED',
+      baseUrl: 'https://dso/oscp/cp/2.0',
+      outboundToken: 'out',
+      inboundTokenHash: 'abc123',
+      awaitingRegisterReply: false,
+      heartbeatIntervalS: 60,
+      measurementConfiguration: ['CONTINUOUS'],
+      offlineModeAt: '2026-01-01T00:03:00.000Z',
+      updatedAt: '2026-01-01T00:00:00.000Z',
+    });
+    reopen();
+    expect(store.peers.findByInboundTokenHash('abc123')).toMatchObject({
+      peerId: 'dso',
+      state: 'CONNECTED',
+      outboundToken: 'out',
+      measurementConfiguration: ['CONTINUOUS'],
+      awaitingRegisterReply: false,
+    });
+    store.peers.upsert({ ...store.peers.get('dso')!, state: 'OFFLINE', inboundTokenHash: undefined });
+    expect(store.peers.get('dso')).toMatchObject({ state: 'OFFLINE', inboundTokenHash: undefined });
+    store.peers.delete('dso');
+    expect(store.peers.list()).toEqual([]);
+  });
+
+  it('forecasts: appended in order, listed by group and end, pruned', () => {
+    const base = { type: 'CONSUMPTION' as const, peerId: 'dso', receivedAt: '2026-01-01T00:00:00.000Z', blocks: [{ capacity: 10 }] };
+    store.forecasts.append({ ...base, groupId: 'g1', requestId: 'r1', endsAt: '2026-01-01T01:00:00.000Z' });
+    store.forecasts.append({ ...base, groupId: 'g2', requestId: 'r2', endsAt: '2026-01-02T00:00:00.000Z' });
+    store.forecasts.append({ ...base, groupId: 'g1', requestId: 'r3', endsAt: '2026-01-02T00:00:00.000Z' });
+    reopen();
+    expect(store.forecasts.list({ groupId: 'g1' }).map((f) => f.requestId)).toEqual(['r1', 'r3']);
+    expect(store.forecasts.list({ endsAfter: '2026-01-01T12:00:00.000Z' }).map((f) => f.requestId)).toEqual(['r2', 'r3']);
+    expect(store.forecasts.prune('2026-01-01T12:00:00.000Z')).toBe(1);
+    expect(store.forecasts.list({}).map((f) => f.blocks)).toEqual([[{ capacity: 10 }], [{ capacity: 10 }]]);
+  });
+
+  it('outbox: due by time, retried, failed for good, delivered', () => {
+    const message = {
+      peerId: 'dso',
+      path: 'update_group_measurements',
+      method: 'POST' as const,
+      body: { a: 1 },
+      createdAt: '2026-01-01T00:00:00.000Z',
+    };
+    const first = store.outbox.enqueue({ ...message, requestId: 'm1', nextAttemptAtMs: 100 });
+    const second = store.outbox.enqueue({ ...message, requestId: 'm2', correlationId: 'c2', nextAttemptAtMs: 200 });
+    expect(store.outbox.due(150, 10).map((m) => m.requestId)).toEqual(['m1']);
+    store.outbox.retryLater(first, 300, '503 Service Unavailable');
+    expect(store.outbox.due(250, 10).map((m) => m.requestId)).toEqual(['m2']);
+    store.outbox.failPermanently(second, '400 Bad Request');
+    reopen();
+    expect(store.outbox.pending()).toEqual([
+      expect.objectContaining({ requestId: 'm1', attempts: 1, lastError: '503 Service Unavailable', status: 'pending' }),
+    ]);
+    expect(store.outbox.failed()).toEqual([expect.objectContaining({ requestId: 'm2', correlationId: 'c2', status: 'failed' })]);
+    store.outbox.delivered(first);
+    expect(store.outbox.pending()).toEqual([]);
+  });
+
+  it('stations: upsert with smart-charging limits, list by group', () => {
+    store.stations.upsert({
+      stationId: 'CS-1',
+      groupId: 'g1',
+      evseMaxCurrentA: 32,
+      stationMaxCurrentA: 63,
+      evseCount: 2,
+      phases: 3,
+      controllable: true,
+      smartCharging: { profileStackLevel: 2, periodsPerSchedule: 24, rateUnits: ['A', 'W'] },
+    });
+    store.stations.upsert({
+      stationId: 'CS-2',
+      groupId: 'g2',
+      evseMaxCurrentA: 16,
+      stationMaxCurrentA: 16,
+      evseCount: 1,
+      phases: 1,
+      controllable: false,
+    });
+    reopen();
+    expect(store.stations.list({ groupId: 'g1' })).toEqual([
+      expect.objectContaining({
+        stationId: 'CS-1',
+        smartCharging: { profileStackLevel: 2, periodsPerSchedule: 24, rateUnits: ['A', 'W'] },
+      }),
+    ]);
+    expect(store.stations.get('CS-2')).toMatchObject({ controllable: false, smartCharging: undefined });
+    store.stations.delete('CS-2');
+    expect(store.stations.list().map((s) => s.stationId)).toEqual(['CS-1']);
+  });
+
+  it('sessions: batched upsert, active filters, ended sessions drop out and are pruned', () => {
+    const session = {
+      stationId: 'CS-1',
+      groupId: 'g1',
+      evseId: 1,
+      chargingState: 'Charging' as const,
+      startedAt: '2026-01-01T00:00:00.000Z',
+      lastSeqNo: 0,
+      priority: 0,
+    };
+    store.sessions.upsertMany([
+      { ...session, transactionId: 't1' },
+      { ...session, transactionId: 't2', stationId: 'CS-2' },
+      { ...session, transactionId: 't3', groupId: 'g2', stationId: 'CS-3' },
+    ]);
+    store.sessions.upsertMany([{ ...session, transactionId: 't1', endedAt: '2026-01-01T01:00:00.000Z', lastSeqNo: 5 }]);
+    reopen();
+    expect(store.sessions.active({ groupId: 'g1' }).map((s) => s.transactionId)).toEqual(['t2']);
+    expect(store.sessions.active({ stationId: 'CS-3' }).map((s) => s.transactionId)).toEqual(['t3']);
+    expect(store.sessions.get('t1')).toMatchObject({ lastSeqNo: 5, endedAt: '2026-01-01T01:00:00.000Z' });
+    expect(store.sessions.prune('2026-01-02T00:00:00.000Z')).toBe(1);
+    expect(store.sessions.get('t1')).toBeUndefined();
+  });
+
+  it('plans and key/value documents survive reopen', () => {
+    store.plans.save({ groupId: 'g1', computedAt: '2026-01-01T00:00:00.000Z', plan: { sessions: [{ limitA: [16, 16, 16] }] } });
+    store.kv.set('meter:g1', { energyWh: 1234 });
+    reopen();
+    expect(store.plans.get('g1')).toEqual({
+      groupId: 'g1',
+      computedAt: '2026-01-01T00:00:00.000Z',
+      plan: { sessions: [{ limitA: [16, 16, 16] }] },
+    });
+    expect(store.kv.get('meter:g1')).toEqual({ energyWh: 1234 });
+    expect(store.kv.get('missing')).toBeUndefined();
+  });
+
+  it('a failed transaction changes nothing', () => {
+    expect(() =>
+      store.transaction(() => {
+        store.kv.set('a', 1);
+        throw new Error('abort');
+      }),
+    ).toThrow('abort');
+    expect(store.kv.get('a')).toBeUndefined();
+  });
+
+  it('refuses to open a path it cannot create, with the path in the message', () => {
+    const blocked = path.join(dir, 'nested', 'flexbridge.db', 'sub', 'cannot.db');
+    expect(() => openSqliteStore(blocked)).toThrow(StoreOpenError);
+    expect(() => openSqliteStore(blocked)).toThrow(`cannot open the store at ${blocked}`);
+  });
+});

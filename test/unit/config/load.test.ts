@@ -1,0 +1,130 @@
+// Configuration loading: every bad value is refused with its field, its value and what was expected.
+import fs from 'node:fs';
+import path from 'node:path';
+import { ConfigError, loadConfig, parseConfig } from '../../../src/config/load';
+import { tempDir } from '../../helpers/processes';
+
+const minimal = { groups: [{ id: 'g1', safeLimitA: 32 }] };
+
+function problemsOf(raw: unknown): readonly string[] {
+  try {
+    parseConfig(raw, 'test.json');
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('config schema', () => {
+  it('fills every default from a minimal file', () => {
+    const config = parseConfig(minimal, 'test.json');
+    expect(config.http).toEqual({ host: '127.0.0.1', port: 8080, shutdownTimeoutMs: 10000 });
+    expect(config.ocpp.securityProfile).toBe(1);
+    expect(config.oscp.basePath).toBe('/oscp/fp/2.0');
+    expect(config.groups[0]).toMatchObject({ id: 'g1', phases: 3, phaseVoltageV: 230, safetyMarginA: 1, leaseS: 900 });
+  });
+
+  it('names the field, the value and the expectation for a wrong type', () => {
+    expect(problemsOf({ ...minimal, http: { port: 'eighty' } })).toEqual(['http.port: got "eighty", expected number']);
+  });
+
+  it('names array positions and enumerated choices', () => {
+    const problems = problemsOf({ groups: [{ id: 'g1', safeLimitA: 32, phases: 2 }], ocpp: { securityProfile: 4 } });
+    expect(problems).toContain('groups[0].phases: got 2, expected 1 or 3');
+    expect(problems).toContain('ocpp.securityProfile: got 4, expected 1, 2 or 3');
+  });
+
+  it('reports a missing required field', () => {
+    expect(problemsOf({ groups: [{ id: 'g1' }] })).toEqual(['groups[0].safeLimitA: got nothing, expected number']);
+  });
+
+  it('refuses references to unknown groups and peers, and duplicates', () => {
+    const problems = problemsOf({
+      groups: [
+        { id: 'g1', safeLimitA: 32, peerId: 'dso' },
+        { id: 'g1', safeLimitA: 10 },
+      ],
+      stations: [{ id: 'CS1', groupId: 'nowhere' }],
+    });
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        'groups[0].peerId: got "dso", no OSCP peer with id "dso" in oscp.peers',
+        'groups[1].id: got "g1", duplicate group id "g1"',
+        'stations[0].groupId: got "nowhere", no group with id "nowhere" in groups',
+      ]),
+    );
+  });
+
+  it('requires TLS for security profiles 2 and 3, and a CA for 3', () => {
+    expect(problemsOf({ ...minimal, ocpp: { securityProfile: 3 } })).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^ocpp\.tls: .*security profile 3 needs ocpp\.tls/),
+        expect.stringMatching(/^ocpp\.tls\.caFile: /),
+      ]),
+    );
+  });
+
+  it('requires a way to register for every OSCP peer', () => {
+    expect(problemsOf({ ...minimal, oscp: { peers: [{ id: 'dso' }] } })).toEqual([
+      expect.stringMatching(/^oscp\.peers\[0\]: .*bootstrapToken/),
+    ]);
+  });
+});
+
+describe('config file loading', () => {
+  let dir: string;
+  let cleanup: () => void;
+  beforeEach(() => ({ dir, cleanup } = tempDir()));
+  afterEach(() => cleanup());
+
+  const write = (content: string): string => {
+    const file = path.join(dir, 'config.json');
+    fs.writeFileSync(file, content);
+    return file;
+  };
+
+  it('substitutes ${VAR} secrets from the environment', () => {
+    const file = write(JSON.stringify({ ...minimal, stations: [{ id: 'CS1', groupId: 'g1', password: '${CS1_PASSWORD}' }] }));
+    const config = loadConfig(file, { CS1_PASSWORD: 'a-long-enough-password' });
+    expect(config.stations[0]?.password).toBe('a-long-enough-password');
+  });
+
+  it('refuses a ${VAR} that is not set, naming the field and the variable', () => {
+    const file = write(JSON.stringify({ ...minimal, stations: [{ id: 'CS1', groupId: 'g1', password: '${CS1_PASSWORD}' }] }));
+    expect(() => loadConfig(file, {})).toThrow(/stations\[0\]\.password: environment variable CS1_PASSWORD is not set/);
+  });
+
+  it('applies FLEXBRIDGE_* overrides for ports and paths', () => {
+    const file = write(JSON.stringify(minimal));
+    const config = loadConfig(file, {
+      FLEXBRIDGE_HTTP_PORT: '0',
+      FLEXBRIDGE_OCPP_PORT: '9100',
+      FLEXBRIDGE_STORE_PATH: '/tmp/x.db',
+      FLEXBRIDGE_LOG_LEVEL: 'debug',
+    });
+    expect([config.http.port, config.ocpp.port, config.store.path, config.log.level]).toEqual([0, 9100, '/tmp/x.db', 'debug']);
+  });
+
+  it('refuses a non-numeric port override', () => {
+    const file = write(JSON.stringify(minimal));
+    expect(() => loadConfig(file, { FLEXBRIDGE_HTTP_PORT: 'http' })).toThrow(/FLEXBRIDGE_HTTP_PORT: got "http", expected an integer/);
+  });
+
+  it('refuses a file that is not JSON, or not an object', () => {
+    expect(() => loadConfig(write('{ groups: '), {})).toThrow(/not valid JSON/);
+    expect(() => loadConfig(write('[1,2]'), {})).toThrow(/\(root\): got \[1,2\], expected a JSON object/);
+  });
+
+  it('the shipped config files are valid', () => {
+    const root = path.resolve(__dirname, '../../../config');
+    expect(() => loadConfig(path.join(root, 'default.json'), {})).not.toThrow();
+    const env = {
+      FLEXBRIDGE_DSO_NORTH_BOOTSTRAP_TOKEN: 'b'.repeat(32),
+      FLEXBRIDGE_SITE_EMS_TOKEN: 'token-from-the-ems',
+      FLEXBRIDGE_CP_0001_PASSWORD: 'p'.repeat(20),
+      FLEXBRIDGE_CP_0002_PASSWORD: 'q'.repeat(20),
+    };
+    expect(() => loadConfig(path.join(root, 'example.production.json'), env)).not.toThrow();
+  });
+});
