@@ -7,11 +7,13 @@ import { openSqliteStore } from './store/sqlite';
 import type { Store } from './store/store';
 import { healthRouter } from './api/health';
 import { listenHttp, type HttpListener } from './api/http-listener';
+import { createMetrics, type Metrics } from './metrics';
 
 export interface Agent {
   readonly config: FlexbridgeConfig;
   readonly store: Store;
   readonly logger: Logger;
+  readonly metrics: Metrics;
   /** Port of the HTTP listener (OSCP, API, health); useful when the config asked for port 0. */
   readonly httpPort: number;
   /** Stops accepting, finishes in-flight work, closes the store; bounded by http.shutdownTimeoutMs. */
@@ -25,6 +27,7 @@ export interface StartOptions {
 export async function startAgent(config: FlexbridgeConfig, options: StartOptions = {}): Promise<Agent> {
   const logger = options.logger ?? createLogger({ level: config.log.level });
   const store = openSqliteStore(config.store.path);
+  const metrics = createMetrics();
   let listener: HttpListener | undefined;
   let stopping: Promise<void> | undefined;
 
@@ -36,6 +39,9 @@ export async function startAgent(config: FlexbridgeConfig, options: StartOptions
       http: () => listener?.server.listening === true,
     }),
   );
+  app.get('/metrics', (_req, res, next) => {
+    metrics.registry.metrics().then((text) => res.type(metrics.registry.contentType).send(text), next);
+  });
 
   try {
     listener = await listenHttp(app, { host: config.http.host, port: config.http.port, tls: config.http.tls });
@@ -56,5 +62,5 @@ export async function startAgent(config: FlexbridgeConfig, options: StartOptions
     return stopping;
   };
 
-  return { config, store, logger, httpPort, stop };
+  return { config, store, logger, metrics, httpPort, stop };
 }

@@ -33,6 +33,10 @@ describe('flexbridge process', () => {
       expect((await axios.get(`${base}/healthz`)).data).toEqual({ status: 'ok' });
       expect((await axios.get(`${base}/readyz`)).data).toMatchObject({ status: 'ready', checks: { store: true, http: true } });
       expect(fs.existsSync(storePath)).toBe(true);
+      const metrics = await axios.get<string>(`${base}/metrics`);
+      expect(metrics.headers['content-type']).toMatch(/^text\/plain/);
+      expect(metrics.data).toMatch(/^flexbridge_stations_connected 0$/m);
+      expect(metrics.data).toContain('flexbridge_process_nodejs_eventloop_lag_seconds');
 
       child.kill('SIGTERM');
       expect(await exited(child)).toEqual({ code: 0, signal: null });
