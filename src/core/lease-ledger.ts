@@ -1,0 +1,124 @@
+// What each station may draw at any instant, as far as flexbridge can prove it (DESIGN invariants 1–2).
+// Counts what it cannot see: unacknowledged changes at the higher of old and new, expired leases at the
+// standing share, and a station that never acknowledged a standing limit at its hardware maximum.
+import type { StationId } from '../domain/station';
+
+/** A live limit a station accepted: piecewise-constant amps per phase from `periods`, valid until `leaseEndMs`. */
+export interface LeasedSchedule {
+  readonly periods: readonly { readonly startMs: number; readonly limitA: number }[];
+  readonly leaseEndMs: number;
+}
+
+interface StationLedger {
+  hardwareMaxA: number;
+  standingA?: number;
+  pendingStandingA?: number;
+  live?: LeasedSchedule;
+  pendingLive?: { token: number; schedule: LeasedSchedule };
+}
+
+/** Limit of a schedule at `t`, or undefined outside it (before its first period or from its lease end on). */
+export function scheduleLimitAt(schedule: LeasedSchedule, t: number): number | undefined {
+  if (t >= schedule.leaseEndMs) return undefined;
+  let limit: number | undefined;
+  for (const period of schedule.periods) {
+    if (period.startMs > t) break;
+    limit = period.limitA;
+  }
+  return limit;
+}
+
+export class LeaseLedger {
+  private readonly stations = new Map<StationId, StationLedger>();
+  private nextToken = 1;
+
+  /** Registers a station with the current it can draw when nothing limits it. */
+  track(stationId: StationId, hardwareMaxA: number): void {
+    const existing = this.stations.get(stationId);
+    if (existing) existing.hardwareMaxA = hardwareMaxA;
+    else this.stations.set(stationId, { hardwareMaxA });
+  }
+
+  forget(stationId: StationId): void {
+    this.stations.delete(stationId);
+  }
+
+  standingSent(stationId: StationId, limitA: number): void {
+    this.entry(stationId).pendingStandingA = limitA;
+  }
+
+  standingAcknowledged(stationId: StationId, limitA: number): void {
+    const entry = this.entry(stationId);
+    entry.standingA = limitA;
+    if (entry.pendingStandingA === limitA) entry.pendingStandingA = undefined;
+  }
+
+  /** A standing change that was refused or timed out: the old one stays in force (or the maximum, if none). */
+  standingFailed(stationId: StationId): void {
+    this.entry(stationId).pendingStandingA = undefined;
+  }
+
+  /** Records a live schedule on its way; returns a token to acknowledge or fail exactly this send. */
+  liveSent(stationId: StationId, schedule: LeasedSchedule): number {
+    const token = this.nextToken++;
+    this.entry(stationId).pendingLive = { token, schedule };
+    return token;
+  }
+
+  liveAcknowledged(stationId: StationId, token: number): void {
+    const entry = this.entry(stationId);
+    if (entry.pendingLive?.token !== token) return;
+    entry.live = entry.pendingLive.schedule;
+    entry.pendingLive = undefined;
+  }
+
+  liveFailed(stationId: StationId, token: number): void {
+    const entry = this.entry(stationId);
+    if (entry.pendingLive?.token === token) entry.pendingLive = undefined;
+  }
+
+  /** The station's standing limit as acknowledged, if any. */
+  standingA(stationId: StationId): number | undefined {
+    return this.stations.get(stationId)?.standingA;
+  }
+
+  liveSchedule(stationId: StationId): LeasedSchedule | undefined {
+    return this.stations.get(stationId)?.live;
+  }
+
+  /** The most the station may be drawing at `t`, per phase, on what it has acknowledged and what is in flight. */
+  assumedLimitA(stationId: StationId, t: number): number {
+    const entry = this.stations.get(stationId);
+    if (!entry) return Infinity;
+    const fallbackA = this.fallbackA(entry);
+    const acknowledged = entry.live ? (scheduleLimitAt(entry.live, t) ?? fallbackA) : fallbackA;
+    if (!entry.pendingLive) return acknowledged;
+    // The new schedule may or may not be in force yet: count the higher of the two.
+    return Math.max(acknowledged, scheduleLimitAt(entry.pendingLive.schedule, t) ?? fallbackA);
+  }
+
+  /** When `assumedLimitA` may next change after `t` (a period start or a lease end), for the scheduler. */
+  nextChangeMs(stationId: StationId, t: number): number | undefined {
+    const entry = this.stations.get(stationId);
+    if (!entry) return undefined;
+    let next = Infinity;
+    for (const schedule of [entry.live, entry.pendingLive?.schedule]) {
+      if (!schedule) continue;
+      if (schedule.leaseEndMs > t) next = Math.min(next, schedule.leaseEndMs);
+      for (const period of schedule.periods) if (period.startMs > t) next = Math.min(next, period.startMs);
+    }
+    return next === Infinity ? undefined : next;
+  }
+
+  /** Outside a live lease: the standing limit (the higher one while a change is pending), else the hardware maximum. */
+  private fallbackA(entry: StationLedger): number {
+    const standing = entry.standingA ?? entry.hardwareMaxA;
+    return entry.pendingStandingA === undefined ? standing : Math.max(standing, entry.pendingStandingA);
+  }
+
+  private entry(stationId: StationId): StationLedger {
+    const entry = this.stations.get(stationId);
+    if (!entry) throw new Error(`station ${stationId} is not tracked by the lease ledger`);
+    return entry;
+  }
+}

@@ -1,0 +1,85 @@
+// Invariant 1 — count what you cannot see; invariant 2 — every limit is a lease.
+import { LeaseLedger, scheduleLimitAt } from '../../../src/core/lease-ledger';
+
+const schedule = (leaseEndMs: number, ...periods: [number, number][]) => ({
+  leaseEndMs,
+  periods: periods.map(([startMs, limitA]) => ({ startMs, limitA })),
+});
+
+describe('lease ledger', () => {
+  it('a station that never acknowledged anything counts at its hardware maximum', () => {
+    const ledger = new LeaseLedger();
+    ledger.track('CS-1', 32);
+    expect(ledger.assumedLimitA('CS-1', 0)).toBe(32);
+    expect(ledger.assumedLimitA('unknown', 0)).toBe(Infinity);
+  });
+
+  it('invariant 2 — after the standing limit is acknowledged, it is what the station falls back to', () => {
+    const ledger = new LeaseLedger();
+    ledger.track('CS-1', 32);
+    ledger.standingSent('CS-1', 10);
+    expect(ledger.assumedLimitA('CS-1', 0)).toBe(32);
+    ledger.standingAcknowledged('CS-1', 10);
+    expect(ledger.assumedLimitA('CS-1', 0)).toBe(10);
+  });
+
+  it('invariant 1 — an unacknowledged change counts at the higher of old and new, per instant', () => {
+    const ledger = new LeaseLedger();
+    ledger.track('CS-1', 32);
+    ledger.standingAcknowledged('CS-1', 10);
+    const first = ledger.liveSent('CS-1', schedule(1000, [0, 20], [500, 8]));
+    ledger.liveAcknowledged('CS-1', first);
+    ledger.liveSent('CS-1', schedule(2000, [0, 12], [500, 16]));
+    expect(ledger.assumedLimitA('CS-1', 100)).toBe(20);
+    expect(ledger.assumedLimitA('CS-1', 600)).toBe(16);
+    expect(ledger.assumedLimitA('CS-1', 1500)).toBe(16);
+  });
+
+  it('a refused or timed-out change leaves the old schedule in force', () => {
+    const ledger = new LeaseLedger();
+    ledger.track('CS-1', 32);
+    ledger.standingAcknowledged('CS-1', 10);
+    const first = ledger.liveSent('CS-1', schedule(1000, [0, 20]));
+    ledger.liveAcknowledged('CS-1', first);
+    const second = ledger.liveSent('CS-1', schedule(1000, [0, 6]));
+    ledger.liveFailed('CS-1', second);
+    expect(ledger.assumedLimitA('CS-1', 100)).toBe(20);
+  });
+
+  it('a stale acknowledgement (superseded send) is ignored', () => {
+    const ledger = new LeaseLedger();
+    ledger.track('CS-1', 32);
+    const old = ledger.liveSent('CS-1', schedule(1000, [0, 30]));
+    const latest = ledger.liveSent('CS-1', schedule(1000, [0, 6]));
+    ledger.liveAcknowledged('CS-1', old);
+    expect(ledger.liveSchedule('CS-1')).toBeUndefined();
+    ledger.liveAcknowledged('CS-1', latest);
+    expect(ledger.assumedLimitA('CS-1', 0)).toBe(6);
+  });
+
+  it('invariant 2 — when the lease ends the station counts at its standing share again', () => {
+    const ledger = new LeaseLedger();
+    ledger.track('CS-1', 32);
+    ledger.standingAcknowledged('CS-1', 10);
+    ledger.liveAcknowledged('CS-1', ledger.liveSent('CS-1', schedule(1000, [0, 25])));
+    expect(ledger.assumedLimitA('CS-1', 999)).toBe(25);
+    expect(ledger.assumedLimitA('CS-1', 1000)).toBe(10);
+    expect(ledger.nextChangeMs('CS-1', 0)).toBe(1000);
+    expect(ledger.nextChangeMs('CS-1', 1000)).toBeUndefined();
+  });
+
+  it('a pending standing change counts at the higher of the two', () => {
+    const ledger = new LeaseLedger();
+    ledger.track('CS-1', 32);
+    ledger.standingAcknowledged('CS-1', 10);
+    ledger.standingSent('CS-1', 14);
+    expect(ledger.assumedLimitA('CS-1', 0)).toBe(14);
+    ledger.standingFailed('CS-1');
+    expect(ledger.assumedLimitA('CS-1', 0)).toBe(10);
+  });
+
+  it('scheduleLimitAt: nothing before the first period, the last started period after', () => {
+    const s = schedule(100, [10, 6], [50, 12]);
+    expect([5, 10, 49, 50, 99, 100].map((t) => scheduleLimitAt(s, t))).toEqual([undefined, 6, 6, 12, 12, undefined]);
+  });
+});
