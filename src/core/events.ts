@@ -1,0 +1,40 @@
+// Typed events core publishes for the API, metrics and webhooks: plans applied, fallback switches, reports.
+// A thin typed face over Node's EventEmitter; listeners must not throw (errors are caught and logged).
+import { EventEmitter } from 'node:events';
+import type { CapacitySource } from '../domain/capacity';
+import type { GroupId } from '../domain/group';
+import type { StationId } from '../domain/station';
+
+export interface CoreEventMap {
+  capacitySourceChanged: { groupId: GroupId; from: CapacitySource | undefined; to: CapacitySource; atMs: number };
+  planApplied: { groupId: GroupId; atMs: number; sessions: number; stationsChanged: number; failed: number; durationMs: number };
+  complianceErrorSent: { groupId: GroupId; forecastRequestId: string; blocks: number; message: string };
+  adjustRequested: { groupId: GroupId; blocks: number };
+  standingLimitSet: { groupId: GroupId; stationId: StationId; limitA: number; outcome: string };
+}
+
+export type CoreEventName = keyof CoreEventMap;
+
+export class CoreEvents {
+  private readonly emitter = new EventEmitter();
+
+  constructor(private readonly onListenerError: (event: string, error: unknown) => void = () => undefined) {
+    this.emitter.setMaxListeners(100);
+  }
+
+  on<E extends CoreEventName>(event: E, listener: (payload: CoreEventMap[E]) => void): () => void {
+    const safe = (payload: CoreEventMap[E]): void => {
+      try {
+        listener(payload);
+      } catch (error) {
+        this.onListenerError(event, error);
+      }
+    };
+    this.emitter.on(event, safe);
+    return () => this.emitter.off(event, safe);
+  }
+
+  emit<E extends CoreEventName>(event: E, payload: CoreEventMap[E]): void {
+    this.emitter.emit(event, payload);
+  }
+}

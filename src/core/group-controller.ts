@@ -1,0 +1,336 @@
+// One controller per group: turns capacity in force and sessions into a plan, then applies it to the stations
+// decreases first, increases only after the decreases were acknowledged (DESIGN invariant 1).
+import { DateTime } from 'luxon';
+import type { CapacitySource } from '../domain/capacity';
+import { IEC61851_MIN_CURRENT_A } from '../domain/electrical';
+import type { GroupLayout } from '../domain/group';
+import type { StationId } from '../domain/station';
+import type { Logger } from '../log';
+import { capacityInForce, standingCapacityA } from './capacity-in-force';
+import type { CoreEvents } from './events';
+import type { Fleet, FleetStation } from './fleet';
+import type { LeaseLedger, LeasedSchedule } from './lease-ledger';
+import type { PlanBlock, PlanFixedLoad, PlanFn, PlanResult, PlanSession } from './planning';
+import type { ForecastSource, GridReporter, LimitOutcome, StationCommands } from './ports';
+import type { Scheduler } from './scheduler';
+import { atOrBelow, pointwiseMin, stationSchedules, type StationSchedule } from './schedules';
+import { standingLimits } from './standing-limits';
+
+export interface GroupControllerOptions {
+  readonly layout: GroupLayout;
+  readonly leaseMs: number;
+  /** How far ahead the plan looks (the forecast horizon). */
+  readonly horizonMs: number;
+  /** Events within this window are coalesced into one reallocation. */
+  readonly coalesceMs: number;
+}
+
+export interface GroupControllerDeps {
+  readonly fleet: Fleet;
+  readonly ledger: LeaseLedger;
+  readonly forecasts: ForecastSource;
+  readonly commands: StationCommands;
+  readonly grid: GridReporter;
+  readonly plan: PlanFn;
+  readonly scheduler: Scheduler;
+  readonly nowMs: () => number;
+  readonly events: CoreEvents;
+  readonly logger: Logger;
+}
+
+/** The plan in force, as the API and the next reallocation see it. */
+export interface AppliedPlan {
+  readonly computedAtMs: number;
+  readonly blocks: readonly PlanBlock[];
+  readonly result: PlanResult;
+  readonly source: CapacitySource;
+}
+
+const ACCEPTED: LimitOutcome = 'Accepted';
+
+export class GroupController {
+  private running: Promise<void> | undefined;
+  private rerun = false;
+  private stopped = false;
+  private source: CapacitySource | undefined;
+  private applied: AppliedPlan | undefined;
+  private readonly standingSent = new Map<StationId, number>();
+  private readonly reportedOverloads = new Set<string>();
+  private readonly log: Logger;
+
+  constructor(
+    private readonly options: GroupControllerOptions,
+    private readonly deps: GroupControllerDeps,
+  ) {
+    this.log = deps.logger.child({ groupId: options.layout.id });
+  }
+
+  get groupId(): string {
+    return this.options.layout.id;
+  }
+
+  get plan(): AppliedPlan | undefined {
+    return this.applied;
+  }
+
+  get capacitySource(): CapacitySource | undefined {
+    return this.source;
+  }
+
+  /** Asks for a reallocation; a burst of calls within `coalesceMs` becomes one run. */
+  markDirty(reason: string): void {
+    if (this.stopped) return;
+    this.log.debug('reallocation requested', { reason });
+    this.deps.scheduler.scheduleNoLaterThan(this.key('realloc'), this.deps.nowMs() + this.options.coalesceMs, () => void this.runOnce());
+  }
+
+  /** Runs one reallocation now (or right after the one in progress); resolves when it has been applied. */
+  runOnce(): Promise<void> {
+    if (this.running) {
+      this.rerun = true;
+      return this.running;
+    }
+    this.running = this.reallocate()
+      .catch((error: unknown) => this.log.error('reallocation failed', { error }))
+      .finally(() => {
+        this.running = undefined;
+        if (this.rerun && !this.stopped) {
+          this.rerun = false;
+          this.markDirty('changes during the last reallocation');
+        }
+      });
+    return this.running;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.deps.scheduler.cancel(this.key('realloc'));
+    await this.running;
+  }
+
+  private key(kind: string): string {
+    return `${kind}:${this.options.layout.id}`;
+  }
+
+  private planBlocks(nowMs: number): PlanBlock[] {
+    const { forecasts } = this.deps;
+    const { id, safeLimitA } = this.options.layout;
+    const toMs = nowMs + this.options.horizonMs;
+    const segments = capacityInForce({
+      fromMs: nowMs,
+      toMs,
+      peerOnline: forecasts.peerOnline(id),
+      consumption: forecasts.blocks(id, 'CONSUMPTION', nowMs, toMs),
+      fallback: forecasts.blocks(id, 'FALLBACK_CONSUMPTION', nowMs, toMs),
+      optimum: forecasts.blocks(id, 'OPTIMUM', nowMs, toMs),
+      safeLimitA,
+    });
+    return segments.map((s) => ({ startMs: s.startMs, endMs: s.endMs, capacityA: s.limitA, source: s.source }));
+  }
+
+  private noteSource(source: CapacitySource, nowMs: number): void {
+    if (source === this.source) return;
+    const from = this.source;
+    this.source = source;
+    this.log.warn('capacity source changed', { from, to: source });
+    this.deps.events.emit('capacitySourceChanged', { groupId: this.groupId, from, to: source, atMs: nowMs });
+  }
+
+  private async reallocate(): Promise<void> {
+    const started = this.deps.nowMs();
+    const blocks = this.planBlocks(started);
+    const first = blocks[0];
+    if (!first) return;
+    this.noteSource(first.source, started);
+    const stations = this.deps.fleet.stationsOf(this.groupId);
+    await this.applyStanding(stations, started);
+
+    const allocatable = stations.filter((s) => s.connected && s.controllable && s.profileStackLevel >= 1);
+    const allocatableIds = new Set(allocatable.map((s) => s.stationId));
+    const sessions: PlanSession[] = [];
+    for (const session of this.deps.fleet.sessionsOf(this.groupId)) {
+      const station = this.deps.fleet.station(session.stationId);
+      if (!station || !allocatableIds.has(station.stationId)) continue;
+      const needs = session.evNeeds;
+      sessions.push({
+        transactionId: session.transactionId,
+        stationId: session.stationId,
+        evseId: session.evseId,
+        phasesUsed: session.phasesUsed === 1 ? 1 : 3,
+        minA: Math.max(IEC61851_MIN_CURRENT_A, needs?.evMinCurrentA ?? 0),
+        maxA: Math.min(station.evseMaxCurrentA, needs?.evMaxCurrentA ?? Infinity),
+        priority: session.priority,
+        energyWantedWh: needs?.energyAmountWh,
+        departureMs: needs?.departureTime === undefined ? undefined : Date.parse(needs.departureTime),
+        measuredA: session.measuredCurrentA === undefined ? undefined : Math.max(...session.measuredCurrentA),
+      });
+    }
+    const fixedLoads = stations.filter((s) => !allocatableIds.has(s.stationId)).map((s) => this.fixedLoad(s, blocks));
+    const result = this.deps.plan({
+      nowMs: started,
+      group: this.options.layout,
+      blocks,
+      sessions,
+      fixedLoads,
+      stationMaxA: new Map(allocatable.map((s) => [s.stationId, s.stationMaxCurrentA])),
+      previousA: this.applied?.result.limitsA,
+    });
+    this.reportOverloads(blocks, result);
+
+    const planned = sessions.map((s) => ({
+      transactionId: s.transactionId,
+      stationId: s.stationId,
+      evseId: s.evseId,
+      limitsA: result.limitsA.get(s.transactionId) ?? [],
+    }));
+    const desired = stationSchedules(blocks, planned, allocatable, started, this.options.leaseMs);
+    const { changed, failed } = await this.transition(desired, started);
+    this.applied = { computedAtMs: started, blocks, result, source: first.source };
+    this.scheduleNext(blocks, started, failed > 0);
+    this.deps.events.emit('planApplied', {
+      groupId: this.groupId,
+      atMs: started,
+      sessions: sessions.length,
+      stationsChanged: changed,
+      failed,
+      durationMs: this.deps.nowMs() - started,
+    });
+  }
+
+  /** What a station we do not allocate may draw in each block: the most the ledger allows anywhere in it. */
+  private fixedLoad(station: FleetStation, blocks: readonly PlanBlock[]): PlanFixedLoad {
+    const { ledger } = this.deps;
+    const limitsA = blocks.map((block) => {
+      if (!station.controllable) return station.stationMaxCurrentA;
+      let most = ledger.assumedLimitA(station.stationId, block.startMs);
+      for (
+        let t = ledger.nextChangeMs(station.stationId, block.startMs);
+        t !== undefined && t < block.endMs;
+        t = ledger.nextChangeMs(station.stationId, t)
+      ) {
+        most = Math.max(most, ledger.assumedLimitA(station.stationId, t));
+      }
+      return Math.min(most, station.stationMaxCurrentA);
+    });
+    return { stationId: station.stationId, phases: station.phases, limitsA };
+  }
+
+  /** Standing limits follow the fallback capacity; lowered ones go out before raised ones. */
+  private async applyStanding(stations: readonly FleetStation[], nowMs: number): Promise<void> {
+    const { id, safeLimitA, safetyMarginA } = this.options.layout;
+    const fallback = this.deps.forecasts.blocks(id, 'FALLBACK_CONSUMPTION', nowMs, nowMs + this.options.horizonMs);
+    const standingA = standingCapacityA(fallback, nowMs, nowMs + this.options.horizonMs, safeLimitA);
+    const shares = standingLimits(standingA, safetyMarginA, stations);
+    const connected = stations.filter(
+      (s) => s.connected && s.controllable && shares.get(s.stationId) !== this.standingSent.get(s.stationId),
+    );
+    const current = (s: FleetStation): number => this.deps.ledger.standingA(s.stationId) ?? s.stationMaxCurrentA;
+    const lower = connected.filter((s) => (shares.get(s.stationId) ?? 0) <= current(s));
+    const higher = connected.filter((s) => (shares.get(s.stationId) ?? 0) > current(s));
+    const send = async (station: FleetStation): Promise<boolean> => {
+      const limitA = shares.get(station.stationId) ?? 0;
+      this.deps.ledger.standingSent(station.stationId, limitA);
+      const outcome = await this.deps.commands.applyLimits(station.stationId, { kind: 'standing', limitA });
+      if (outcome === ACCEPTED) {
+        this.deps.ledger.standingAcknowledged(station.stationId, limitA);
+        this.standingSent.set(station.stationId, limitA);
+      } else {
+        this.deps.ledger.standingFailed(station.stationId);
+      }
+      this.deps.events.emit('standingLimitSet', { groupId: this.groupId, stationId: station.stationId, limitA, outcome });
+      return outcome === ACCEPTED;
+    };
+    const lowered = await Promise.all(lower.map(send));
+    if (lowered.every(Boolean)) await Promise.all(higher.map(send));
+  }
+
+  /** Step 1 sends every decrease (pointwise min of old and new); step 2 the rest, only if step 1 all held. */
+  private async transition(desired: readonly StationSchedule[], nowMs: number): Promise<{ changed: number; failed: number }> {
+    const { ledger } = this.deps;
+    const firstStep: StationSchedule[] = [];
+    const secondStep: StationSchedule[] = [];
+    for (const target of desired) {
+      const inForce = ledger.liveSchedule(target.stationId);
+      const fallbackA = ledger.standingA(target.stationId) ?? Infinity;
+      if (inForce && this.unchanged(inForce, target.stationCap, fallbackA, nowMs)) continue;
+      const inForceCap = inForce ?? { periods: [], leaseEndMs: nowMs };
+      if (atOrBelow(target.stationCap, inForceCap, fallbackA, nowMs)) {
+        firstStep.push(target);
+      } else if (atOrBelow(inForceCap, target.stationCap, fallbackA, nowMs) && inForce) {
+        secondStep.push(target);
+      } else {
+        firstStep.push({ ...target, stationCap: pointwiseMin(inForce, target.stationCap, fallbackA, nowMs) });
+        secondStep.push(target);
+      }
+    }
+    const firstResults = await Promise.all(firstStep.map((s) => this.sendLive(s)));
+    const failedFirst = firstResults.filter((ok) => !ok).length;
+    if (failedFirst > 0) {
+      this.log.warn('decreases not acknowledged; increases held back until the next reallocation', { failed: failedFirst });
+      return { changed: firstStep.length, failed: failedFirst };
+    }
+    const secondResults = await Promise.all(secondStep.map((s) => this.sendLive(s)));
+    return { changed: firstStep.length + secondStep.length, failed: secondResults.filter((ok) => !ok).length };
+  }
+
+  /** Same limits from now on, and enough lease left: nothing to send (keeps station traffic and flash wear low). */
+  private unchanged(inForce: LeasedSchedule, next: LeasedSchedule, fallbackA: number, nowMs: number): boolean {
+    if (inForce.leaseEndMs - nowMs < this.options.leaseMs / 2) return false;
+    const horizon = { periods: next.periods, leaseEndMs: Math.min(next.leaseEndMs, inForce.leaseEndMs) };
+    const trimmed = { periods: inForce.periods, leaseEndMs: horizon.leaseEndMs };
+    return atOrBelow(trimmed, horizon, fallbackA, nowMs) && atOrBelow(horizon, trimmed, fallbackA, nowMs);
+  }
+
+  private async sendLive(target: StationSchedule): Promise<boolean> {
+    const token = this.deps.ledger.liveSent(target.stationId, target.stationCap);
+    const outcome = await this.deps.commands.applyLimits(target.stationId, {
+      kind: 'live',
+      stationCap: target.stationCap,
+      sessions: target.sessions,
+    });
+    if (outcome === ACCEPTED) this.deps.ledger.liveAcknowledged(target.stationId, token);
+    else {
+      this.deps.ledger.liveFailed(target.stationId, token);
+      this.log.warn('live limit not applied', { stationId: target.stationId, outcome });
+    }
+    return outcome === ACCEPTED;
+  }
+
+  private reportOverloads(blocks: readonly PlanBlock[], result: PlanResult): void {
+    const overloaded = result.overloadedBlocks
+      .map((i) => blocks[i])
+      .filter((b): b is PlanBlock => b !== undefined && b.source === 'forecast');
+    if (overloaded.length === 0) return;
+    const requestId = this.deps.forecasts.requestIdAt(this.groupId, 'CONSUMPTION', (overloaded[0] as PlanBlock).startMs);
+    if (!requestId || this.reportedOverloads.has(requestId)) return;
+    this.reportedOverloads.add(requestId);
+    const message = `group ${this.groupId}: load that cannot be controlled exceeds the capacity in ${overloaded.length} block(s)`;
+    this.deps.grid.complianceError(
+      this.groupId,
+      requestId,
+      message,
+      overloaded.map((b) => ({ start: toDateTime(b.startMs), end: toDateTime(b.endMs), limitA: b.capacityA })),
+    );
+    this.log.warn('compliance error sent', { forecastRequestId: requestId, blocks: overloaded.length });
+    this.deps.events.emit('complianceErrorSent', {
+      groupId: this.groupId,
+      forecastRequestId: requestId,
+      blocks: overloaded.length,
+      message,
+    });
+  }
+
+  /** Next run: at the next block boundary, before the leases run out, and soon again after a failure. */
+  private scheduleNext(blocks: readonly PlanBlock[], nowMs: number, retrySoon: boolean): void {
+    const nextBoundary = blocks.find((b) => b.endMs > nowMs)?.endMs ?? nowMs + this.options.leaseMs;
+    const renewal = nowMs + this.options.leaseMs / 2;
+    const retry = retrySoon ? nowMs + 5000 : Infinity;
+    const due = Math.min(nextBoundary, renewal, retry);
+    this.deps.scheduler.scheduleNoLaterThan(this.key('realloc'), due, () => void this.runOnce());
+  }
+}
+
+/** luxon lives at the edges of core; the controller itself works in epoch milliseconds. */
+function toDateTime(ms: number): DateTime {
+  return DateTime.fromMillis(ms, { zone: 'utc' });
+}

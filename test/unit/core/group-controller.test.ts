@@ -1,0 +1,268 @@
+// Group controller with fake ports: standing limits first, decreases acknowledged before increases,
+// failed decreases hold increases back, fallback switching, compliance errors, and no needless resends.
+import { DateTime } from 'luxon';
+import type { CapacityBlock, CapacityForecastType } from '../../../src/domain/capacity';
+import type { ChargingSession } from '../../../src/domain/session';
+import { CoreEvents, type CoreEventMap } from '../../../src/core/events';
+import { Fleet, type FleetStation } from '../../../src/core/fleet';
+import { GroupController } from '../../../src/core/group-controller';
+import { LeaseLedger, scheduleLimitAt } from '../../../src/core/lease-ledger';
+import type { PlanFn } from '../../../src/core/planning';
+import type { LimitOutcome, StationLimitRequest } from '../../../src/core/ports';
+import { Scheduler, type Clock } from '../../../src/core/scheduler';
+import { silentLogger } from '../../../src/log';
+
+const T0 = DateTime.fromISO('2026-03-01T10:00:00Z', { zone: 'utc' }).toMillis();
+const MIN = 60_000;
+
+/** Equal split per block after fixed load and margin; 0 below 6 A. Enough to drive the controller. */
+const equalSplit: PlanFn = (request) => {
+  const limitsA = new Map<string, number[]>();
+  const overloadedBlocks: number[] = [];
+  request.sessions.forEach((s) => limitsA.set(s.transactionId, []));
+  request.blocks.forEach((block, i) => {
+    const fixed = request.fixedLoads.reduce((sum, f) => sum + (f.limitsA[i] ?? 0), 0);
+    const available = Math.min(...block.capacityA) - request.group.safetyMarginA - fixed;
+    if (available < 0) overloadedBlocks.push(i);
+    const share = Math.floor((Math.max(0, available) / Math.max(1, request.sessions.length)) * 10) / 10;
+    for (const s of request.sessions) limitsA.get(s.transactionId)?.push(share >= s.minA ? Math.min(share, s.maxA) : 0);
+  });
+  return { limitsA, reasons: new Map(), overloadedBlocks };
+};
+
+interface Sent {
+  stationId: string;
+  request: StationLimitRequest;
+  resolve: (outcome: LimitOutcome) => void;
+}
+
+function harness(options: { consumptionA?: number; fallbackA?: number; online?: boolean; autoAck?: boolean } = {}) {
+  let now = T0;
+  const clock: Clock = { nowMs: () => now, setTimer: () => ({ cancel: () => undefined }) };
+  const scheduler = new Scheduler(clock);
+  const fleet = new Fleet();
+  const ledger = new LeaseLedger();
+  const events = new CoreEvents();
+  const sent: Sent[] = [];
+  const compliance: { requestId: string; blocks: number }[] = [];
+  const state = {
+    online: options.online ?? true,
+    consumptionA: options.consumptionA ?? 40,
+    fallbackA: options.fallbackA ?? 20,
+    autoAck: options.autoAck ?? true,
+  };
+  const block = (a: number): CapacityBlock => ({
+    start: DateTime.fromMillis(T0, { zone: 'utc' }),
+    end: DateTime.fromMillis(T0 + 24 * 60 * MIN, { zone: 'utc' }),
+    limitA: [a, a, a],
+  });
+  const controller = new GroupController(
+    {
+      layout: { id: 'g1', phaseVoltageV: 230, phases: 3, safetyMarginA: 1, safeLimitA: 16 },
+      leaseMs: 15 * MIN,
+      horizonMs: 60 * MIN,
+      coalesceMs: 100,
+    },
+    {
+      fleet,
+      ledger,
+      events,
+      scheduler,
+      plan: equalSplit,
+      nowMs: () => now,
+      logger: silentLogger,
+      forecasts: {
+        blocks: (_g: string, type: CapacityForecastType) =>
+          type === 'CONSUMPTION' ? [block(state.consumptionA)] : type === 'FALLBACK_CONSUMPTION' ? [block(state.fallbackA)] : [],
+        requestIdAt: () => `forecast-${state.consumptionA}`,
+        peerOnline: () => state.online,
+      },
+      grid: {
+        complianceError: (_g, requestId, _m, blocks) => compliance.push({ requestId, blocks: blocks.length }),
+        adjustForecast: () => undefined,
+      },
+      commands: {
+        applyLimits: (stationId, request) =>
+          new Promise<LimitOutcome>((resolve) => {
+            sent.push({ stationId, request, resolve });
+            if (state.autoAck) resolve('Accepted');
+          }),
+      },
+    },
+  );
+  const addStation = (stationId: string, extra: Partial<FleetStation> = {}): void => {
+    const station: FleetStation = {
+      stationId,
+      groupId: 'g1',
+      evseMaxCurrentA: 32,
+      stationMaxCurrentA: 32,
+      evseCount: 1,
+      phases: 3,
+      connected: true,
+      controllable: true,
+      periodsPerSchedule: 24,
+      profileStackLevel: 2,
+      ...extra,
+    };
+    fleet.upsertStation(station);
+    ledger.track(stationId, station.stationMaxCurrentA);
+  };
+  const addSession = (transactionId: string, stationId: string): void => {
+    const session: ChargingSession = {
+      transactionId,
+      stationId,
+      groupId: 'g1',
+      evseId: 1,
+      chargingState: 'Charging',
+      startedAt: new Date(now).toISOString(),
+      lastSeqNo: 0,
+      priority: 0,
+    };
+    fleet.updateSession(session);
+  };
+  const liveCapAt = (stationId: string, t = now): number | undefined => {
+    const live = ledger.liveSchedule(stationId);
+    return live ? scheduleLimitAt(live, t) : undefined;
+  };
+  return {
+    controller,
+    fleet,
+    ledger,
+    events,
+    sent,
+    compliance,
+    state,
+    addStation,
+    addSession,
+    liveCapAt,
+    advance: (ms: number) => (now += ms),
+    scheduler,
+  };
+}
+
+describe('group controller', () => {
+  it('invariant 2 — installs standing limits (FC share) before any live limit', async () => {
+    const h = harness({ fallbackA: 21 });
+    h.addStation('CS-1');
+    h.addStation('CS-2');
+    h.addSession('t1', 'CS-1');
+    await h.controller.runOnce();
+    const kinds = h.sent.map((s) => `${s.request.kind}:${s.stationId}`);
+    expect(kinds.slice(0, 2).sort()).toEqual(['standing:CS-1', 'standing:CS-2']);
+    expect(h.sent.slice(0, 2).map((s) => (s.request.kind === 'standing' ? s.request.limitA : -1))).toEqual([10, 10]);
+    expect(h.ledger.standingA('CS-1')).toBe(10);
+  });
+
+  it('invariant 1 — live caps sum to at most capacity − margin; an idle station is capped at 0', async () => {
+    const h = harness({ consumptionA: 40 });
+    h.addStation('CS-1');
+    h.addStation('CS-2');
+    h.addStation('CS-idle');
+    h.addSession('t1', 'CS-1');
+    h.addSession('t2', 'CS-2');
+    await h.controller.runOnce();
+    expect([h.liveCapAt('CS-1'), h.liveCapAt('CS-2'), h.liveCapAt('CS-idle')]).toEqual([19.5, 19.5, 0]);
+    const live = h.sent.find((s) => s.stationId === 'CS-1' && s.request.kind === 'live');
+    expect(live?.request).toMatchObject({ kind: 'live', sessions: [{ transactionId: 't1', evseId: 1 }] });
+    expect(h.controller.capacitySource).toBe('forecast');
+  });
+
+  it('invariant 1 — during a change, increases wait until every decrease is acknowledged', async () => {
+    const h = harness({ consumptionA: 40 });
+    h.addStation('CS-1');
+    h.addStation('CS-2');
+    h.addSession('t1', 'CS-1');
+    await h.controller.runOnce();
+    expect(h.liveCapAt('CS-1')).toBe(32);
+    h.state.autoAck = false;
+    h.addSession('t2', 'CS-2');
+    h.advance(MIN);
+    h.sent.length = 0;
+    const run = h.controller.runOnce();
+    await new Promise((resolve) => setImmediate(resolve));
+    // Only the decrease of CS-1 is out (the pointwise minimum of old and new); CS-2's increase waits.
+    expect(h.sent.map((s) => s.stationId)).toEqual(['CS-1']);
+    h.sent[0]?.resolve('Accepted');
+    await new Promise((resolve) => setImmediate(resolve));
+    // Then the increases: CS-2, and CS-1's renewed lease reaching past its old one.
+    expect(h.sent.map((s) => s.stationId).sort()).toEqual(['CS-1', 'CS-1', 'CS-2']);
+    h.sent.slice(1).forEach((s) => s.resolve('Accepted'));
+    await run;
+    expect([h.liveCapAt('CS-1'), h.liveCapAt('CS-2')]).toEqual([19.5, 19.5]);
+  });
+
+  it('invariant 1 — a decrease that is not acknowledged holds the increases back and keeps the old limit counted', async () => {
+    const h = harness({ consumptionA: 40 });
+    h.addStation('CS-1');
+    h.addStation('CS-2');
+    h.addSession('t1', 'CS-1');
+    await h.controller.runOnce();
+    h.state.autoAck = false;
+    h.addSession('t2', 'CS-2');
+    h.advance(MIN);
+    h.sent.length = 0;
+    const run = h.controller.runOnce();
+    await new Promise((resolve) => setImmediate(resolve));
+    h.sent[0]?.resolve('Timeout');
+    await run;
+    expect(h.sent.map((s) => s.stationId)).toEqual(['CS-1']);
+    expect(h.ledger.assumedLimitA('CS-1', T0 + MIN)).toBe(32);
+    expect(h.scheduler.has('realloc:g1')).toBe(true);
+  });
+
+  it('OSCP §6.4 — peer offline: fallback capacity, evented once; back online: forecast again', async () => {
+    const h = harness({ consumptionA: 40, fallbackA: 13 });
+    const seen: CoreEventMap['capacitySourceChanged'][] = [];
+    h.events.on('capacitySourceChanged', (e) => seen.push(e));
+    h.addStation('CS-1');
+    h.addSession('t1', 'CS-1');
+    await h.controller.runOnce();
+    h.state.online = false;
+    h.advance(MIN);
+    await h.controller.runOnce();
+    expect(h.controller.capacitySource).toBe('fallback');
+    expect(h.liveCapAt('CS-1')).toBe(12);
+    h.advance(MIN);
+    await h.controller.runOnce();
+    h.state.online = true;
+    h.advance(MIN);
+    await h.controller.runOnce();
+    expect(seen.map((e) => `${e.from}->${e.to}`)).toEqual(['undefined->forecast', 'forecast->fallback', 'fallback->forecast']);
+    expect(h.liveCapAt('CS-1')).toBe(32);
+  });
+
+  it('an uncontrollable station is counted at its maximum; if that alone is too much, one compliance error per forecast', async () => {
+    const h = harness({ consumptionA: 20 });
+    h.addStation('CS-stubborn', { controllable: false, stationMaxCurrentA: 32 });
+    h.addStation('CS-1');
+    h.addSession('t1', 'CS-1');
+    await h.controller.runOnce();
+    expect(h.liveCapAt('CS-1')).toBe(0);
+    expect(h.compliance).toEqual([{ requestId: 'forecast-20', blocks: 1 }]);
+    h.advance(MIN);
+    await h.controller.runOnce();
+    expect(h.compliance).toHaveLength(1);
+  });
+
+  it('does not resend an unchanged plan while more than half the lease is left, and renews after', async () => {
+    const h = harness({ consumptionA: 40 });
+    h.addStation('CS-1');
+    h.addSession('t1', 'CS-1');
+    await h.controller.runOnce();
+    h.sent.length = 0;
+    h.advance(5 * MIN);
+    await h.controller.runOnce();
+    expect(h.sent).toEqual([]);
+    h.advance(3 * MIN);
+    await h.controller.runOnce();
+    expect(h.sent.map((s) => s.request.kind)).toEqual(['live']);
+    expect(h.ledger.liveSchedule('CS-1')?.leaseEndMs).toBe(T0 + 8 * MIN + 15 * MIN);
+  });
+
+  it('coalesces a burst of events into one reallocation', async () => {
+    const h = harness();
+    h.addStation('CS-1');
+    for (let i = 0; i < 20; i++) h.controller.markDirty('event');
+    expect(h.scheduler.size).toBe(1);
+  });
+});
