@@ -1,0 +1,147 @@
+// The application core: one GroupController per group, the fleet view, the lease ledger and the one scheduler.
+// Adapters call the `on…` methods with what happened; main.ts binds the ports to OSCP, OCPP and the allocator.
+import type { GroupId } from '../domain/group';
+import type { ChargingSession } from '../domain/session';
+import type { StationId } from '../domain/station';
+import type { Logger } from '../log';
+import type { CoreEvents } from './events';
+import { Fleet, type FleetStation } from './fleet';
+import { GroupController, type AppliedPlan } from './group-controller';
+import { GroupEnergyRegister } from './group-energy';
+import { LeaseLedger } from './lease-ledger';
+import type { PlanFn } from './planning';
+import type { ForecastSource, GridReporter, StationCommands } from './ports';
+import { Scheduler } from './scheduler';
+import type { KeyValueRepository } from '../store/store';
+
+export interface ControlledGroup {
+  readonly id: GroupId;
+  readonly peerId?: string;
+  readonly phaseVoltageV: number;
+  readonly phases: 1 | 3;
+  readonly safetyMarginA: number;
+  readonly safeLimitA: number;
+  readonly leaseS: number;
+}
+
+export interface FlexibilityProviderDeps {
+  readonly groups: readonly ControlledGroup[];
+  readonly forecasts: ForecastSource;
+  readonly commands: StationCommands;
+  readonly grid: GridReporter;
+  readonly plan: PlanFn;
+  readonly kv: KeyValueRepository;
+  readonly scheduler: Scheduler;
+  readonly nowMs: () => number;
+  readonly events: CoreEvents;
+  readonly logger: Logger;
+  readonly horizonMs?: number;
+  readonly coalesceMs?: number;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export class FlexibilityProvider {
+  readonly fleet = new Fleet();
+  readonly ledger = new LeaseLedger();
+  readonly energy: GroupEnergyRegister;
+  private readonly controllers = new Map<GroupId, GroupController>();
+  private readonly groupsByPeer = new Map<string, GroupId[]>();
+
+  constructor(private readonly deps: FlexibilityProviderDeps) {
+    this.energy = new GroupEnergyRegister(deps.kv);
+    for (const group of deps.groups) {
+      const controller = new GroupController(
+        {
+          layout: {
+            id: group.id,
+            phaseVoltageV: group.phaseVoltageV,
+            phases: group.phases,
+            safetyMarginA: group.safetyMarginA,
+            safeLimitA: group.safeLimitA,
+          },
+          leaseMs: group.leaseS * 1000,
+          horizonMs: deps.horizonMs ?? DAY_MS,
+          coalesceMs: deps.coalesceMs ?? 200,
+        },
+        { ...deps, fleet: this.fleet, ledger: this.ledger },
+      );
+      this.controllers.set(group.id, controller);
+      if (group.peerId) this.groupsByPeer.set(group.peerId, [...(this.groupsByPeer.get(group.peerId) ?? []), group.id]);
+    }
+  }
+
+  /** Plans every group once at start-up (state restored from the store has been fed in before). */
+  start(): void {
+    for (const controller of this.controllers.values()) controller.markDirty('start');
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.controllers.values()].map((c) => c.stop()));
+  }
+
+  controller(groupId: GroupId): GroupController | undefined {
+    return this.controllers.get(groupId);
+  }
+
+  plan(groupId: GroupId): AppliedPlan | undefined {
+    return this.controllers.get(groupId)?.plan;
+  }
+
+  onForecastChanged(groupId: GroupId): void {
+    this.dirty(groupId, 'forecast changed');
+  }
+
+  onPeerStateChanged(peerId: string, online: boolean): void {
+    for (const groupId of this.groupsByPeer.get(peerId) ?? []) this.dirty(groupId, online ? 'peer online' : 'peer offline');
+  }
+
+  onStationUpdated(station: FleetStation): void {
+    this.ledger.track(station.stationId, station.stationMaxCurrentA);
+    for (const groupId of this.fleet.upsertStation(station)) this.dirty(groupId, `station ${station.stationId} changed`);
+  }
+
+  onStationConnection(stationId: StationId, connected: boolean): void {
+    const station = this.fleet.station(stationId);
+    if (!station || station.connected === connected) return;
+    station.connected = connected;
+    this.dirty(station.groupId, connected ? `station ${stationId} connected` : `station ${stationId} disconnected`);
+  }
+
+  onStationUncontrollable(stationId: StationId): void {
+    const station = this.fleet.station(stationId);
+    if (!station || !station.controllable) return;
+    station.controllable = false;
+    this.dirty(station.groupId, `station ${stationId} uncontrollable`);
+  }
+
+  /** A session started, changed (phases, state, needs, meter) or ended. Meter-only updates do not reallocate. */
+  onSession(session: ChargingSession): void {
+    const previous = this.fleet.session(session.transactionId);
+    if (session.meterWh !== undefined) {
+      if (!previous && session.meterStartWh !== undefined)
+        this.energy.baseline(session.transactionId, session.groupId, session.meterStartWh);
+      this.energy.record(session.transactionId, session.groupId, session.meterWh);
+    }
+    this.fleet.updateSession(session);
+    if (session.endedAt !== undefined) this.energy.sessionEnded(session.transactionId);
+    if (!previous || session.endedAt !== undefined || allocationRelevantChange(previous, session))
+      this.dirty(session.groupId, `session ${session.transactionId}`);
+  }
+
+  private dirty(groupId: GroupId, reason: string): void {
+    const controller = this.controllers.get(groupId);
+    if (controller) controller.markDirty(reason);
+    else this.deps.logger.warn('event for a group that is not configured', { groupId, reason });
+  }
+}
+
+function allocationRelevantChange(a: ChargingSession, b: ChargingSession): boolean {
+  return (
+    a.chargingState !== b.chargingState ||
+    a.phasesUsed !== b.phasesUsed ||
+    a.priority !== b.priority ||
+    a.evseId !== b.evseId ||
+    JSON.stringify(a.evNeeds) !== JSON.stringify(b.evNeeds)
+  );
+}

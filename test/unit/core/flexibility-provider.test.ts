@@ -1,0 +1,95 @@
+// The core façade: adapter events reach the right group's controller, meter-only updates do not reallocate,
+// and session energy feeds the group's energy register.
+import { CoreEvents } from '../../../src/core/events';
+import { FlexibilityProvider } from '../../../src/core/flexibility-provider';
+import { Scheduler, type Clock } from '../../../src/core/scheduler';
+import type { ChargingSession } from '../../../src/domain/session';
+import { silentLogger } from '../../../src/log';
+import { openSqliteStore } from '../../../src/store/sqlite';
+
+function setup() {
+  const clock: Clock = { nowMs: () => 0, setTimer: () => ({ cancel: () => undefined }) };
+  const scheduler = new Scheduler(clock);
+  const store = openSqliteStore(':memory:');
+  const fp = new FlexibilityProvider({
+    groups: [
+      { id: 'g1', peerId: 'dso', phaseVoltageV: 230, phases: 3, safetyMarginA: 1, safeLimitA: 32, leaseS: 900 },
+      { id: 'g2', phaseVoltageV: 230, phases: 3, safetyMarginA: 1, safeLimitA: 32, leaseS: 900 },
+    ],
+    forecasts: { blocks: () => [], requestIdAt: () => undefined, peerOnline: () => false },
+    commands: { applyLimits: () => Promise.resolve('Accepted') },
+    grid: { complianceError: () => undefined, adjustForecast: () => undefined },
+    plan: () => ({ limitsA: new Map(), reasons: new Map(), overloadedBlocks: [] }),
+    kv: store.kv,
+    scheduler,
+    nowMs: clock.nowMs,
+    events: new CoreEvents(),
+    logger: silentLogger,
+  });
+  return { fp, scheduler, store };
+}
+
+const session = (extra: Partial<ChargingSession> = {}): ChargingSession => ({
+  transactionId: 't1',
+  stationId: 'CS-1',
+  groupId: 'g1',
+  evseId: 1,
+  chargingState: 'Charging',
+  startedAt: '2026-01-01T00:00:00.000Z',
+  lastSeqNo: 0,
+  priority: 0,
+  ...extra,
+});
+
+describe('FlexibilityProvider', () => {
+  it('a new session, a state change and an end reallocate its group; meter-only updates do not', () => {
+    const { fp, scheduler, store } = setup();
+    fp.onSession(session({ meterStartWh: 100, meterWh: 100 }));
+    expect(scheduler.has('realloc:g1')).toBe(true);
+    scheduler.cancel('realloc:g1');
+    fp.onSession(session({ meterWh: 600, lastSeqNo: 1 }));
+    expect(scheduler.has('realloc:g1')).toBe(false);
+    fp.onSession(session({ meterWh: 700, chargingState: 'SuspendedEV', lastSeqNo: 2 }));
+    expect(scheduler.has('realloc:g1')).toBe(true);
+    scheduler.cancel('realloc:g1');
+    fp.onSession(session({ meterWh: 900, endedAt: '2026-01-01T01:00:00.000Z', lastSeqNo: 3 }));
+    expect(scheduler.has('realloc:g1')).toBe(true);
+    expect(scheduler.has('realloc:g2')).toBe(false);
+    expect(fp.energy.totalWh('g1')).toBe(800);
+    expect(fp.fleet.sessionsOf('g1')).toEqual([]);
+    store.close();
+  });
+
+  it('a peer going offline reallocates exactly the groups it serves', () => {
+    const { fp, scheduler, store } = setup();
+    fp.onPeerStateChanged('dso', false);
+    expect([scheduler.has('realloc:g1'), scheduler.has('realloc:g2')]).toEqual([true, false]);
+    store.close();
+  });
+
+  it('station connection and controllability changes reallocate the station group once per change', () => {
+    const { fp, scheduler, store } = setup();
+    fp.onStationUpdated({
+      stationId: 'CS-1',
+      groupId: 'g2',
+      evseMaxCurrentA: 32,
+      stationMaxCurrentA: 32,
+      evseCount: 1,
+      phases: 3,
+      connected: false,
+      controllable: true,
+      periodsPerSchedule: 1,
+      profileStackLevel: 1,
+    });
+    scheduler.cancel('realloc:g2');
+    fp.onStationConnection('CS-1', true);
+    expect(scheduler.has('realloc:g2')).toBe(true);
+    scheduler.cancel('realloc:g2');
+    fp.onStationConnection('CS-1', true);
+    expect(scheduler.has('realloc:g2')).toBe(false);
+    fp.onStationUncontrollable('CS-1');
+    expect(scheduler.has('realloc:g2')).toBe(true);
+    expect(fp.fleet.station('CS-1')?.controllable).toBe(false);
+    store.close();
+  });
+});
