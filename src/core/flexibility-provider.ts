@@ -11,6 +11,7 @@ import { GroupEnergyRegister } from './group-energy';
 import { LeaseLedger } from './lease-ledger';
 import type { PlanFn } from './planning';
 import type { ForecastSource, GridReporter, StationCommands } from './ports';
+import { Overrides, type Override } from './overrides';
 import { Scheduler } from './scheduler';
 import type { KeyValueRepository } from '../store/store';
 
@@ -45,11 +46,13 @@ export class FlexibilityProvider {
   readonly fleet = new Fleet();
   readonly ledger = new LeaseLedger();
   readonly energy: GroupEnergyRegister;
+  readonly overrides: Overrides;
   private readonly controllers = new Map<GroupId, GroupController>();
   private readonly groupsByPeer = new Map<string, GroupId[]>();
 
   constructor(private readonly deps: FlexibilityProviderDeps) {
     this.energy = new GroupEnergyRegister(deps.kv);
+    this.overrides = new Overrides(deps.kv, deps.nowMs);
     for (const group of deps.groups) {
       const controller = new GroupController(
         {
@@ -64,7 +67,7 @@ export class FlexibilityProvider {
           horizonMs: deps.horizonMs ?? DAY_MS,
           coalesceMs: deps.coalesceMs ?? 200,
         },
-        { ...deps, fleet: this.fleet, ledger: this.ledger },
+        { ...deps, fleet: this.fleet, ledger: this.ledger, overrides: this.overrides },
       );
       this.controllers.set(group.id, controller);
       if (group.peerId) this.groupsByPeer.set(group.peerId, [...(this.groupsByPeer.get(group.peerId) ?? []), group.id]);
@@ -86,6 +89,33 @@ export class FlexibilityProvider {
 
   plan(groupId: GroupId): AppliedPlan | undefined {
     return this.controllers.get(groupId)?.plan;
+  }
+
+  /** Sets or replaces an operator override and reallocates what it touches. */
+  setOverride(override: Override): void {
+    this.overrides.set(override);
+    this.reallocateFor(override);
+    // When it expires, the plan must change back: one keyed deadline, replaced if the override is set again.
+    const target =
+      override.kind === 'group-cap' ? override.groupId : override.kind === 'station-pause' ? override.stationId : override.transactionId;
+    this.deps.scheduler.schedule(`override:${override.kind}:${target}`, override.expiresAtMs, () => this.reallocateFor(override));
+  }
+
+  removeOverride(override: Override): boolean {
+    const removed = this.overrides.remove(override);
+    if (removed) this.reallocateFor(override);
+    return removed;
+  }
+
+  private reallocateFor(override: Override): void {
+    if (override.kind === 'group-cap') this.dirty(override.groupId, 'override');
+    else if (override.kind === 'station-pause') {
+      const station = this.fleet.station(override.stationId);
+      if (station) this.dirty(station.groupId, 'override');
+    } else {
+      const session = this.fleet.session(override.transactionId);
+      if (session) this.dirty(session.groupId, 'override');
+    }
   }
 
   onForecastChanged(groupId: GroupId): void {

@@ -12,6 +12,7 @@ import type { Fleet, FleetStation } from './fleet';
 import type { LeaseLedger, LeasedSchedule } from './lease-ledger';
 import type { PlanBlock, PlanFixedLoad, PlanFn, PlanResult, PlanSession } from './planning';
 import type { ForecastSource, GridReporter, LimitOutcome, StationCommands } from './ports';
+import type { Overrides } from './overrides';
 import type { Scheduler } from './scheduler';
 import { atOrBelow, pointwiseMin, stationSchedules, type StationSchedule } from './schedules';
 import { standingLimits } from './standing-limits';
@@ -32,6 +33,7 @@ export interface GroupControllerDeps {
   readonly commands: StationCommands;
   readonly grid: GridReporter;
   readonly plan: PlanFn;
+  readonly overrides?: Overrides;
   readonly scheduler: Scheduler;
   readonly nowMs: () => number;
   readonly events: CoreEvents;
@@ -125,7 +127,14 @@ export class GroupController {
       optimum: forecasts.blocks(id, 'OPTIMUM', nowMs, toMs),
       safeLimitA,
     });
-    return segments.map((s) => ({ startMs: s.startMs, endMs: s.endMs, capacityA: s.limitA, source: s.source }));
+    const capA = this.deps.overrides?.groupCapA(id) ?? Infinity;
+    const capped = (a: number): number => Math.min(a, capA);
+    return segments.map((s) => ({
+      startMs: s.startMs,
+      endMs: s.endMs,
+      capacityA: [capped(s.limitA[0]), capped(s.limitA[1]), capped(s.limitA[2])],
+      source: s.source,
+    }));
   }
 
   private noteSource(source: CapacitySource, nowMs: number): void {
@@ -158,8 +167,11 @@ export class GroupController {
         evseId: session.evseId,
         phasesUsed: session.phasesUsed === 1 ? 1 : 3,
         minA: Math.max(IEC61851_MIN_CURRENT_A, needs?.evMinCurrentA ?? 0),
-        maxA: Math.min(station.evseMaxCurrentA, needs?.evMaxCurrentA ?? Infinity),
-        priority: session.priority,
+        // A paused station keeps its sessions in the plan at 0 A (maxA 0 ⇒ never above the minimum).
+        maxA: this.deps.overrides?.stationPaused(station.stationId)
+          ? 0
+          : Math.min(station.evseMaxCurrentA, needs?.evMaxCurrentA ?? Infinity),
+        priority: this.deps.overrides?.sessionPriority(session.transactionId) ?? session.priority,
         energyWantedWh: needs?.energyAmountWh,
         departureMs: needs?.departureTime === undefined ? undefined : Date.parse(needs.departureTime),
         measuredA: session.measuredCurrentA === undefined ? undefined : Math.max(...session.measuredCurrentA),

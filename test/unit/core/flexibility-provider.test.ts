@@ -2,6 +2,7 @@
 // and session energy feeds the group's energy register.
 import { CoreEvents } from '../../../src/core/events';
 import { FlexibilityProvider } from '../../../src/core/flexibility-provider';
+import { Overrides } from '../../../src/core/overrides';
 import { Scheduler, type Clock } from '../../../src/core/scheduler';
 import type { ChargingSession } from '../../../src/domain/session';
 import { silentLogger } from '../../../src/log';
@@ -90,6 +91,32 @@ describe('FlexibilityProvider', () => {
     fp.onStationUncontrollable('CS-1');
     expect(scheduler.has('realloc:g2')).toBe(true);
     expect(fp.fleet.station('CS-1')?.controllable).toBe(false);
+    store.close();
+  });
+});
+
+describe('operator overrides', () => {
+  it('a group cap reallocates the group now and again when it expires; it survives a restart', () => {
+    const { fp, scheduler, store } = setup();
+    fp.setOverride({ kind: 'group-cap', groupId: 'g2', limitA: 10, expiresAtMs: 60_000 });
+    expect(scheduler.has('realloc:g2')).toBe(true);
+    expect(scheduler.dueMs('override:group-cap:g2')).toBe(60_000);
+    expect(fp.overrides.groupCapA('g2')).toBe(10);
+    const reloaded = new Overrides(store.kv, () => 0);
+    expect(reloaded.list()).toEqual([{ kind: 'group-cap', groupId: 'g2', limitA: 10, expiresAtMs: 60_000 }]);
+    expect(new Overrides(store.kv, () => 60_000).groupCapA('g2')).toBeUndefined();
+    store.close();
+  });
+
+  it('pausing a station and prioritising a session are looked up by their targets', () => {
+    const { fp, store } = setup();
+    fp.setOverride({ kind: 'station-pause', stationId: 'CS-1', expiresAtMs: 1000 });
+    fp.setOverride({ kind: 'session-priority', transactionId: 't9', priority: 5, expiresAtMs: 1000 });
+    expect(fp.overrides.stationPaused('CS-1')).toBe(true);
+    expect(fp.overrides.stationPaused('CS-2')).toBe(false);
+    expect(fp.overrides.sessionPriority('t9')).toBe(5);
+    expect(fp.removeOverride({ kind: 'station-pause', stationId: 'CS-1', expiresAtMs: 0 })).toBe(true);
+    expect(fp.overrides.stationPaused('CS-1')).toBe(false);
     store.close();
   });
 });

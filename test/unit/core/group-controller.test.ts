@@ -9,6 +9,7 @@ import { GroupController } from '../../../src/core/group-controller';
 import { LeaseLedger, scheduleLimitAt } from '../../../src/core/lease-ledger';
 import type { PlanFn } from '../../../src/core/planning';
 import type { LimitOutcome, StationLimitRequest } from '../../../src/core/ports';
+import type { Overrides } from '../../../src/core/overrides';
 import { Scheduler, type Clock } from '../../../src/core/scheduler';
 import { silentLogger } from '../../../src/log';
 
@@ -36,7 +37,7 @@ interface Sent {
   resolve: (outcome: LimitOutcome) => void;
 }
 
-function harness(options: { consumptionA?: number; fallbackA?: number; online?: boolean; autoAck?: boolean } = {}) {
+function harness(options: { consumptionA?: number; fallbackA?: number; online?: boolean; autoAck?: boolean; overrides?: Overrides } = {}) {
   let now = T0;
   const clock: Clock = { nowMs: () => now, setTimer: () => ({ cancel: () => undefined }) };
   const scheduler = new Scheduler(clock);
@@ -69,6 +70,7 @@ function harness(options: { consumptionA?: number; fallbackA?: number; online?: 
       events,
       scheduler,
       plan: equalSplit,
+      overrides: options.overrides,
       nowMs: () => now,
       logger: silentLogger,
       forecasts: {
@@ -264,5 +266,24 @@ describe('group controller', () => {
     h.addStation('CS-1');
     for (let i = 0; i < 20; i++) h.controller.markDirty('event');
     expect(h.scheduler.size).toBe(1);
+  });
+});
+
+describe('group controller with overrides', () => {
+  it('an operator cap below the forecast lowers every limit; a paused station gets 0', async () => {
+    const { Overrides } = await import('../../../src/core/overrides');
+    const { openSqliteStore } = await import('../../../src/store/sqlite');
+    const store = openSqliteStore(':memory:');
+    const overrides = new Overrides(store.kv, () => T0);
+    overrides.set({ kind: 'group-cap', groupId: 'g1', limitA: 21, expiresAtMs: T0 + 60 * MIN });
+    overrides.set({ kind: 'station-pause', stationId: 'CS-2', expiresAtMs: T0 + 60 * MIN });
+    const h = harness({ consumptionA: 40, overrides });
+    h.addStation('CS-1');
+    h.addStation('CS-2');
+    h.addSession('t1', 'CS-1');
+    h.addSession('t2', 'CS-2');
+    await h.controller.runOnce();
+    expect([h.liveCapAt('CS-1'), h.liveCapAt('CS-2')]).toEqual([10, 0]);
+    store.close();
   });
 });
