@@ -1,0 +1,140 @@
+// Turns core's protocol-neutral limit requests into OCPP 2.0.1 SetChargingProfile requests, following the
+// profile layout of the OCPP digest §6.7: standing limits at stack 0 forever, live limits at stack 1 on a lease.
+import { floorToTenth } from '../domain/electrical';
+
+/** Stable profile ids per slot (K01.FR.05: resending an id replaces the profile); a private high range. */
+export const PROFILE_IDS = {
+  standingStationMax: 9_100_001,
+  standingTxDefault: 9_100_002,
+  liveStationMax: 9_100_003,
+  /** + evseId */
+  liveTxProfileBase: 9_100_100,
+} as const;
+
+/** Where a standing Absolute schedule starts: far enough back to be in force whatever the station clock says. */
+const STANDING_START = '2020-01-01T00:00:00.000Z';
+
+export interface LeasedPeriods {
+  readonly periods: readonly { readonly startMs: number; readonly limitA: number }[];
+  readonly leaseEndMs: number;
+}
+
+export interface SessionLimitRequest {
+  readonly transactionId: string;
+  readonly evseId: number;
+  readonly schedule: LeasedPeriods;
+}
+
+export type LimitRequest =
+  | { readonly kind: 'standing'; readonly limitA: number }
+  | { readonly kind: 'live'; readonly stationCap: LeasedPeriods; readonly sessions: readonly SessionLimitRequest[] };
+
+export interface ChargingSchedulePeriod {
+  startPeriod: number;
+  limit: number;
+}
+
+export interface ChargingProfile {
+  id: number;
+  stackLevel: number;
+  chargingProfilePurpose: 'ChargingStationMaxProfile' | 'TxDefaultProfile' | 'TxProfile';
+  chargingProfileKind: 'Absolute';
+  transactionId?: string;
+  chargingSchedule: [
+    { id: number; startSchedule: string; duration?: number; chargingRateUnit: 'A'; chargingSchedulePeriod: ChargingSchedulePeriod[] },
+  ];
+}
+
+export interface SetChargingProfileRequest {
+  evseId: number;
+  chargingProfile: ChargingProfile;
+}
+
+function absolute(
+  id: number,
+  stackLevel: number,
+  purpose: ChargingProfile['chargingProfilePurpose'],
+  startIso: string,
+  periods: ChargingSchedulePeriod[],
+  durationS?: number,
+  transactionId?: string,
+): ChargingProfile {
+  return {
+    id,
+    stackLevel,
+    chargingProfilePurpose: purpose,
+    chargingProfileKind: 'Absolute',
+    ...(transactionId === undefined ? {} : { transactionId }),
+    chargingSchedule: [
+      {
+        id: 1,
+        startSchedule: startIso,
+        ...(durationS === undefined ? {} : { duration: durationS }),
+        chargingRateUnit: 'A',
+        chargingSchedulePeriod: periods,
+      },
+    ],
+  };
+}
+
+/** Periods relative to the first one, whole seconds (K01.FR.31: first startPeriod is 0), one-decimal limits rounded down. */
+function leased(schedule: LeasedPeriods): { startIso: string; durationS: number; periods: ChargingSchedulePeriod[] } {
+  const first = schedule.periods[0];
+  const startMs = Math.floor((first?.startMs ?? schedule.leaseEndMs) / 1000) * 1000;
+  const periods: ChargingSchedulePeriod[] = [];
+  for (const period of schedule.periods) {
+    const startPeriod = Math.max(0, Math.round((period.startMs - startMs) / 1000));
+    const limit = floorToTenth(Math.max(0, period.limitA));
+    const last = periods[periods.length - 1];
+    if (last && last.startPeriod === startPeriod) last.limit = Math.min(last.limit, limit);
+    else if (!last || last.limit !== limit) periods.push({ startPeriod, limit });
+  }
+  if (periods.length === 0) periods.push({ startPeriod: 0, limit: 0 });
+  return { startIso: new Date(startMs).toISOString(), durationS: Math.max(1, Math.floor((schedule.leaseEndMs - startMs) / 1000)), periods };
+}
+
+/**
+ * Standing: ChargingStationMaxProfile and TxDefaultProfile at evse 0, stack 0, no duration — what a station keeps
+ * when it loses us. Live: a leased ChargingStationMaxProfile at stack 1 plus one leased TxProfile per session, all
+ * expiring together into the standing ones. Station caps go first so a session never outruns its station's cap.
+ */
+export function limitProfiles(request: LimitRequest): SetChargingProfileRequest[] {
+  if (request.kind === 'standing') {
+    const periods = [{ startPeriod: 0, limit: floorToTenth(Math.max(0, request.limitA)) }];
+    return [
+      { evseId: 0, chargingProfile: absolute(PROFILE_IDS.standingStationMax, 0, 'ChargingStationMaxProfile', STANDING_START, periods) },
+      {
+        evseId: 0,
+        chargingProfile: absolute(
+          PROFILE_IDS.standingTxDefault,
+          0,
+          'TxDefaultProfile',
+          STANDING_START,
+          periods.map((p) => ({ ...p })),
+        ),
+      },
+    ];
+  }
+  const cap = leased(request.stationCap);
+  return [
+    {
+      evseId: 0,
+      chargingProfile: absolute(PROFILE_IDS.liveStationMax, 1, 'ChargingStationMaxProfile', cap.startIso, cap.periods, cap.durationS),
+    },
+    ...request.sessions.map((session) => {
+      const tx = leased(session.schedule);
+      return {
+        evseId: session.evseId,
+        chargingProfile: absolute(
+          PROFILE_IDS.liveTxProfileBase + session.evseId,
+          1,
+          'TxProfile',
+          tx.startIso,
+          tx.periods,
+          tx.durationS,
+          session.transactionId,
+        ),
+      };
+    }),
+  ];
+}

@@ -1,0 +1,117 @@
+// Core limits → OCPP 2.0.1 SetChargingProfile requests: the §6.7 layout, K01 schedule rules, and the
+// official JSON schema (as bundled with ocpp-rpc) for every request produced.
+import { createValidator } from 'ocpp-rpc';
+import schemas from 'ocpp-rpc/lib/schemas/ocpp2_0_1.json';
+import { limitProfiles, PROFILE_IDS } from '../../../src/ocpp/limit-profiles';
+
+const validator = createValidator('ocpp2.0.1', schemas);
+const T = Date.parse('2026-03-01T10:00:00.000Z');
+const MIN = 60_000;
+
+function expectSchemaValid(request: unknown): void {
+  expect(() => validator.validate('urn:SetChargingProfile.req', request)).not.toThrow();
+}
+
+describe('limit profiles (OCPP digest §6.7)', () => {
+  it('standing: ChargingStationMaxProfile and TxDefaultProfile at evse 0, stack 0, no duration, in the past', () => {
+    const requests = limitProfiles({ kind: 'standing', limitA: 10.37 });
+    expect(requests).toEqual([
+      {
+        evseId: 0,
+        chargingProfile: {
+          id: PROFILE_IDS.standingStationMax,
+          stackLevel: 0,
+          chargingProfilePurpose: 'ChargingStationMaxProfile',
+          chargingProfileKind: 'Absolute',
+          chargingSchedule: [
+            {
+              id: 1,
+              startSchedule: '2020-01-01T00:00:00.000Z',
+              chargingRateUnit: 'A',
+              chargingSchedulePeriod: [{ startPeriod: 0, limit: 10.3 }],
+            },
+          ],
+        },
+      },
+      expect.objectContaining({
+        evseId: 0,
+        chargingProfile: expect.objectContaining({
+          id: PROFILE_IDS.standingTxDefault,
+          chargingProfilePurpose: 'TxDefaultProfile',
+          stackLevel: 0,
+        }),
+      }),
+    ]);
+    requests.forEach(expectSchemaValid);
+  });
+
+  it('live: a leased station cap at stack 1 first, then one leased TxProfile per session with its transactionId (K01.FR.03)', () => {
+    const requests = limitProfiles({
+      kind: 'live',
+      stationCap: {
+        periods: [
+          { startMs: T + 300, limitA: 24 },
+          { startMs: T + 15 * MIN, limitA: 16.06 },
+        ],
+        leaseEndMs: T + 20 * MIN,
+      },
+      sessions: [
+        {
+          transactionId: 'tx-9',
+          evseId: 2,
+          schedule: {
+            periods: [
+              { startMs: T + 300, limitA: 12 },
+              { startMs: T + 15 * MIN, limitA: 8 },
+            ],
+            leaseEndMs: T + 20 * MIN,
+          },
+        },
+      ],
+    });
+    expect(
+      requests.map((r) => [r.evseId, r.chargingProfile.chargingProfilePurpose, r.chargingProfile.stackLevel, r.chargingProfile.id]),
+    ).toEqual([
+      [0, 'ChargingStationMaxProfile', 1, PROFILE_IDS.liveStationMax],
+      [2, 'TxProfile', 1, PROFILE_IDS.liveTxProfileBase + 2],
+    ]);
+    const cap = requests[0]?.chargingProfile.chargingSchedule[0];
+    expect(cap).toEqual({
+      id: 1,
+      startSchedule: '2026-03-01T10:00:00.000Z',
+      duration: 1200,
+      chargingRateUnit: 'A',
+      chargingSchedulePeriod: [
+        { startPeriod: 0, limit: 24 },
+        { startPeriod: 900, limit: 16 },
+      ],
+    });
+    expect(requests[1]?.chargingProfile.transactionId).toBe('tx-9');
+    requests.forEach(expectSchemaValid);
+  });
+
+  it('K01.FR.31/35 — first startPeriod is 0, strictly increasing; repeated values merged', () => {
+    const [cap] = limitProfiles({
+      kind: 'live',
+      stationCap: {
+        periods: [
+          { startMs: T, limitA: 10 },
+          { startMs: T + MIN, limitA: 10 },
+          { startMs: T + 2 * MIN, limitA: 6 },
+        ],
+        leaseEndMs: T + 5 * MIN,
+      },
+      sessions: [],
+    });
+    const periods = cap?.chargingProfile.chargingSchedule[0].chargingSchedulePeriod ?? [];
+    expect(periods).toEqual([
+      { startPeriod: 0, limit: 10 },
+      { startPeriod: 120, limit: 6 },
+    ]);
+  });
+
+  it('an empty schedule becomes 0 A for its lease (a station without sessions)', () => {
+    const [cap] = limitProfiles({ kind: 'live', stationCap: { periods: [], leaseEndMs: T + MIN }, sessions: [] });
+    expect(cap?.chargingProfile.chargingSchedule[0].chargingSchedulePeriod).toEqual([{ startPeriod: 0, limit: 0 }]);
+  });
+});
