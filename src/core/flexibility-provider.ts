@@ -1,5 +1,6 @@
 // The application core: one GroupController per group, the fleet view, the lease ledger and the one scheduler.
 // Adapters call the `on…` methods with what happened; main.ts binds the ports to OSCP, OCPP and the allocator.
+import { z } from 'zod';
 import type { GroupId } from '../domain/group';
 import type { ChargingSession } from '../domain/session';
 import type { StationId } from '../domain/station';
@@ -13,7 +14,8 @@ import type { PlanFn } from './planning';
 import type { ForecastSource, GridReporter, StationCommands } from './ports';
 import { Overrides, type Override } from './overrides';
 import { Scheduler } from './scheduler';
-import type { KeyValueRepository } from '../store/store';
+import type { KeyValueRepository, PlanRepository } from '../store/store';
+import type { LedgerSnapshot } from './lease-ledger';
 
 export interface ControlledGroup {
   readonly id: GroupId;
@@ -32,6 +34,8 @@ export interface FlexibilityProviderDeps {
   readonly grid: GridReporter;
   readonly plan: PlanFn;
   readonly kv: KeyValueRepository;
+  /** Where each group's plan and lease ledger are kept across restarts (invariant 3). */
+  readonly plans?: PlanRepository;
   readonly scheduler: Scheduler;
   readonly nowMs: () => number;
   readonly events: CoreEvents;
@@ -49,6 +53,8 @@ export class FlexibilityProvider {
   readonly overrides: Overrides;
   private readonly controllers = new Map<GroupId, GroupController>();
   private readonly groupsByPeer = new Map<string, GroupId[]>();
+  /** Ledger entries saved by a previous run, applied when their station is first seen again. */
+  private readonly restored = new Map<StationId, LedgerSnapshot>();
 
   constructor(private readonly deps: FlexibilityProviderDeps) {
     this.energy = new GroupEnergyRegister(deps.kv);
@@ -67,9 +73,10 @@ export class FlexibilityProvider {
           horizonMs: deps.horizonMs ?? DAY_MS,
           coalesceMs: deps.coalesceMs ?? 200,
         },
-        { ...deps, fleet: this.fleet, ledger: this.ledger, overrides: this.overrides },
+        { ...deps, fleet: this.fleet, ledger: this.ledger, overrides: this.overrides, persist: (groupId) => this.persist(groupId) },
       );
       this.controllers.set(group.id, controller);
+      for (const snapshot of parseSaved(deps.plans?.get(group.id)?.plan)) this.restored.set(snapshot.stationId, snapshot);
       if (group.peerId) this.groupsByPeer.set(group.peerId, [...(this.groupsByPeer.get(group.peerId) ?? []), group.id]);
     }
   }
@@ -128,6 +135,11 @@ export class FlexibilityProvider {
 
   onStationUpdated(station: FleetStation): void {
     this.ledger.track(station.stationId, station.stationMaxCurrentA);
+    const saved = this.restored.get(station.stationId);
+    if (saved) {
+      this.ledger.restore(saved);
+      this.restored.delete(station.stationId);
+    }
     for (const groupId of this.fleet.upsertStation(station)) this.dirty(groupId, `station ${station.stationId} changed`);
   }
 
@@ -159,6 +171,23 @@ export class FlexibilityProvider {
       this.dirty(session.groupId, `session ${session.transactionId}`);
   }
 
+  /** Saves the group's ledger and its plan in force; called write-ahead by the controller. */
+  private persist(groupId: GroupId): void {
+    if (!this.deps.plans) return;
+    const stations = this.fleet.stationsOf(groupId).flatMap((s) => {
+      const snapshot = this.ledger.snapshot(s.stationId);
+      return snapshot ? [snapshot] : [];
+    });
+    const applied = this.plan(groupId);
+    const plan = applied && {
+      computedAtMs: applied.computedAtMs,
+      source: applied.source,
+      blocks: applied.blocks,
+      limitsA: Object.fromEntries(applied.result.limitsA),
+    };
+    this.deps.plans.save({ groupId, computedAt: new Date(this.deps.nowMs()).toISOString(), plan: { ledger: stations, plan } });
+  }
+
   private dirty(groupId: GroupId, reason: string): void {
     const controller = this.controllers.get(groupId);
     if (controller) controller.markDirty(reason);
@@ -175,3 +204,14 @@ function allocationRelevantChange(a: ChargingSession, b: ChargingSession): boole
     JSON.stringify(a.evNeeds) !== JSON.stringify(b.evNeeds)
   );
 }
+
+/** Reads the ledger part of a saved plan record; anything malformed is ignored (counted as unknown instead). */
+function parseSaved(saved: unknown): LedgerSnapshot[] {
+  const parsed = SavedPlan.safeParse(saved);
+  return parsed.success ? parsed.data.ledger : [];
+}
+
+const Schedule = z.object({ periods: z.array(z.object({ startMs: z.number(), limitA: z.number() })), leaseEndMs: z.number() });
+const SavedPlan = z.object({
+  ledger: z.array(z.object({ stationId: z.string(), standingA: z.number().optional(), live: Schedule.optional() })),
+});

@@ -34,6 +34,8 @@ export interface GroupControllerDeps {
   readonly grid: GridReporter;
   readonly plan: PlanFn;
   readonly overrides?: Overrides;
+  /** Saves what the ledger knows about this group's stations (write-ahead of every change). */
+  readonly persist?: (groupId: string) => void;
   readonly scheduler: Scheduler;
   readonly nowMs: () => number;
   readonly events: CoreEvents;
@@ -239,21 +241,35 @@ export class GroupController {
     const current = (s: FleetStation): number => this.deps.ledger.standingA(s.stationId) ?? s.stationMaxCurrentA;
     const lower = connected.filter((s) => (shares.get(s.stationId) ?? 0) <= current(s));
     const higher = connected.filter((s) => (shares.get(s.stationId) ?? 0) > current(s));
-    const send = async (station: FleetStation): Promise<boolean> => {
+    const prepare = (station: FleetStation): (() => Promise<boolean>) => {
       const limitA = shares.get(station.stationId) ?? 0;
       this.deps.ledger.standingSent(station.stationId, limitA);
-      const outcome = await this.deps.commands.applyLimits(station.stationId, { kind: 'standing', limitA });
-      if (outcome === ACCEPTED) {
-        this.deps.ledger.standingAcknowledged(station.stationId, limitA);
-        this.standingSent.set(station.stationId, limitA);
-      } else {
-        this.deps.ledger.standingFailed(station.stationId);
-      }
-      this.deps.events.emit('standingLimitSet', { groupId: this.groupId, stationId: station.stationId, limitA, outcome });
-      return outcome === ACCEPTED;
+      return async () => {
+        const outcome = await this.deps.commands.applyLimits(station.stationId, { kind: 'standing', limitA });
+        if (outcome === ACCEPTED) {
+          this.deps.ledger.standingAcknowledged(station.stationId, limitA);
+          this.standingSent.set(station.stationId, limitA);
+        } else {
+          this.deps.ledger.standingFailed(station.stationId);
+        }
+        this.deps.events.emit('standingLimitSet', { groupId: this.groupId, stationId: station.stationId, limitA, outcome });
+        return outcome === ACCEPTED;
+      };
     };
-    const lowered = await Promise.all(lower.map(send));
-    if (lowered.every(Boolean)) await Promise.all(higher.map(send));
+    const lowered = await this.sendBatch(lower.map(prepare));
+    if (lowered.every(Boolean)) await this.sendBatch(higher.map(prepare));
+  }
+
+  /**
+   * Write-ahead: every change is recorded as pending in the ledger and persisted before it goes out, so a crash
+   * mid-change restarts counting the higher of old and new; outcomes are persisted once the batch is answered.
+   */
+  private async sendBatch(senders: readonly (() => Promise<boolean>)[]): Promise<boolean[]> {
+    if (senders.length === 0) return [];
+    this.deps.persist?.(this.groupId);
+    const results = await Promise.all(senders.map((send) => send()));
+    this.deps.persist?.(this.groupId);
+    return results;
   }
 
   /** Step 1 sends every decrease (pointwise min of old and new); step 2 the rest, only if step 1 all held. */
@@ -275,13 +291,13 @@ export class GroupController {
         secondStep.push(target);
       }
     }
-    const firstResults = await Promise.all(firstStep.map((s) => this.sendLive(s)));
+    const firstResults = await this.sendBatch(firstStep.map((s) => this.prepareLive(s)));
     const failedFirst = firstResults.filter((ok) => !ok).length;
     if (failedFirst > 0) {
       this.log.warn('decreases not acknowledged; increases held back until the next reallocation', { failed: failedFirst });
       return { changed: firstStep.length, failed: failedFirst };
     }
-    const secondResults = await Promise.all(secondStep.map((s) => this.sendLive(s)));
+    const secondResults = await this.sendBatch(secondStep.map((s) => this.prepareLive(s)));
     return { changed: firstStep.length + secondStep.length, failed: secondResults.filter((ok) => !ok).length };
   }
 
@@ -293,19 +309,18 @@ export class GroupController {
     return atOrBelow(trimmed, horizon, fallbackA, nowMs) && atOrBelow(horizon, trimmed, fallbackA, nowMs);
   }
 
-  private async sendLive(target: StationSchedule): Promise<boolean> {
+  private prepareLive(target: StationSchedule): () => Promise<boolean> {
     const token = this.deps.ledger.liveSent(target.stationId, target.stationCap);
-    const outcome = await this.deps.commands.applyLimits(target.stationId, {
-      kind: 'live',
-      stationCap: target.stationCap,
-      sessions: target.sessions,
-    });
-    if (outcome === ACCEPTED) this.deps.ledger.liveAcknowledged(target.stationId, token);
-    else {
-      this.deps.ledger.liveFailed(target.stationId, token);
-      this.log.warn('live limit not applied', { stationId: target.stationId, outcome });
-    }
-    return outcome === ACCEPTED;
+    return async () => {
+      const request = { kind: 'live', stationCap: target.stationCap, sessions: target.sessions } as const;
+      const outcome = await this.deps.commands.applyLimits(target.stationId, request);
+      if (outcome === ACCEPTED) this.deps.ledger.liveAcknowledged(target.stationId, token);
+      else {
+        this.deps.ledger.liveFailed(target.stationId, token);
+        this.log.warn('live limit not applied', { stationId: target.stationId, outcome });
+      }
+      return outcome === ACCEPTED;
+    };
   }
 
   private reportOverloads(blocks: readonly PlanBlock[], result: PlanResult): void {

@@ -9,6 +9,12 @@ export interface LeasedSchedule {
   readonly leaseEndMs: number;
 }
 
+export interface LedgerSnapshot {
+  readonly stationId: StationId;
+  readonly standingA?: number;
+  readonly live?: LeasedSchedule;
+}
+
 interface StationLedger {
   hardwareMaxA: number;
   standingA?: number;
@@ -26,6 +32,22 @@ export function scheduleLimitAt(schedule: LeasedSchedule, t: number): number | u
     limit = period.limitA;
   }
   return limit;
+}
+
+/** The higher of two schedules at every instant (outside a schedule: `fallbackA`), over both leases. */
+export function pointwiseMax(a: LeasedSchedule | undefined, b: LeasedSchedule, fallbackA: number): LeasedSchedule {
+  if (!a) return b;
+  const leaseEndMs = Math.max(a.leaseEndMs, b.leaseEndMs);
+  const points = [...new Set([...a.periods, ...b.periods].map((p) => p.startMs).concat([a.leaseEndMs, b.leaseEndMs]))].sort(
+    (x, y) => x - y,
+  );
+  const periods: { startMs: number; limitA: number }[] = [];
+  for (const t of points) {
+    if (t >= leaseEndMs) break;
+    const limitA = Math.max(scheduleLimitAt(a, t) ?? fallbackA, scheduleLimitAt(b, t) ?? fallbackA);
+    if (periods.length === 0 || (periods[periods.length - 1] as { limitA: number }).limitA !== limitA) periods.push({ startMs: t, limitA });
+  }
+  return { periods, leaseEndMs };
 }
 
 export class LeaseLedger {
@@ -75,6 +97,25 @@ export class LeaseLedger {
   liveFailed(stationId: StationId, token: number): void {
     const entry = this.entry(stationId);
     if (entry.pendingLive?.token === token) entry.pendingLive = undefined;
+  }
+
+  /** What must survive a restart for one station: the acknowledged standing limit and live lease. */
+  snapshot(stationId: StationId): LedgerSnapshot | undefined {
+    const entry = this.stations.get(stationId);
+    if (!entry) return undefined;
+    // A pending change may have reached the station or not: keep the higher of both so a restart never undercounts.
+    const fallbackA = this.fallbackA(entry);
+    const live = entry.pendingLive ? pointwiseMax(entry.live, entry.pendingLive.schedule, fallbackA) : entry.live;
+    const standingA =
+      entry.pendingStandingA === undefined ? entry.standingA : Math.max(entry.standingA ?? entry.hardwareMaxA, entry.pendingStandingA);
+    return { stationId, standingA, live };
+  }
+
+  /** Restores what a previous run knew, so leases still running on the stations are counted until they end. */
+  restore(snapshot: LedgerSnapshot): void {
+    const entry = this.entry(snapshot.stationId);
+    entry.standingA = snapshot.standingA;
+    entry.live = snapshot.live;
   }
 
   /** The station's standing limit as acknowledged, if any. */

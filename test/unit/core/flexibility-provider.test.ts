@@ -120,3 +120,52 @@ describe('operator overrides', () => {
     store.close();
   });
 });
+
+describe('restart (invariant 3)', () => {
+  it('leases granted before a restart are still counted after it, from the store', async () => {
+    const store = openSqliteStore(':memory:');
+    const clock: Clock = { nowMs: () => 1_000_000, setTimer: () => ({ cancel: () => undefined }) };
+    const build = () =>
+      new FlexibilityProvider({
+        groups: [{ id: 'g1', phaseVoltageV: 230, phases: 3, safetyMarginA: 1, safeLimitA: 32, leaseS: 900 }],
+        forecasts: { blocks: () => [], requestIdAt: () => undefined, peerOnline: () => false },
+        commands: { applyLimits: () => Promise.resolve('Accepted') },
+        grid: { complianceError: () => undefined, adjustForecast: () => undefined },
+        plan: (request) => ({
+          limitsA: new Map(request.sessions.map((s) => [s.transactionId, request.blocks.map(() => 16)])),
+          reasons: new Map(),
+          overloadedBlocks: [],
+        }),
+        kv: store.kv,
+        plans: store.plans,
+        scheduler: new Scheduler(clock),
+        nowMs: clock.nowMs,
+        events: new CoreEvents(),
+        logger: silentLogger,
+      });
+    const station = {
+      stationId: 'CS-1',
+      groupId: 'g1',
+      evseMaxCurrentA: 32,
+      stationMaxCurrentA: 32,
+      evseCount: 1,
+      phases: 3 as const,
+      connected: true,
+      controllable: true,
+      periodsPerSchedule: 24,
+      profileStackLevel: 1,
+    };
+    const first = build();
+    first.onStationUpdated({ ...station });
+    first.onSession(session({ groupId: 'g1' }));
+    await first.controller('g1')?.runOnce();
+    expect(first.ledger.assumedLimitA('CS-1', 1_000_000)).toBe(16);
+
+    const second = build();
+    expect(second.ledger.assumedLimitA('CS-1', 1_000_000)).toBe(Infinity);
+    second.onStationUpdated({ ...station, connected: false });
+    expect(second.ledger.assumedLimitA('CS-1', 1_000_000)).toBe(16);
+    expect(second.ledger.assumedLimitA('CS-1', 1_000_000 + 900_000)).toBe(31);
+    store.close();
+  });
+});

@@ -83,3 +83,28 @@ describe('lease ledger', () => {
     expect([5, 10, 49, 50, 99, 100].map((t) => scheduleLimitAt(s, t))).toEqual([undefined, 6, 6, 12, 12, undefined]);
   });
 });
+
+describe('lease ledger across a restart (invariant 3)', () => {
+  it('a snapshot restored into a new ledger keeps counting the leases still running on the stations', () => {
+    const before = new LeaseLedger();
+    before.track('CS-1', 32);
+    before.standingAcknowledged('CS-1', 10);
+    before.liveAcknowledged('CS-1', before.liveSent('CS-1', schedule(1000, [0, 25])));
+    const after = new LeaseLedger();
+    after.track('CS-1', 32);
+    after.restore(before.snapshot('CS-1')!);
+    expect([after.assumedLimitA('CS-1', 500), after.assumedLimitA('CS-1', 1000)]).toEqual([25, 10]);
+  });
+
+  it('a change still in flight at the crash is restored as the higher of old and new, instant by instant', () => {
+    const before = new LeaseLedger();
+    before.track('CS-1', 32);
+    before.standingAcknowledged('CS-1', 10);
+    before.liveAcknowledged('CS-1', before.liveSent('CS-1', schedule(1000, [0, 25], [500, 6])));
+    before.liveSent('CS-1', schedule(2000, [0, 8], [500, 20]));
+    const after = new LeaseLedger();
+    after.track('CS-1', 32);
+    after.restore(before.snapshot('CS-1')!);
+    expect([0, 600, 1500, 2000].map((t) => after.assumedLimitA('CS-1', t))).toEqual([25, 20, 20, 10]);
+  });
+});
