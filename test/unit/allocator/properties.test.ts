@@ -1,0 +1,172 @@
+// Property-based proof of the allocator's promises over random groups (fast-check): never over the limit on
+// any phase in any block, never between 0 and the minimum, never above a maximum, deterministic, and a
+// transition never over the limit at any intermediate step.
+import fc from 'fast-check';
+import { allocate, limitOf, phaseMask, planTransition, type AllocationInput } from '../../../src/allocator';
+
+const EPS = 1e-6;
+
+const inputArb: fc.Arbitrary<AllocationInput> = fc
+  .record({
+    groupPhases: fc.constantFrom<1 | 3>(1, 3),
+    margin: fc.integer({ min: 0, max: 5 }),
+    blocks: fc.array(fc.tuple(fc.integer({ min: 0, max: 250 }), fc.integer({ min: 0, max: 250 }), fc.integer({ min: 0, max: 250 })), {
+      minLength: 1,
+      maxLength: 8,
+    }),
+    stationCount: fc.integer({ min: 1, max: 120 }),
+    sessions: fc.array(
+      fc.record({
+        station: fc.nat(),
+        phasesUsed: fc.constantFrom<1 | 3>(1, 3),
+        phase: fc.option(fc.constantFrom<0 | 1 | 2>(0, 1, 2), { nil: undefined }),
+        minA: fc.integer({ min: 6, max: 10 }),
+        maxA: fc.integer({ min: 4, max: 40 }),
+        priority: fc.integer({ min: -9, max: 9 }),
+        energyWh: fc.option(fc.integer({ min: 0, max: 80_000 }), { nil: undefined }),
+        departureMin: fc.option(fc.integer({ min: 1, max: 600 }), { nil: undefined }),
+        measuredA: fc.option(fc.integer({ min: 0, max: 32 }), { nil: undefined }),
+        pinned: fc.option(fc.integer({ min: 0, max: 16 }), { freq: 8, nil: undefined }),
+      }),
+      { maxLength: 200 },
+    ),
+    stationMax: fc.integer({ min: 6, max: 80 }),
+    fixed: fc.array(
+      fc.record({
+        phasesUsed: fc.constantFrom<1 | 3>(1, 3),
+        phase: fc.constantFrom<0 | 1 | 2>(0, 1, 2),
+        a: fc.integer({ min: 0, max: 40 }),
+      }),
+      { maxLength: 4 },
+    ),
+  })
+  .map((r) => {
+    const now = 1_700_000_000_000;
+    const blocks = r.blocks.map(([a, b, c], i) => ({
+      startMs: now + i * 900_000,
+      endMs: now + (i + 1) * 900_000,
+      capacityA: [a, b, c] as const,
+    }));
+    const sessions = r.sessions.map((s, i) => ({
+      id: `tx-${i}`,
+      stationId: `CS-${s.station % r.stationCount}`,
+      phasesUsed: s.phasesUsed,
+      phase: s.phasesUsed === 1 ? s.phase : undefined,
+      minA: s.minA,
+      maxA: s.maxA,
+      priority: s.priority,
+      energyWantedWh: s.energyWh,
+      departureMs: s.departureMin === undefined ? undefined : now + s.departureMin * 60_000,
+      measuredA: s.measuredA,
+      belowLimitSinceMs: s.measuredA === undefined ? undefined : now - 600_000,
+      fixedA: s.pinned,
+    }));
+    const stationMaxA = new Map(Array.from({ length: r.stationCount }, (_, i) => [`CS-${i}`, r.stationMax + (i % 3) * 16]));
+    return {
+      nowMs: now,
+      blocks,
+      safetyMarginA: r.margin,
+      groupPhases: r.groupPhases,
+      phaseVoltageV: 230,
+      sessions,
+      stationMaxA,
+      fixedLoads: r.fixed.map((f, i) => ({ id: `fixed-${i}`, phasesUsed: f.phasesUsed, phase: f.phase, limitsA: blocks.map(() => f.a) })),
+    };
+  });
+
+/** Load counted on each phase in block b: fixed loads, then every session's limit on its phases. */
+function phaseLoad(input: AllocationInput, limit: (s: number) => number, b: number, includeSessions = true): number[] {
+  const load = [0, 0, 0];
+  const add = (mask: number, a: number): void => [0, 1, 2].forEach((p) => mask & (1 << p) && (load[p] = (load[p] ?? 0) + a));
+  input.fixedLoads.forEach((f) => add(phaseMask(input.groupPhases, f.phasesUsed, f.phase), f.limitsA[b] ?? 0));
+  if (includeSessions) input.sessions.forEach((s, i) => add(phaseMask(input.groupPhases, s.phasesUsed, s.phase), limit(i)));
+  return load;
+}
+
+const phasesOf = (input: AllocationInput): number[] => (input.groupPhases === 1 ? [0] : [0, 1, 2]);
+
+describe('allocator properties', () => {
+  it('never over capacity − margin on any phase in any block (unless fixed load alone is), never 0 < limit < minimum, never above a maximum', () => {
+    fc.assert(
+      fc.property(inputArb, (input) => {
+        const plan = allocate(input);
+        input.blocks.forEach((block, b) => {
+          const pinnedOnly = phaseLoad(
+            { ...input, sessions: input.sessions.filter((s) => s.fixedA !== undefined) },
+            (i) => input.sessions.filter((s) => s.fixedA !== undefined)[i]?.fixedA ?? 0,
+            b,
+          );
+          const load = phaseLoad(input, (s) => limitOf(plan, s, b), b);
+          for (const p of phasesOf(input)) {
+            const allowed = (block.capacityA[p] ?? 0) - input.safetyMarginA;
+            if ((pinnedOnly[p] ?? 0) <= allowed + EPS) expect(load[p]).toBeLessThanOrEqual(allowed + EPS);
+            else expect(load[p]).toBeCloseTo(pinnedOnly[p] ?? 0, 6);
+          }
+          const perStation = new Map<string, number>();
+          input.sessions.forEach((s, i) => {
+            const limit = limitOf(plan, i, b);
+            perStation.set(s.stationId, (perStation.get(s.stationId) ?? 0) + limit);
+            if (s.fixedA !== undefined) {
+              expect(limit).toBe(s.fixedA);
+              return;
+            }
+            expect(limit === 0 || limit >= Math.max(6, s.minA)).toBe(true);
+            expect(limit).toBeLessThanOrEqual(s.maxA + EPS);
+            expect(Math.round(limit * 10)).toBeCloseTo(limit * 10, 6);
+          });
+          const pinnedPerStation = new Map<string, number>();
+          input.sessions.forEach(
+            (s) => s.fixedA !== undefined && pinnedPerStation.set(s.stationId, (pinnedPerStation.get(s.stationId) ?? 0) + s.fixedA),
+          );
+          for (const [station, total] of perStation) {
+            const max = input.stationMaxA.get(station) ?? Infinity;
+            if ((pinnedPerStation.get(station) ?? 0) <= max) expect(total).toBeLessThanOrEqual(max + EPS);
+          }
+        });
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('is deterministic: the same input gives the same plan', () => {
+    fc.assert(
+      fc.property(inputArb, (input) => {
+        const a = allocate(input);
+        const b = allocate(input);
+        expect(Array.from(a.limitsA)).toEqual(Array.from(b.limitsA));
+        expect(Array.from(a.reasons)).toEqual(Array.from(b.reasons));
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('transitions: decreases first, then increases — no intermediate step over what the old or the new plan respects', () => {
+    fc.assert(
+      fc.property(inputArb, fc.integer({ min: 0, max: 250 }), fc.nat(), fc.nat(), (input, newCapacity, cutDecreases, cutIncreases) => {
+        const old = allocate(input);
+        const nextInput = {
+          ...input,
+          blocks: input.blocks.map((b) => ({ ...b, capacityA: [newCapacity, newCapacity, newCapacity] as const })),
+        };
+        const next = allocate(nextInput);
+        const b = 0;
+        const toMap = (plan: typeof old) => new Map(input.sessions.map((s, i) => [s.id, limitOf(plan, i, b)]));
+        const inForce = toMap(old);
+        const target = toMap(next);
+        const { decreases, increases } = planTransition(inForce, target);
+        expect(decreases.every((c) => c.toA < c.fromA)).toBe(true);
+        expect(increases.every((c) => c.toA > c.fromA)).toBe(true);
+        const state = new Map(inForce);
+        const sum = (): number[] => phaseLoad(input, (i) => state.get(input.sessions[i]?.id ?? '') ?? 0, b);
+        const oldLoad = phaseLoad(input, (i) => inForce.get(input.sessions[i]?.id ?? '') ?? 0, b);
+        const newLoad = phaseLoad(input, (i) => target.get(input.sessions[i]?.id ?? '') ?? 0, b);
+        decreases.slice(0, decreases.length === 0 ? 0 : cutDecreases % (decreases.length + 1)).forEach((c) => state.set(c.id, c.toA));
+        sum().forEach((load, p) => expect(load).toBeLessThanOrEqual((oldLoad[p] ?? 0) + EPS));
+        decreases.forEach((c) => state.set(c.id, c.toA));
+        increases.slice(0, increases.length === 0 ? 0 : cutIncreases % (increases.length + 1)).forEach((c) => state.set(c.id, c.toA));
+        sum().forEach((load, p) => expect(load).toBeLessThanOrEqual((newLoad[p] ?? 0) + EPS));
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
