@@ -1,5 +1,5 @@
 // The allocation itself: per block, pinned and fixed load first, then who gets at least the minimum (priority,
-// urgency, rotation), then the rest by weighted water-filling under phase and station limits. Pure and O(n) per block.
+// urgency, turns), then the rest by weighted water-filling under phase and station limits. Pure; O(n log n) per block.
 import { floorToTenth, IEC61851_MIN_CURRENT_A } from '../domain/electrical';
 import { admissionOrder } from './admission';
 import { DEFAULT_ALLOCATION_OPTIONS, REASONS, type AllocationInput, type Plan, type Reason } from './model';
@@ -15,6 +15,7 @@ const R_TOO_SMALL = reason('paused: EV maximum below the minimum');
 const R_LENDING = reason('lending unused capacity');
 const R_FIXED = reason('fixed');
 const R_KEPT = reason('kept: increase below hysteresis');
+const BOUND_REASON = [R_FAIR, R_EV_MAX, R_STATION, R_PHASE];
 
 /** Bit mask of the grid phases a load sits on (unknown phase of a 1-phase load ⇒ all, to be safe). */
 export function phaseMask(groupPhases: 1 | 3, phasesUsed: 1 | 3, phase: number | undefined): number {
@@ -28,20 +29,17 @@ function weightOf(priority: number, urgency: number): number {
   return Math.pow(2, Math.max(-9, Math.min(9, priority)) / 3) * urgency;
 }
 
-export function allocate(input: AllocationInput): Plan {
-  const options = { ...DEFAULT_ALLOCATION_OPTIONS, ...input.options };
-  const blocks = input.blocks;
-  const B = blocks.length;
-  const sessions = input.sessions;
+/** Per-session constants of one plan, in typed arrays so the per-block loops touch no objects. */
+function sessionTable(input: AllocationInput, lendAfterMs: number, lendBufferA: number) {
+  const { sessions } = input;
   const S = sessions.length;
-  const limitsA = new Float64Array(S * B);
-  const reasons = new Uint8Array(S * B);
-  const headroomA = new Float64Array(B * 3);
-  const overloadedBlocks: number[] = [];
-
-  // Per-session constants, computed once for the whole horizon.
   const masks = new Uint8Array(S);
   const urgency = new Float64Array(S);
+  const weight = new Float64Array(S);
+  const minA = new Float64Array(S);
+  const maxA = new Float64Array(S);
+  const lendCeilingA = new Float64Array(S);
+  const pinnedA = new Float64Array(S).fill(Number.NaN);
   const stationOf = new Int32Array(S);
   const stationIds: string[] = [];
   const stationIndex = new Map<string, number>();
@@ -60,116 +58,176 @@ export function allocate(input: AllocationInput): Plan {
       const requiredA = s.energyWantedWh / (hours * input.phaseVoltageV * s.phasesUsed);
       urgency[i] = 1 + 2 * Math.min(1, Math.max(0, requiredA / s.maxA));
     }
+    // One weight for the whole horizon keeps the water-filling order the same block after block (fast), and
+    // after its departure time an EV is normally gone anyway.
+    weight[i] = weightOf(s.priority, urgency[i] as number);
+    minA[i] = Math.max(IEC61851_MIN_CURRENT_A, s.minA);
+    maxA[i] = s.maxA;
+    if (s.fixedA !== undefined) pinnedA[i] = s.fixedA;
+    // Lending only ever lowers a ceiling, and never below the minimum: the EV keeps room to show it wants more.
+    const lends = s.measuredA !== undefined && s.belowLimitSinceMs !== undefined && input.nowMs - s.belowLimitSinceMs >= lendAfterMs;
+    lendCeilingA[i] =
+      lends && s.maxA >= (minA[i] as number) ? Math.min(s.maxA, Math.max(minA[i] as number, (s.measuredA ?? 0) + lendBufferA)) : s.maxA;
   });
+  // Sessions of each station, contiguous (CSR), for the station limit.
+  const memberStart = new Int32Array(stationIds.length + 1);
+  for (let i = 0; i < S; i++) memberStart[(stationOf[i] as number) + 1] = (memberStart[(stationOf[i] as number) + 1] as number) + 1;
+  for (let s = 0; s < stationIds.length; s++) memberStart[s + 1] = (memberStart[s + 1] as number) + (memberStart[s] as number);
+  const cursor = memberStart.slice(0, stationIds.length);
+  const members = new Int32Array(S);
+  for (let i = 0; i < S; i++) {
+    const s = stationOf[i] as number;
+    members[cursor[s] as number] = i;
+    cursor[s] = (cursor[s] as number) + 1;
+  }
   const stationMax = Float64Array.from(stationIds, (id) => input.stationMaxA.get(id) ?? Infinity);
+  return { masks, urgency, weight, minA, maxA, lendCeilingA, pinnedA, stationOf, stationMax, memberStart, members };
+}
+
+export function allocate(input: AllocationInput): Plan {
+  const options = { ...DEFAULT_ALLOCATION_OPTIONS, ...input.options };
+  const { blocks, sessions } = input;
+  const B = blocks.length;
+  const S = sessions.length;
+  const limitsA = new Float64Array(S * B);
+  const reasons = new Uint8Array(S * B);
+  const headroomA = new Float64Array(B * 3);
+  const overloadedBlocks: number[] = [];
+
+  const t = sessionTable(input, options.lendAfterMs, options.lendBufferA);
   const credit = Int32Array.from(sessions, (s) =>
     s.pausedSinceMs === undefined ? 0 : Math.max(0, Math.floor((input.nowMs - s.pausedSinceMs) / options.rotationPeriodMs)),
   );
-  const order = admissionOrder(sessions, urgency, credit);
-  const fill = new WaterFill(S, stationIds.length);
-  const previous = previousLookup(input);
+  const order = admissionOrder(sessions, t.urgency, credit);
+  const fill = new WaterFill(S, t.memberStart, t.members);
+  const previous = previousPlan(input);
+  const fixedMasks = input.fixedLoads.map((load) => phaseMask(input.groupPhases, load.phasesUsed, load.phase));
 
   const avail = new Float64Array(3);
-  const stationLeft = new Float64Array(stationIds.length);
+  const stationLeft = new Float64Array(t.stationMax.length);
   const admitted = new Uint8Array(S);
   const ceilingA = new Float64Array(S);
+  const roomA = new Float64Array(S);
+  const weights = t.weight;
+  // What the last block decided, for the fast paths of blocks that differ only in capacity.
+  const lastAdmitted = new Uint8Array(S);
+  const lastStationLeft = new Float64Array(t.stationMax.length);
+  const sumMinA = new Float64Array(3);
+  let lastAllAdmitted = false;
+  let lastLendable: boolean | undefined;
 
   for (let b = 0; b < B; b++) {
     const block = blocks[b] as (typeof blocks)[number];
+    // This block's rows of the plan (block-major layout: contiguous per block).
+    const lim = limitsA.subarray(b * S, (b + 1) * S);
+    const why = reasons.subarray(b * S, (b + 1) * S);
     for (let p = 0; p < 3; p++) avail[p] = (block.capacityA[p] ?? 0) - input.safetyMarginA;
-    for (const load of input.fixedLoads) subtract(avail, phaseMask(input.groupPhases, load.phasesUsed, load.phase), load.limitsA[b] ?? 0);
-    stationLeft.set(stationMax);
-    admitted.fill(0);
+    input.fixedLoads.forEach((load, f) => subtract(avail, fixedMasks[f] as number, load.limitsA[b] ?? 0));
+    stationLeft.set(t.stationMax);
 
     // Pinned sessions are load, like fixed loads; sessions too small to charge are paused outright.
     const lendable = block.startMs < input.nowMs + options.lendHorizonMs;
     for (let i = 0; i < S; i++) {
-      const s = sessions[i] as (typeof sessions)[number];
-      const at = i * B + b;
-      if (s.fixedA !== undefined) {
-        limitsA[at] = s.fixedA;
-        reasons[at] = R_FIXED;
-        subtract(avail, masks[i] as number, s.fixedA);
-        stationLeft[stationOf[i] as number] = (stationLeft[stationOf[i] as number] as number) - s.fixedA;
+      const pinned = t.pinnedA[i] as number;
+      if (pinned === pinned) {
+        lim[i] = pinned;
+        why[i] = R_FIXED;
+        subtract(avail, t.masks[i] as number, pinned);
+        const s = t.stationOf[i] as number;
+        stationLeft[s] = (stationLeft[s] as number) - pinned;
         continue;
       }
-      const minA = Math.max(IEC61851_MIN_CURRENT_A, s.minA);
-      let ceiling = s.maxA;
-      reasons[at] = R_FAIR;
-      const lending =
-        lendable &&
-        s.measuredA !== undefined &&
-        s.belowLimitSinceMs !== undefined &&
-        input.nowMs - s.belowLimitSinceMs >= options.lendAfterMs;
-      if (lending && s.measuredA !== undefined && s.measuredA + options.lendBufferA < ceiling && ceiling >= minA) {
-        // Lending only ever lowers a ceiling, and never below the minimum: the EV keeps room to show it wants more.
-        ceiling = Math.min(ceiling, Math.max(minA, s.measuredA + options.lendBufferA));
-        reasons[at] = R_LENDING;
-      }
+      const ceiling = lendable ? (t.lendCeilingA[i] as number) : (t.maxA[i] as number);
       ceilingA[i] = ceiling;
-      if (ceiling < minA) reasons[at] = R_TOO_SMALL;
+      why[i] = ceiling < (t.minA[i] as number) ? R_TOO_SMALL : ceiling < (t.maxA[i] as number) ? R_LENDING : R_FAIR;
     }
     if (input.groupPhases === 1 ? (avail[0] as number) < 0 : Math.min(avail[0] as number, avail[1] as number, avail[2] as number) < 0) {
       overloadedBlocks.push(b);
     }
 
     // Admission: in priority order, those served least so far first, each gets its minimum if it fits.
-    order.forEach((i) => {
-      const s = sessions[i] as (typeof sessions)[number];
-      const at = i * B + b;
-      if (s.fixedA !== undefined || reasons[at] === R_TOO_SMALL) return;
-      const minA = Math.max(IEC61851_MIN_CURRENT_A, s.minA);
-      const mask = masks[i] as number;
-      const station = stationOf[i] as number;
-      if (fits(avail, mask, minA) && (stationLeft[station] as number) >= minA) {
-        admitted[i] = 1;
-        subtract(avail, mask, minA);
-        stationLeft[station] = (stationLeft[station] as number) - minA;
-        limitsA[at] = minA;
-        order.served(i);
-      } else {
-        limitsA[at] = 0;
-        reasons[at] = R_PAUSED;
+    // Fast path: everyone eligible got in last block, and all their minimums fit again — same admission.
+    const sameAdmission = lastAllAdmitted && lendable === lastLendable && fitsAll(avail, sumMinA);
+    if (sameAdmission) {
+      for (let i = 0; i < S; i++) {
+        if (!admitted[i]) continue;
+        lim[i] = t.minA[i] as number;
       }
-    });
+      subtractAll(avail, sumMinA);
+      stationLeft.set(lastStationLeft);
+    } else {
+      admitted.fill(0);
+      sumMinA.fill(0);
+      let allAdmitted = true;
+      order.forEach((i) => {
+        if (why[i] === R_FIXED || why[i] === R_TOO_SMALL) return;
+        const minA = t.minA[i] as number;
+        const mask = t.masks[i] as number;
+        const s = t.stationOf[i] as number;
+        if (fits(avail, mask, minA) && (stationLeft[s] as number) >= minA) {
+          admitted[i] = 1;
+          subtract(avail, mask, minA);
+          subtract(sumMinA, mask, -minA);
+          stationLeft[s] = (stationLeft[s] as number) - minA;
+          lim[i] = minA;
+          order.served(i);
+        } else {
+          allAdmitted = false;
+          lim[i] = 0;
+          why[i] = R_PAUSED;
+        }
+      });
+      lastAllAdmitted = allAdmitted;
+      lastStationLeft.set(stationLeft);
+    }
+    for (let i = 0; i < S; i++) if (admitted[i]) roomA[i] = (ceilingA[i] as number) - (t.minA[i] as number);
+    const unchanged = sameAdmission || (b > 0 && sameAs(admitted, lastAdmitted) && lendable === lastLendable);
+    lastAdmitted.set(admitted);
+    lastLendable = lendable;
 
     // Fair share of what is left above the minimums, weighted, bounded by EV, station and phase.
-    fill.run({
-      count: S,
-      admitted,
-      masks,
-      stationOf,
-      headroomA: (i) => (ceilingA[i] as number) - (limitsA[i * B + b] as number),
-      weight: (i) =>
-        weightOf(sessions[i]?.priority ?? 0, block.startMs < (sessions[i]?.departureMs ?? Infinity) ? (urgency[i] as number) : 1),
-      phaseLeftA: avail,
-      stationLeftA: stationLeft,
-    });
+    fill.run(
+      { admitted, masks: t.masks, stationOf: t.stationOf, headroomA: roomA, weights, phaseLeftA: avail, stationLeftA: stationLeft },
+      unchanged,
+    );
+    const previousBlock = previous?.blockAt(block.startMs);
     for (let i = 0; i < S; i++) {
       if (!admitted[i]) continue;
-      const at = i * B + b;
-      const value = floorToTenth((limitsA[at] as number) + (fill.extraA[i] as number));
-      limitsA[at] = value;
-      const bound = fill.boundBy[i];
-      if (reasons[at] === R_FAIR) reasons[at] = bound === 1 ? R_EV_MAX : bound === 2 ? R_STATION : bound === 3 ? R_PHASE : R_FAIR;
-      const kept = previous?.(sessions[i]?.id ?? '', block.startMs);
+      const value = floorToTenth((lim[i] as number) + (fill.extraA[i] as number));
+      lim[i] = value;
+      if (why[i] === R_FAIR) why[i] = BOUND_REASON[fill.boundBy[i] as number] as number;
+      if (previousBlock === undefined) continue;
+      const kept = previous?.limit(i, previousBlock);
       if (kept !== undefined && kept >= IEC61851_MIN_CURRENT_A && value > kept && value - kept < options.hysteresisA) {
-        limitsA[at] = kept;
-        reasons[at] = R_KEPT;
+        lim[i] = kept;
+        why[i] = R_KEPT;
       }
     }
 
     // Headroom from the final, rounded values.
     for (let p = 0; p < 3; p++) headroomA[b * 3 + p] = (block.capacityA[p] ?? 0) - input.safetyMarginA;
-    for (const load of input.fixedLoads)
-      subtractAt(headroomA, b, phaseMask(input.groupPhases, load.phasesUsed, load.phase), load.limitsA[b] ?? 0);
-    for (let i = 0; i < S; i++) subtractAt(headroomA, b, masks[i] as number, limitsA[i * B + b] as number);
+    input.fixedLoads.forEach((load, f) => subtractAt(headroomA, b, fixedMasks[f] as number, load.limitsA[b] ?? 0));
+    for (let i = 0; i < S; i++) subtractAt(headroomA, b, t.masks[i] as number, lim[i] as number);
   }
   return { blocks, sessionIds: sessions.map((s) => s.id), limitsA, headroomA, reasons, overloadedBlocks };
 }
 
 function fits(avail: Float64Array, mask: number, amps: number): boolean {
   for (let p = 0; p < 3; p++) if (mask & (1 << p) && (avail[p] as number) + 1e-9 < amps) return false;
+  return true;
+}
+
+function fitsAll(avail: Float64Array, amps: Float64Array): boolean {
+  for (let p = 0; p < 3; p++) if ((avail[p] as number) + 1e-9 < (amps[p] as number)) return false;
+  return true;
+}
+
+function subtractAll(avail: Float64Array, amps: Float64Array): void {
+  for (let p = 0; p < 3; p++) avail[p] = (avail[p] as number) - (amps[p] as number);
+}
+
+function sameAs(a: Uint8Array, b: Uint8Array): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
 
@@ -181,22 +239,24 @@ function subtractAt(headroom: Float64Array, block: number, mask: number, amps: n
   for (let p = 0; p < 3; p++) if (mask & (1 << p)) headroom[block * 3 + p] = (headroom[block * 3 + p] as number) - amps;
 }
 
-/** The previous plan's limit for a session at an instant, if that plan covered it. */
-function previousLookup(input: AllocationInput): ((id: string, atMs: number) => number | undefined) | undefined {
+/** The previous plan's limits aligned to this plan's sessions; `blockAt` finds the block covering an instant. */
+function previousPlan(input: AllocationInput) {
   const previous = input.previous;
   if (!previous || previous.blockStartsMs.length === 0) return undefined;
   const starts = previous.blockStartsMs;
-  return (id, atMs) => {
-    const limits = previous.limitsA.get(id);
-    if (!limits) return undefined;
-    let lo = 0;
-    let hi = starts.length - 1;
-    if (atMs < (starts[0] as number) || atMs >= previous.endMs) return undefined;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if ((starts[mid] as number) <= atMs) lo = mid;
-      else hi = mid - 1;
-    }
-    return limits[lo];
+  const bySession = input.sessions.map((s) => previous.limitsA.get(s.id));
+  return {
+    blockAt(atMs: number): number | undefined {
+      if (atMs < (starts[0] as number) || atMs >= previous.endMs) return undefined;
+      let lo = 0;
+      let hi = starts.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if ((starts[mid] as number) <= atMs) lo = mid;
+        else hi = mid - 1;
+      }
+      return lo;
+    },
+    limit: (session: number, block: number): number | undefined => bySession[session]?.[block],
   };
 }

@@ -97,20 +97,20 @@ export type Reason = (typeof REASONS)[number];
 export interface Plan {
   readonly blocks: readonly AllocationBlock[];
   readonly sessionIds: readonly string[];
-  /** limitsA[s * blocks.length + b]: amps per phase of session s in block b (0 or ≥ its minimum, one decimal). */
+  /** limitsA[b * sessions + s]: amps per phase of session s in block b (0 or ≥ its minimum, one decimal). */
   readonly limitsA: Float64Array;
   /** headroomA[b * 3 + p]: capacity − margin − everything counted, per block and phase (negative = overloaded). */
   readonly headroomA: Float64Array;
-  /** reasons[s * blocks.length + b]: index into REASONS. */
+  /** reasons[b * sessions + s]: index into REASONS. */
   readonly reasons: Uint8Array;
   /** Blocks where fixed load alone exceeds capacity − margin: the group cannot comply there. */
   readonly overloadedBlocks: readonly number[];
 }
 
 export function limitOf(plan: Plan, session: number, block: number): number {
-  return plan.limitsA[session * plan.blocks.length + block] ?? 0;
+  return plan.limitsA[block * plan.sessionIds.length + session] ?? 0;
 }
 
 export function reasonOf(plan: Plan, session: number, block: number): Reason {
-  return REASONS[plan.reasons[session * plan.blocks.length + block] ?? 0] ?? 'fair share';
+  return REASONS[plan.reasons[block * plan.sessionIds.length + session] ?? 0] ?? 'fair share';
 }

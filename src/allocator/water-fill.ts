@@ -2,13 +2,12 @@
 // each session's own headroom, its station's supply, and every phase. Progressive filling in one sorted sweep.
 
 export interface FillInput {
-  readonly count: number;
   readonly admitted: Uint8Array;
   readonly masks: Uint8Array;
   readonly stationOf: Int32Array;
-  /** Room above the minimum for session i (its ceiling minus what it already has). */
-  headroomA(i: number): number;
-  weight(i: number): number;
+  /** Room above the minimum for each session (its ceiling minus what it already has). */
+  readonly headroomA: Float64Array;
+  readonly weights: Float64Array;
   /** Amps left per phase and per station once every minimum is placed. */
   readonly phaseLeftA: Float64Array;
   readonly stationLeftA: Float64Array;
@@ -17,77 +16,66 @@ export interface FillInput {
 /** What bound a session: 0 none, 1 its own maximum, 2 its station, 3 a phase. */
 export type Bound = 0 | 1 | 2 | 3;
 
+/** Breakpoints are sorted as integers (level × 2^10, then session index) with the native typed-array sort. */
+const LEVEL_SCALE = 1024;
+const MAX_LEVEL = 1e6;
+
 export class WaterFill {
   /** Extra amps above the minimum for each session, after `run`. */
   readonly extraA: Float64Array;
   readonly boundBy: Uint8Array;
-  private readonly weights: Float64Array;
   private readonly breakpoints: Float64Array;
   private readonly active: Uint8Array;
-  private order: Int32Array = new Int32Array(0);
-  private readonly cachedBreakpoints: Float64Array;
+  private readonly keys: Float64Array;
+  private order: Float64Array = new Float64Array(0);
+  private orderFrom: Float64Array | undefined;
+  private orderIdx: Int32Array = new Int32Array(0);
+  private readonly baseBound: Uint8Array;
+  private readonly baseSlope = new Float64Array(3);
+  private readonly baseMembers = new Int32Array(3);
+  private readonly sortedFor: Float64Array;
   private readonly stationLevel: Float64Array;
+  private readonly indexBits: number;
 
-  constructor(sessions: number, stations: number) {
+  /** `members`/`memberStart`: sessions of each station (CSR layout), fixed for the whole plan. */
+  constructor(
+    private readonly sessions: number,
+    private readonly memberStart: Int32Array,
+    private readonly members: Int32Array,
+  ) {
     this.extraA = new Float64Array(sessions);
     this.boundBy = new Uint8Array(sessions);
-    this.weights = new Float64Array(sessions);
+    this.baseBound = new Uint8Array(sessions);
     this.breakpoints = new Float64Array(sessions);
-    this.cachedBreakpoints = new Float64Array(sessions).fill(Number.NaN);
     this.active = new Uint8Array(sessions);
-    this.stationLevel = new Float64Array(stations);
+    this.keys = new Float64Array(sessions);
+    this.sortedFor = new Float64Array(sessions).fill(Number.NaN);
+    this.stationLevel = new Float64Array(memberStart.length - 1);
+    this.indexBits = Math.pow(2, Math.ceil(Math.log2(sessions + 1)));
   }
 
-  run(input: FillInput): void {
-    const n = input.count;
+  /**
+   * `unchanged`: same admitted sessions, headroom, weights and station supply as the last call (only the phase
+   * capacity differs) — the breakpoints and their order are reused and only the sweep runs.
+   */
+  run(input: FillInput, unchanged = false): void {
+    const n = this.sessions;
+    const { admitted, masks, weights } = input;
+    if (!unchanged || this.orderIdx.length === 0) this.prepare(input);
     this.extraA.fill(0);
-    this.boundBy.fill(0);
-    for (let i = 0; i < n; i++) this.weights[i] = input.admitted[i] ? Math.max(1e-6, input.weight(i)) : 0;
-    this.stationLevels(input);
-
-    // Breakpoint: the water level at which a session stops rising on its own (its maximum or its station's).
-    for (let i = 0; i < n; i++) {
-      if (!input.admitted[i]) {
-        this.breakpoints[i] = -1;
-        continue;
-      }
-      const own = Math.max(0, input.headroomA(i)) / (this.weights[i] as number);
-      const station = this.stationLevel[input.stationOf[i] as number] as number;
-      this.breakpoints[i] = Math.min(own, station);
-      this.boundBy[i] = own <= station ? 1 : 2;
-    }
-    this.sortByBreakpoint(n);
-
-    const slope = new Float64Array(3);
+    this.boundBy.set(this.baseBound);
+    this.active.set(admitted);
+    const slope = this.baseSlope.slice();
+    const members = this.baseMembers.slice();
     const used = new Float64Array(3);
-    const members = new Int32Array(3);
-    for (let i = 0; i < n; i++) {
-      this.active[i] = input.admitted[i] as number;
-      if (!input.admitted[i]) continue;
-      for (let p = 0; p < 3; p++) {
-        if ((input.masks[i] as number) & (1 << p)) {
-          slope[p] = (slope[p] as number) + (this.weights[i] as number);
-          members[p] = (members[p] as number) + 1;
-        }
-      }
-    }
-    const settle = (i: number, value: number): void => {
-      this.extraA[i] = Math.max(0, value);
-      this.active[i] = 0;
-      for (let p = 0; p < 3; p++) {
-        if ((input.masks[i] as number) & (1 << p)) {
-          used[p] = (used[p] as number) + Math.max(0, value);
-          slope[p] = (slope[p] as number) - (this.weights[i] as number);
-          members[p] = (members[p] as number) - 1;
-          if (members[p] === 0) slope[p] = 0;
-        }
-      }
-    };
+    const order = this.orderIdx;
+    const count = order.length;
 
     let k = 0;
     for (;;) {
-      while (k < this.order.length && !this.active[this.order[k] as number]) k++;
-      const next = k < this.order.length ? (this.breakpoints[this.order[k] as number] as number) : Infinity;
+      while (k < count && !this.active[order[k] as number]) k++;
+      const nextSession = k < count ? (order[k] as number) : -1;
+      const next = nextSession < 0 ? Infinity : (this.breakpoints[nextSession] as number);
       let bindLevel = Infinity;
       let bindPhase = -1;
       for (let p = 0; p < 3; p++) {
@@ -98,64 +86,122 @@ export class WaterFill {
           bindPhase = p;
         }
       }
-      if (next === Infinity && bindPhase < 0) break;
-      if (next <= bindLevel) {
-        const i = this.order[k++] as number;
-        settle(i, (this.weights[i] as number) * next);
-      } else {
-        // A phase is full at this level: everyone on it stops here; the others keep rising.
-        for (let i = 0; i < input.count; i++) {
-          if (this.active[i] && (input.masks[i] as number) & (1 << bindPhase)) {
-            this.boundBy[i] = 3;
-            settle(i, (this.weights[i] as number) * bindLevel);
+      if (nextSession < 0 && bindPhase < 0) break;
+      const phaseFull = nextSession < 0 || next > bindLevel;
+      // A phase that is full stops everyone on it at this level; otherwise the next session reaches its own cap.
+      const level = phaseFull ? bindLevel : next;
+      const from = phaseFull ? 0 : k;
+      const to = phaseFull ? n : k + 1;
+      for (let j = from; j < to; j++) {
+        const i = phaseFull ? j : nextSession;
+        if (!this.active[i]) continue;
+        const mask = masks[i] as number;
+        if (phaseFull && !(mask & (1 << bindPhase))) continue;
+        if (phaseFull) this.boundBy[i] = 3;
+        const amps = Math.max(0, (weights[i] as number) * level);
+        this.extraA[i] = amps;
+        this.active[i] = 0;
+        for (let p = 0; p < 3; p++) {
+          if (mask & (1 << p)) {
+            used[p] = (used[p] as number) + amps;
+            members[p] = (members[p] as number) - 1;
+            slope[p] = members[p] === 0 ? 0 : (slope[p] as number) - (weights[i] as number);
           }
         }
       }
+      if (!phaseFull) k++;
     }
+  }
+
+  /** Station levels, breakpoints, their order and the starting slopes, for a new set of admitted sessions. */
+  private prepare(input: FillInput): void {
+    const n = this.sessions;
+    const { admitted, masks, weights, headroomA } = input;
+    this.stationLevels(input);
+    let count = 0;
+    for (let i = 0; i < n; i++) {
+      if (!admitted[i]) continue;
+      const own = Math.max(0, headroomA[i] as number) / (weights[i] as number);
+      const station = this.stationLevel[input.stationOf[i] as number] as number;
+      const level = Math.min(own, station, MAX_LEVEL);
+      this.breakpoints[i] = level;
+      this.baseBound[i] = own <= station ? 1 : 2;
+      this.keys[count++] = Math.floor(level * LEVEL_SCALE) * this.indexBits + i;
+    }
+    const sorted = this.sortedOrder(count);
+    if (this.orderIdx.length !== count || this.orderFrom !== sorted) {
+      this.orderIdx = Int32Array.from(sorted, (key) => key % this.indexBits);
+      this.orderFrom = sorted;
+    }
+    this.baseSlope.fill(0);
+    this.baseMembers.fill(0);
+    for (let i = 0; i < n; i++) {
+      if (!admitted[i]) {
+        this.baseBound[i] = 0;
+        continue;
+      }
+      const mask = masks[i] as number;
+      for (let p = 0; p < 3; p++) {
+        if (mask & (1 << p)) {
+          this.baseSlope[p] = (this.baseSlope[p] as number) + (weights[i] as number);
+          this.baseMembers[p] = (this.baseMembers[p] as number) + 1;
+        }
+      }
+    }
+  }
+
+  /** The keys in order; consecutive blocks with the same breakpoints (the usual case) reuse the last sort. */
+  private sortedOrder(count: number): Float64Array {
+    const keys = this.keys.subarray(0, count);
+    let same = this.order.length === count;
+    for (let k = 0; same && k < count; k++) if (this.sortedFor[k] !== keys[k]) same = false;
+    if (!same) {
+      this.sortedFor.set(keys);
+      this.order = keys.slice().sort();
+    }
+    return this.order;
   }
 
   /** Per station, the level where its sessions together reach the station's remaining supply (∞ if never). */
   private stationLevels(input: FillInput): void {
-    this.stationLevel.fill(Infinity);
-    const byStation = new Map<number, number[]>();
-    for (let i = 0; i < input.count; i++) {
-      if (!input.admitted[i]) continue;
-      const station = input.stationOf[i] as number;
-      const list = byStation.get(station);
-      if (list) list.push(i);
-      else byStation.set(station, [i]);
-    }
-    for (const [station, list] of byStation) {
-      let left = input.stationLeftA[station] as number;
-      if (list.length === 1) {
-        const i = list[0] as number;
-        if (input.headroomA(i) > left) this.stationLevel[station] = Math.max(0, left) / (this.weights[i] as number);
+    const { admitted, weights, headroomA } = input;
+    const scratch: number[] = [];
+    for (let s = 0; s + 1 < this.memberStart.length; s++) {
+      this.stationLevel[s] = Infinity;
+      let left = input.stationLeftA[s] as number;
+      const from = this.memberStart[s] as number;
+      const to = this.memberStart[s + 1] as number;
+      if (to - from === 1) {
+        const i = this.members[from] as number;
+        if (admitted[i] && (headroomA[i] as number) > left) this.stationLevel[s] = Math.max(0, left) / (weights[i] as number);
         continue;
       }
-      list.sort((a, b) => input.headroomA(a) / (this.weights[a] as number) - input.headroomA(b) / (this.weights[b] as number));
-      let weight = list.reduce((sum, i) => sum + (this.weights[i] as number), 0);
-      for (const i of list) {
+      scratch.length = 0;
+      let weight = 0;
+      let total = 0;
+      for (let m = from; m < to; m++) {
+        const i = this.members[m] as number;
+        if (!admitted[i]) continue;
+        scratch.push(i);
+        weight += weights[i] as number;
+        total += headroomA[i] as number;
+      }
+      if (total <= left) continue;
+      if (scratch.length === 2) {
+        // The common twin-socket station, without a sort.
+        const a = scratch[0] as number;
+        const b = scratch[1] as number;
+        if ((headroomA[a] as number) / (weights[a] as number) > (headroomA[b] as number) / (weights[b] as number)) scratch.reverse();
+      } else scratch.sort((a, b) => (headroomA[a] as number) / (weights[a] as number) - (headroomA[b] as number) / (weights[b] as number));
+      for (const i of scratch) {
         const level = Math.max(0, left) / weight;
-        const own = input.headroomA(i) / (this.weights[i] as number);
-        if (level <= own) {
-          this.stationLevel[station] = level;
+        if (level <= (headroomA[i] as number) / (weights[i] as number)) {
+          this.stationLevel[s] = level;
           break;
         }
-        left -= input.headroomA(i);
-        weight -= this.weights[i] as number;
+        left -= headroomA[i] as number;
+        weight -= weights[i] as number;
       }
     }
-  }
-
-  /** Sorts admitted sessions by breakpoint; consecutive blocks with the same breakpoints reuse the order. */
-  private sortByBreakpoint(n: number): void {
-    let same = this.order.length > 0;
-    for (let i = 0; same && i < n; i++) if (this.cachedBreakpoints[i] !== this.breakpoints[i]) same = false;
-    if (same) return;
-    this.cachedBreakpoints.set(this.breakpoints.subarray(0, n));
-    const admitted: number[] = [];
-    for (let i = 0; i < n; i++) if ((this.breakpoints[i] as number) >= 0) admitted.push(i);
-    admitted.sort((a, b) => (this.breakpoints[a] as number) - (this.breakpoints[b] as number) || a - b);
-    this.order = Int32Array.from(admitted);
   }
 }
