@@ -1,5 +1,5 @@
 // Allocator benchmark: median time of one plan for 1,000 and 10,000 sessions × 96 fifteen-minute blocks,
-// with ample and with scarce capacity (rotation), on deterministic synthetic groups. Target: 10,000 × 96 ≤ 50 ms.
+// over a daily capacity curve and under scarce capacity (rotation), on deterministic synthetic groups. Target: 10,000 × 96 ≤ 50 ms.
 import Table from 'cli-table3';
 import { allocate, type AllocationInput } from '../../src/allocator';
 
@@ -17,11 +17,11 @@ function prng(seed: number): () => number {
   };
 }
 
-function group(sessions: number, amplePerSession: number): AllocationInput {
+function group(sessions: number, peakPerSessionA: number): AllocationInput {
   const random = prng(sessions);
   const now = 1_767_225_600_000;
   const blocks = Array.from({ length: BLOCKS }, (_, b) => {
-    const a = sessions * amplePerSession * (0.6 + 0.4 * Math.sin((b / BLOCKS) * Math.PI * 2)) + 100;
+    const a = sessions * peakPerSessionA * (0.6 + 0.4 * Math.sin((b / BLOCKS) * Math.PI * 2)) + 100;
     return { startMs: now + b * 900_000, endMs: now + (b + 1) * 900_000, capacityA: [a, a * 0.95, a * 1.05] as const };
   });
   const stationMaxA = new Map<string, number>();
@@ -59,8 +59,8 @@ function measure(input: AllocationInput): { median: number; p90: number } {
 const table = new Table({ head: ['sessions × blocks', 'capacity', `median ms (${RUNS} runs)`, 'p90 ms'], style: { head: [], border: [] } });
 for (const sessions of [1_000, 10_000]) {
   for (const [label, perSession] of [
-    ['ample (~20 A each)', 20],
-    ['scarce (~4 A each: rotation)', 4],
+    ['daily curve: 4–20 A per session', 20],
+    ['scarce all day: 0.8–4 A per session (rotation)', 4],
   ] as const) {
     process.stderr.write(`allocating ${sessions} × ${BLOCKS}, ${label}…\n`);
     const { median, p90 } = measure(group(sessions, perSession));
