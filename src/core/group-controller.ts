@@ -187,7 +187,11 @@ export class GroupController {
       sessions,
       fixedLoads,
       stationMaxA: new Map(allocatable.map((s) => [s.stationId, s.stationMaxCurrentA])),
-      previousA: this.applied?.result.limitsA,
+      previous: this.applied && {
+        blockStartsMs: this.applied.blocks.map((b) => b.startMs),
+        endMs: this.applied.blocks[this.applied.blocks.length - 1]?.endMs ?? 0,
+        limitsA: this.applied.result.limitsA,
+      },
     });
     this.reportOverloads(blocks, result);
 

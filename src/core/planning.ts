@@ -45,8 +45,12 @@ export interface PlanRequest {
   readonly fixedLoads: readonly PlanFixedLoad[];
   /** Per-phase supply limit of each station with sessions (shared by its EVSEs). */
   readonly stationMaxA: ReadonlyMap<StationId, number>;
-  /** Limits of the plan in force, per session and block, to keep the new plan stable. */
-  readonly previousA?: ReadonlyMap<string, readonly number[]>;
+  /** The plan in force (its block starts, end and limits per session), to keep the new plan stable. */
+  readonly previous?: {
+    readonly blockStartsMs: readonly number[];
+    readonly endMs: number;
+    readonly limitsA: ReadonlyMap<string, readonly number[]>;
+  };
 }
 
 export interface PlanResult {

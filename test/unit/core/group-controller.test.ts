@@ -37,7 +37,9 @@ interface Sent {
   resolve: (outcome: LimitOutcome) => void;
 }
 
-function harness(options: { consumptionA?: number; fallbackA?: number; online?: boolean; autoAck?: boolean; overrides?: Overrides } = {}) {
+function harness(
+  options: { consumptionA?: number; fallbackA?: number; online?: boolean; autoAck?: boolean; overrides?: Overrides; plan?: PlanFn } = {},
+) {
   let now = T0;
   const clock: Clock = { nowMs: () => now, setTimer: () => ({ cancel: () => undefined }) };
   const scheduler = new Scheduler(clock);
@@ -69,7 +71,7 @@ function harness(options: { consumptionA?: number; fallbackA?: number; online?: 
       ledger,
       events,
       scheduler,
-      plan: equalSplit,
+      plan: options.plan ?? equalSplit,
       overrides: options.overrides,
       nowMs: () => now,
       logger: silentLogger,
@@ -285,5 +287,22 @@ describe('group controller with overrides', () => {
     await h.controller.runOnce();
     expect([h.liveCapAt('CS-1'), h.liveCapAt('CS-2')]).toEqual([10, 0]);
     store.close();
+  });
+});
+
+describe('group controller with the real allocator', () => {
+  it("invariant 1 — the stations' caps add up to at most capacity − margin, each 0 or at least 6 A", async () => {
+    const { allocatorPlan } = await import('../../../src/core/allocator-plan');
+    const h = harness({ consumptionA: 40, plan: allocatorPlan });
+    for (const id of ['CS-1', 'CS-2', 'CS-3', 'CS-4', 'CS-5', 'CS-6', 'CS-7']) {
+      h.addStation(id);
+      h.addSession(`t-${id}`, id);
+    }
+    await h.controller.runOnce();
+    const caps = ['CS-1', 'CS-2', 'CS-3', 'CS-4', 'CS-5', 'CS-6', 'CS-7'].map((id) => h.liveCapAt(id) ?? -1);
+    expect(caps.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(39);
+    expect(caps.every((a) => a === 0 || a >= 6)).toBe(true);
+    expect(caps.filter((a) => a === 0)).toHaveLength(1);
+    expect(h.controller.plan?.result.reasons.size).toBe(7);
   });
 });
