@@ -21,6 +21,7 @@ export const allocatorPlan: PlanFn = (request) => {
       energyWantedWh: s.energyWantedWh,
       departureMs: s.departureMs,
       measuredA: s.measuredA,
+      belowLimitSinceMs: s.belowLimitSinceMs,
     })),
     stationMaxA: request.stationMaxA,
     fixedLoads: request.fixedLoads.map((f) => ({ id: f.stationId, phasesUsed: f.phases, limitsA: f.limitsA })),

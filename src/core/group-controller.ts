@@ -51,6 +51,8 @@ export interface AppliedPlan {
 }
 
 const ACCEPTED: LimitOutcome = 'Accepted';
+/** A session drawing this much below its limit is considered not to need it all. */
+const LENDING_GAP_A = 4;
 
 export class GroupController {
   private running: Promise<void> | undefined;
@@ -60,6 +62,8 @@ export class GroupController {
   private applied: AppliedPlan | undefined;
   private readonly standingSent = new Map<StationId, number>();
   private readonly reportedOverloads = new Set<string>();
+  /** Since when each session has drawn well below its limit in force (cleared when it ramps up). */
+  private readonly belowLimitSince = new Map<string, number>();
   private readonly log: Logger;
 
   constructor(
@@ -177,8 +181,11 @@ export class GroupController {
         energyWantedWh: needs?.energyAmountWh,
         departureMs: needs?.departureTime === undefined ? undefined : Date.parse(needs.departureTime),
         measuredA: session.measuredCurrentA === undefined ? undefined : Math.max(...session.measuredCurrentA),
+        belowLimitSinceMs: this.trackBelowLimit(session.transactionId, session.measuredCurrentA, started),
       });
     }
+    for (const transactionId of this.belowLimitSince.keys())
+      if (!sessions.some((s) => s.transactionId === transactionId)) this.belowLimitSince.delete(transactionId);
     const fixedLoads = stations.filter((s) => !allocatableIds.has(s.stationId)).map((s) => this.fixedLoad(s, blocks));
     const result = this.deps.plan({
       nowMs: started,
@@ -213,6 +220,20 @@ export class GroupController {
       failed,
       durationMs: this.deps.nowMs() - started,
     });
+  }
+
+  /** Notes when a session's measured draw is well below its limit in force; forgets it once it ramps up. */
+  private trackBelowLimit(transactionId: string, measuredA: readonly number[] | undefined, nowMs: number): number | undefined {
+    const applied = this.applied;
+    const index = applied?.blocks.findIndex((b) => b.startMs <= nowMs && nowMs < b.endMs) ?? -1;
+    const limitA = index >= 0 ? applied?.result.limitsA.get(transactionId)?.[index] : undefined;
+    if (measuredA === undefined || limitA === undefined || Math.max(...measuredA) > limitA - LENDING_GAP_A) {
+      this.belowLimitSince.delete(transactionId);
+      return undefined;
+    }
+    const since = this.belowLimitSince.get(transactionId) ?? nowMs;
+    this.belowLimitSince.set(transactionId, since);
+    return since;
   }
 
   /** What a station we do not allocate may draw in each block: the most the ledger allows anywhere in it. */

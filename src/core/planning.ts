@@ -27,6 +27,8 @@ export interface PlanSession {
   readonly energyWantedWh?: number;
   readonly departureMs?: number;
   readonly measuredA?: number;
+  /** Since when the measured draw has stayed well below the limit in force (lets the planner lend it out). */
+  readonly belowLimitSinceMs?: number;
 }
 
 /** Load the planner must count but cannot change: uncontrollable or unreachable stations, leases in force. */
