@@ -184,8 +184,8 @@ export class GroupController {
         belowLimitSinceMs: this.trackBelowLimit(session.transactionId, session.measuredCurrentA, started),
       });
     }
-    for (const transactionId of this.belowLimitSince.keys())
-      if (!sessions.some((s) => s.transactionId === transactionId)) this.belowLimitSince.delete(transactionId);
+    const current = new Set(sessions.map((s) => s.transactionId));
+    for (const transactionId of this.belowLimitSince.keys()) if (!current.has(transactionId)) this.belowLimitSince.delete(transactionId);
     const fixedLoads = stations.filter((s) => !allocatableIds.has(s.stationId)).map((s) => this.fixedLoad(s, blocks));
     const result = this.deps.plan({
       nowMs: started,
