@@ -1,6 +1,5 @@
 // One controller per group: turns capacity in force and sessions into a plan, then applies it to the stations
 // decreases first, increases only after the decreases were acknowledged (DESIGN invariant 1).
-import { DateTime } from 'luxon';
 import type { CapacitySource } from '../domain/capacity';
 import { IEC61851_MIN_CURRENT_A } from '../domain/electrical';
 import type { GroupLayout } from '../domain/group';
@@ -9,6 +8,7 @@ import type { Logger } from '../log';
 import { capacityInForce, standingCapacityA } from './capacity-in-force';
 import type { CoreEvents } from './events';
 import type { Fleet, FleetStation } from './fleet';
+import { GridReports } from './grid-reports';
 import type { LeaseLedger, LeasedSchedule } from './lease-ledger';
 import type { PlanBlock, PlanFixedLoad, PlanFn, PlanResult, PlanSession } from './planning';
 import type { ForecastSource, GridReporter, LimitOutcome, StationCommands } from './ports';
@@ -61,7 +61,7 @@ export class GroupController {
   private source: CapacitySource | undefined;
   private applied: AppliedPlan | undefined;
   private readonly standingSent = new Map<StationId, number>();
-  private readonly reportedOverloads = new Set<string>();
+  private readonly reports: GridReports;
   /** Since when each session has drawn well below its limit in force (cleared when it ramps up). */
   private readonly belowLimitSince = new Map<string, number>();
   private readonly log: Logger;
@@ -71,6 +71,7 @@ export class GroupController {
     private readonly deps: GroupControllerDeps,
   ) {
     this.log = deps.logger.child({ groupId: options.layout.id });
+    this.reports = new GridReports(options.layout, deps);
   }
 
   get groupId(): string {
@@ -200,7 +201,7 @@ export class GroupController {
         limitsA: this.applied.result.limitsA,
       },
     });
-    this.reportOverloads(blocks, result);
+    this.reports.afterPlan(started, blocks, sessions, result);
 
     const planned = sessions.map((s) => ({
       transactionId: s.transactionId,
@@ -348,30 +349,6 @@ export class GroupController {
     };
   }
 
-  private reportOverloads(blocks: readonly PlanBlock[], result: PlanResult): void {
-    const overloaded = result.overloadedBlocks
-      .map((i) => blocks[i])
-      .filter((b): b is PlanBlock => b !== undefined && b.source === 'forecast');
-    if (overloaded.length === 0) return;
-    const requestId = this.deps.forecasts.requestIdAt(this.groupId, 'CONSUMPTION', (overloaded[0] as PlanBlock).startMs);
-    if (!requestId || this.reportedOverloads.has(requestId)) return;
-    this.reportedOverloads.add(requestId);
-    const message = `group ${this.groupId}: load that cannot be controlled exceeds the capacity in ${overloaded.length} block(s)`;
-    this.deps.grid.complianceError(
-      this.groupId,
-      requestId,
-      message,
-      overloaded.map((b) => ({ start: toDateTime(b.startMs), end: toDateTime(b.endMs), limitA: b.capacityA })),
-    );
-    this.log.warn('compliance error sent', { forecastRequestId: requestId, blocks: overloaded.length });
-    this.deps.events.emit('complianceErrorSent', {
-      groupId: this.groupId,
-      forecastRequestId: requestId,
-      blocks: overloaded.length,
-      message,
-    });
-  }
-
   /** Next run: at the next block boundary, before the leases run out, and soon again after a failure. */
   private scheduleNext(blocks: readonly PlanBlock[], nowMs: number, retrySoon: boolean): void {
     const nextBoundary = blocks.find((b) => b.endMs > nowMs)?.endMs ?? nowMs + this.options.leaseMs;
@@ -380,9 +357,4 @@ export class GroupController {
     const due = Math.min(nextBoundary, renewal, retry);
     this.deps.scheduler.scheduleNoLaterThan(this.key('realloc'), due, () => void this.runOnce());
   }
-}
-
-/** luxon lives at the edges of core; the controller itself works in epoch milliseconds. */
-function toDateTime(ms: number): DateTime {
-  return DateTime.fromMillis(ms, { zone: 'utc' });
 }

@@ -48,6 +48,7 @@ function harness(
   const events = new CoreEvents();
   const sent: Sent[] = [];
   const compliance: { requestId: string; blocks: number }[] = [];
+  const adjusts: { blocks: number; limitA: number }[] = [];
   const state = {
     online: options.online ?? true,
     consumptionA: options.consumptionA ?? 40,
@@ -83,7 +84,7 @@ function harness(
       },
       grid: {
         complianceError: (_g, requestId, _m, blocks) => compliance.push({ requestId, blocks: blocks.length }),
-        adjustForecast: () => undefined,
+        adjustForecast: (_g, blocks) => adjusts.push({ blocks: blocks.length, limitA: blocks[0]?.limitA[0] ?? 0 }),
       },
       commands: {
         applyLimits: (stationId, request) =>
@@ -111,7 +112,7 @@ function harness(
     fleet.upsertStation(station);
     ledger.track(stationId, station.stationMaxCurrentA);
   };
-  const addSession = (transactionId: string, stationId: string): void => {
+  const addSession = (transactionId: string, stationId: string, extra: Partial<ChargingSession> = {}): void => {
     const session: ChargingSession = {
       transactionId,
       stationId,
@@ -121,6 +122,7 @@ function harness(
       startedAt: new Date(now).toISOString(),
       lastSeqNo: 0,
       priority: 0,
+      ...extra,
     };
     fleet.updateSession(session);
   };
@@ -135,6 +137,7 @@ function harness(
     events,
     sent,
     compliance,
+    adjusts,
     state,
     addStation,
     addSession,
@@ -304,5 +307,31 @@ describe('group controller with the real allocator', () => {
     expect(caps.every((a) => a === 0 || a >= 6)).toBe(true);
     expect(caps.filter((a) => a === 0)).toHaveLength(1);
     expect(h.controller.plan?.result.reasons.size).toBe(7);
+  });
+});
+
+describe('talking back to the grid', () => {
+  it('OSCP AdjustGroupCapacityForecast — asked when stated needs cannot be met before departure, at most every 15 minutes', async () => {
+    const h = harness({ consumptionA: 20 });
+    h.addStation('CS-1');
+    h.addSession('t1', 'CS-1', { evNeeds: { energyAmountWh: 40_000, departureTime: new Date(T0 + 60 * MIN).toISOString() } });
+    await h.controller.runOnce();
+    expect(h.adjusts).toHaveLength(1);
+    // 40 kWh in 1 h on 3 × 230 V needs ~58 A; the plan gives 19 A: ask for the difference on top of 20 A.
+    expect(h.adjusts[0]?.limitA).toBeGreaterThan(50);
+    h.advance(5 * MIN);
+    await h.controller.runOnce();
+    expect(h.adjusts).toHaveLength(1);
+    h.advance(11 * MIN);
+    await h.controller.runOnce();
+    expect(h.adjusts).toHaveLength(2);
+  });
+
+  it('no adjust request when the needs fit', async () => {
+    const h = harness({ consumptionA: 40 });
+    h.addStation('CS-1');
+    h.addSession('t1', 'CS-1', { evNeeds: { energyAmountWh: 5_000, departureTime: new Date(T0 + 60 * MIN).toISOString() } });
+    await h.controller.runOnce();
+    expect(h.adjusts).toEqual([]);
   });
 });

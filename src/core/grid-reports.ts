@@ -1,0 +1,93 @@
+// What a group tells its Capacity Provider after planning: a compliance error when load it cannot control
+// exceeds the capacity (once per forecast), and an adjust request when EVs' stated needs do not fit (rate-limited).
+import { DateTime } from 'luxon';
+import type { CapacityBlock } from '../domain/capacity';
+import type { GroupLayout } from '../domain/group';
+import type { Logger } from '../log';
+import type { CoreEvents } from './events';
+import type { PlanBlock, PlanResult, PlanSession } from './planning';
+import type { ForecastSource, GridReporter } from './ports';
+
+/** Adjust requests go out at most this often per group. */
+export const ADJUST_INTERVAL_MS = 15 * 60_000;
+
+const toDateTime = (ms: number): DateTime => DateTime.fromMillis(ms, { zone: 'utc' });
+
+export class GridReports {
+  private readonly reportedOverloads = new Set<string>();
+  private lastAdjustMs = -Infinity;
+
+  constructor(
+    private readonly group: GroupLayout,
+    private readonly deps: { forecasts: ForecastSource; grid: GridReporter; events: CoreEvents; logger: Logger },
+  ) {}
+
+  afterPlan(nowMs: number, blocks: readonly PlanBlock[], sessions: readonly PlanSession[], result: PlanResult): void {
+    this.reportOverloads(blocks, result);
+    this.requestAdjustment(nowMs, blocks, sessions, result);
+  }
+
+  private reportOverloads(blocks: readonly PlanBlock[], result: PlanResult): void {
+    const overloaded = result.overloadedBlocks
+      .map((i) => blocks[i])
+      .filter((b): b is PlanBlock => b !== undefined && b.source === 'forecast');
+    const first = overloaded[0];
+    if (!first) return;
+    const requestId = this.deps.forecasts.requestIdAt(this.group.id, 'CONSUMPTION', first.startMs);
+    if (!requestId || this.reportedOverloads.has(requestId)) return;
+    this.reportedOverloads.add(requestId);
+    const message = `group ${this.group.id}: load that cannot be controlled exceeds the capacity in ${overloaded.length} block(s)`;
+    this.deps.grid.complianceError(this.group.id, requestId, message, overloaded.map(toCapacityBlock));
+    this.deps.logger.warn('compliance error sent', { groupId: this.group.id, forecastRequestId: requestId, blocks: overloaded.length });
+    this.deps.events.emit('complianceErrorSent', {
+      groupId: this.group.id,
+      forecastRequestId: requestId,
+      blocks: overloaded.length,
+      message,
+    });
+  }
+
+  /**
+   * Energy each EV with stated needs gets before its departure under the plan; where some fall short, ask for
+   * the blocks before the latest such departure raised by the average current the shortfall needs.
+   */
+  private requestAdjustment(nowMs: number, blocks: readonly PlanBlock[], sessions: readonly PlanSession[], result: PlanResult): void {
+    if (nowMs - this.lastAdjustMs < ADJUST_INTERVAL_MS) return;
+    let shortfallWh = 0;
+    let untilMs = nowMs;
+    for (const session of sessions) {
+      if (session.energyWantedWh === undefined || session.departureMs === undefined || session.departureMs <= nowMs) continue;
+      const limits = result.limitsA.get(session.transactionId) ?? [];
+      let deliveredWh = 0;
+      blocks.forEach((block, i) => {
+        const hours = Math.max(0, Math.min(block.endMs, session.departureMs ?? 0) - Math.max(block.startMs, nowMs)) / 3_600_000;
+        deliveredWh += (limits[i] ?? 0) * this.group.phaseVoltageV * session.phasesUsed * hours;
+      });
+      if (deliveredWh + 1 < session.energyWantedWh) {
+        shortfallWh += session.energyWantedWh - deliveredWh;
+        untilMs = Math.max(untilMs, session.departureMs);
+      }
+    }
+    const window = blocks.filter((b) => b.source === 'forecast' && b.startMs < untilMs);
+    if (shortfallWh <= 0 || window.length === 0) return;
+    const hours =
+      (Math.min(untilMs, (window[window.length - 1] as PlanBlock).endMs) - Math.max(nowMs, (window[0] as PlanBlock).startMs)) / 3_600_000;
+    const extraA = Math.ceil((shortfallWh / (Math.max(hours, 0.25) * this.group.phaseVoltageV * this.group.phases)) * 10) / 10;
+    const asked = window.map((b) =>
+      toCapacityBlock({ ...b, capacityA: [b.capacityA[0] + extraA, b.capacityA[1] + extraA, b.capacityA[2] + extraA] }),
+    );
+    this.lastAdjustMs = nowMs;
+    this.deps.grid.adjustForecast(this.group.id, asked);
+    this.deps.logger.info('asked the grid for more capacity', {
+      groupId: this.group.id,
+      blocks: asked.length,
+      extraA,
+      shortfallWh: Math.round(shortfallWh),
+    });
+    this.deps.events.emit('adjustRequested', { groupId: this.group.id, blocks: asked.length });
+  }
+}
+
+function toCapacityBlock(block: PlanBlock): CapacityBlock {
+  return { start: toDateTime(block.startMs), end: toDateTime(block.endMs), limitA: block.capacityA };
+}
