@@ -150,6 +150,15 @@ export class FlexibilityProvider {
     this.dirty(station.groupId, connected ? `station ${stationId} connected` : `station ${stationId} disconnected`);
   }
 
+  /** A BootNotification: profiles may be gone, so count the station at its maximum and profile it again. */
+  onStationBooted(stationId: StationId): void {
+    const station = this.fleet.station(stationId);
+    if (!station) return;
+    this.ledger.reset(stationId);
+    this.controllers.get(station.groupId)?.forgetStation(stationId);
+    this.dirty(station.groupId, `station ${stationId} booted`);
+  }
+
   onStationUncontrollable(stationId: StationId): void {
     const station = this.fleet.station(stationId);
     if (!station || !station.controllable) return;
@@ -167,8 +176,22 @@ export class FlexibilityProvider {
     }
     this.fleet.updateSession(session);
     if (session.endedAt !== undefined) this.energy.sessionEnded(session.transactionId);
-    if (!previous || session.endedAt !== undefined || allocationRelevantChange(previous, session))
+    if (!previous || session.endedAt !== undefined || allocationRelevantChange(previous, session) || this.rampedUp(session)) {
       this.dirty(session.groupId, `session ${session.transactionId}`);
+    }
+  }
+
+  /** A session lent out its unused capacity and now draws close to its reduced limit: give it back. */
+  private rampedUp(session: ChargingSession): boolean {
+    const applied = this.plan(session.groupId);
+    if (
+      !applied ||
+      session.measuredCurrentA === undefined ||
+      applied.result.reasons.get(session.transactionId) !== 'lending unused capacity'
+    )
+      return false;
+    const limitA = applied.result.limitsA.get(session.transactionId)?.[0];
+    return limitA !== undefined && Math.max(...session.measuredCurrentA) >= limitA - 1;
   }
 
   /** Saves the group's ledger and its plan in force; called write-ahead by the controller. */

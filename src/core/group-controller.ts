@@ -111,6 +111,11 @@ export class GroupController {
     return this.running;
   }
 
+  /** A station that rebooted gets its standing limits again (it may have lost them). */
+  forgetStation(stationId: StationId): void {
+    this.standingSent.delete(stationId);
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     this.deps.scheduler.cancel(this.key('realloc'));

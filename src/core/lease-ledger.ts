@@ -61,6 +61,12 @@ export class LeaseLedger {
     else this.stations.set(stationId, { hardwareMaxA });
   }
 
+  /** After a reboot the station may have lost what it had: count it at its hardware maximum until told otherwise. */
+  reset(stationId: StationId): void {
+    const entry = this.stations.get(stationId);
+    if (entry) this.stations.set(stationId, { hardwareMaxA: entry.hardwareMaxA });
+  }
+
   forget(stationId: StationId): void {
     this.stations.delete(stationId);
   }

@@ -169,3 +169,49 @@ describe('restart (invariant 3)', () => {
     store.close();
   });
 });
+
+describe('station reboot', () => {
+  it('a BootNotification counts the station at its maximum again and re-sends its standing limit', async () => {
+    const store = openSqliteStore(':memory:');
+    const clock: Clock = { nowMs: () => 1_000_000, setTimer: () => ({ cancel: () => undefined }) };
+    const sent: string[] = [];
+    const fp = new FlexibilityProvider({
+      groups: [{ id: 'g1', phaseVoltageV: 230, phases: 3, safetyMarginA: 1, safeLimitA: 21, leaseS: 900 }],
+      forecasts: { blocks: () => [], requestIdAt: () => undefined, peerOnline: () => false },
+      commands: {
+        applyLimits: (stationId, request) => {
+          sent.push(`${request.kind}:${stationId}`);
+          return Promise.resolve('Accepted');
+        },
+      },
+      grid: { complianceError: () => undefined, adjustForecast: () => undefined },
+      plan: () => ({ limitsA: new Map(), reasons: new Map(), overloadedBlocks: [] }),
+      kv: store.kv,
+      scheduler: new Scheduler(clock),
+      nowMs: clock.nowMs,
+      events: new CoreEvents(),
+      logger: silentLogger,
+    });
+    fp.onStationUpdated({
+      stationId: 'CS-1',
+      groupId: 'g1',
+      evseMaxCurrentA: 32,
+      stationMaxCurrentA: 32,
+      evseCount: 1,
+      phases: 3,
+      connected: true,
+      controllable: true,
+      periodsPerSchedule: 24,
+      profileStackLevel: 1,
+    });
+    await fp.controller('g1')?.runOnce();
+    expect(fp.ledger.assumedLimitA('CS-1', 2_000_000)).toBe(20);
+    expect(sent.filter((s) => s.startsWith('standing'))).toHaveLength(1);
+    fp.onStationBooted('CS-1');
+    expect(fp.ledger.assumedLimitA('CS-1', 2_000_000)).toBe(32);
+    await fp.controller('g1')?.runOnce();
+    expect(sent.filter((s) => s.startsWith('standing'))).toHaveLength(2);
+    expect(fp.ledger.assumedLimitA('CS-1', 2_000_000)).toBe(20);
+    store.close();
+  });
+});
