@@ -22,6 +22,7 @@ export const allocatorPlan: PlanFn = (request) => {
       departureMs: s.departureMs,
       measuredA: s.measuredA,
       belowLimitSinceMs: s.belowLimitSinceMs,
+      pausedSinceMs: s.pausedSinceMs,
     })),
     stationMaxA: request.stationMaxA,
     fixedLoads: request.fixedLoads.map((f) => ({ id: f.stationId, phasesUsed: f.phases, limitsA: f.limitsA })),

@@ -28,9 +28,9 @@ export class GridReports {
   }
 
   private reportOverloads(blocks: readonly PlanBlock[], result: PlanResult): void {
-    const overloaded = result.overloadedBlocks
-      .map((i) => blocks[i])
-      .filter((b): b is PlanBlock => b !== undefined && b.source === 'forecast');
+    const overloaded = mergeAdjacent(
+      result.overloadedBlocks.map((i) => blocks[i]).filter((b): b is PlanBlock => b !== undefined && b.source === 'forecast'),
+    );
     const first = overloaded[0];
     if (!first) return;
     const requestId = this.deps.forecasts.requestIdAt(this.group.id, 'CONSUMPTION', first.startMs);
@@ -90,4 +90,16 @@ export class GridReports {
 
 function toCapacityBlock(block: PlanBlock): CapacityBlock {
   return { start: toDateTime(block.startMs), end: toDateTime(block.endMs), limitA: block.capacityA };
+}
+
+/** Quarter-hour plan blocks cut from one forecast block are reported as that one block again. */
+function mergeAdjacent(blocks: readonly PlanBlock[]): PlanBlock[] {
+  const merged: PlanBlock[] = [];
+  for (const block of blocks) {
+    const last = merged[merged.length - 1];
+    if (last && last.endMs === block.startMs && last.capacityA.every((a, p) => a === block.capacityA[p])) {
+      merged[merged.length - 1] = { ...last, endMs: block.endMs };
+    } else merged.push(block);
+  }
+  return merged;
 }

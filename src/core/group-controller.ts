@@ -1,7 +1,7 @@
 // One controller per group: turns capacity in force and sessions into a plan, then applies it to the stations
 // decreases first, increases only after the decreases were acknowledged (DESIGN invariant 1).
 import type { CapacitySource } from '../domain/capacity';
-import { IEC61851_MIN_CURRENT_A } from '../domain/electrical';
+import { IEC61851_MIN_CURRENT_A, type PhaseCurrentsA } from '../domain/electrical';
 import type { GroupLayout } from '../domain/group';
 import type { StationId } from '../domain/station';
 import type { Logger } from '../log';
@@ -53,6 +53,8 @@ export interface AppliedPlan {
 const ACCEPTED: LimitOutcome = 'Accepted';
 /** A session drawing this much below its limit is considered not to need it all. */
 const LENDING_GAP_A = 4;
+/** Longest plan block: the OSCP quarter hour. */
+const BLOCK_MS = 15 * 60_000;
 
 export class GroupController {
   private running: Promise<void> | undefined;
@@ -64,6 +66,8 @@ export class GroupController {
   private readonly reports: GridReports;
   /** Since when each session has drawn well below its limit in force (cleared when it ramps up). */
   private readonly belowLimitSince = new Map<string, number>();
+  /** Since when each session has been paused for lack of capacity: its credit for the next turn. */
+  private readonly pausedSince = new Map<string, number>();
   private readonly log: Logger;
 
   constructor(
@@ -141,12 +145,17 @@ export class GroupController {
     });
     const capA = this.deps.overrides?.groupCapA(id) ?? Infinity;
     const capped = (a: number): number => Math.min(a, capA);
-    return segments.map((s) => ({
-      startMs: s.startMs,
-      endMs: s.endMs,
-      capacityA: [capped(s.limitA[0]), capped(s.limitA[1]), capped(s.limitA[2])],
-      source: s.source,
-    }));
+    // Blocks never span a quarter-hour boundary: the allocator rotates paused EVs from block to block.
+    const blocks: PlanBlock[] = [];
+    for (const s of segments) {
+      const capacityA: PhaseCurrentsA = [capped(s.limitA[0]), capped(s.limitA[1]), capped(s.limitA[2])];
+      for (let startMs = s.startMs; startMs < s.endMs;) {
+        const endMs = Math.min(s.endMs, (Math.floor(startMs / BLOCK_MS) + 1) * BLOCK_MS);
+        blocks.push({ startMs, endMs, capacityA, source: s.source });
+        startMs = endMs;
+      }
+    }
+    return blocks;
   }
 
   private noteSource(source: CapacitySource, nowMs: number): void {
@@ -188,10 +197,12 @@ export class GroupController {
         departureMs: needs?.departureTime === undefined ? undefined : Date.parse(needs.departureTime),
         measuredA: session.measuredCurrentA === undefined ? undefined : Math.max(...session.measuredCurrentA),
         belowLimitSinceMs: this.trackBelowLimit(session.transactionId, session.measuredCurrentA, started),
+        pausedSinceMs: this.pausedSince.get(session.transactionId),
       });
     }
     const current = new Set(sessions.map((s) => s.transactionId));
     for (const transactionId of this.belowLimitSince.keys()) if (!current.has(transactionId)) this.belowLimitSince.delete(transactionId);
+    for (const transactionId of this.pausedSince.keys()) if (!current.has(transactionId)) this.pausedSince.delete(transactionId);
     const fixedLoads = stations.filter((s) => !allocatableIds.has(s.stationId)).map((s) => this.fixedLoad(s, blocks));
     const result = this.deps.plan({
       nowMs: started,
@@ -207,6 +218,13 @@ export class GroupController {
       },
     });
     this.reports.afterPlan(started, blocks, sessions, result);
+    for (const session of sessions) {
+      const paused =
+        (result.limitsA.get(session.transactionId)?.[0] ?? 0) === 0 &&
+        result.reasons.get(session.transactionId)?.startsWith('paused: capacity');
+      if (!paused) this.pausedSince.delete(session.transactionId);
+      else if (!this.pausedSince.has(session.transactionId)) this.pausedSince.set(session.transactionId, started);
+    }
 
     const planned = sessions.map((s) => ({
       transactionId: s.transactionId,

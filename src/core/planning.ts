@@ -29,6 +29,8 @@ export interface PlanSession {
   readonly measuredA?: number;
   /** Since when the measured draw has stayed well below the limit in force (lets the planner lend it out). */
   readonly belowLimitSinceMs?: number;
+  /** Since when it has been paused for lack of capacity: it gets its turn before those never paused. */
+  readonly pausedSinceMs?: number;
 }
 
 /** Load the planner must count but cannot change: uncontrollable or unreachable stations, leases in force. */

@@ -335,3 +335,22 @@ describe('talking back to the grid', () => {
     expect(h.adjusts).toEqual([]);
   });
 });
+
+describe('rotation across reallocations', () => {
+  it('DESIGN — paused EVs rotate: who waited a quarter hour goes next, also from one plan to the next', async () => {
+    const { allocatorPlan } = await import('../../../src/core/allocator-plan');
+    const h = harness({ consumptionA: 7, fallbackA: 40, plan: allocatorPlan });
+    h.addStation('CS-1');
+    h.addStation('CS-2');
+    h.addSession('t1', 'CS-1');
+    h.addSession('t2', 'CS-2');
+    const served: string[] = [];
+    for (let quarter = 0; quarter < 4; quarter++) {
+      await h.controller.runOnce();
+      served.push(['CS-1', 'CS-2'].filter((id) => (h.liveCapAt(id) ?? 0) > 0).join(','));
+      h.advance(15 * MIN);
+    }
+    expect(served.every((s) => s === 'CS-1' || s === 'CS-2')).toBe(true);
+    expect(served.filter((s) => s === 'CS-1')).toHaveLength(2);
+  });
+});
