@@ -1,0 +1,71 @@
+// Decides whether a station may open its OCPP connection (OCPP digest §2): subprotocol, known identity,
+// and the credentials of the configured security profile. Pure apart from the password hash check.
+import type { TLSSocket } from 'node:tls';
+import type { IncomingMessage } from 'node:http';
+import type { StationRecord } from '../store/store';
+import { verifyPassword } from './passwords';
+
+export const OCPP_SUBPROTOCOL = 'ocpp2.0.1';
+
+export interface StationHandshake {
+  readonly identity: string;
+  readonly protocols: ReadonlySet<string>;
+  /** Basic-auth password, present only when the Basic user name equals the identity (ocpp-rpc). */
+  readonly password: Buffer | undefined;
+  readonly request: IncomingMessage;
+}
+
+export interface AuthPolicy {
+  readonly securityProfile: 1 | 2 | 3;
+  /** Unknown stations join this group on first connect (their first password is kept); unset = refuse them. */
+  readonly autoRegisterGroup?: string;
+  readonly findStation: (stationId: string) => StationRecord | undefined;
+}
+
+export type AuthDecision =
+  | { readonly accept: true; readonly stationId: string; readonly known: boolean; readonly password?: string }
+  | { readonly accept: false; readonly code: 400 | 401 | 404; readonly reason: string };
+
+export async function authenticateStation(handshake: StationHandshake, policy: AuthPolicy): Promise<AuthDecision> {
+  const { identity } = handshake;
+  if (!handshake.protocols.has(OCPP_SUBPROTOCOL)) {
+    return { accept: false, code: 400, reason: `station ${identity}: subprotocol ${OCPP_SUBPROTOCOL} not offered` };
+  }
+  const record = policy.findStation(identity);
+  if (!record && !policy.autoRegisterGroup) return { accept: false, code: 404, reason: `station ${identity}: unknown station` };
+
+  if (policy.securityProfile === 3) {
+    const problem = clientCertificateProblem(handshake.request, identity);
+    return problem
+      ? { accept: false, code: 401, reason: `station ${identity}: ${problem}` }
+      : { accept: true, stationId: identity, known: !!record };
+  }
+  const password = handshake.password?.toString('utf8');
+  if (password === undefined) {
+    return { accept: false, code: 401, reason: `station ${identity}: HTTP Basic auth with the station identity as user name is required` };
+  }
+  if (!record) {
+    // Auto-registration: trust on first use; the password becomes the station's from now on.
+    if (password.length < 16 || password.length > 40) {
+      return { accept: false, code: 401, reason: `station ${identity}: password must be 16–40 characters (OCPP passwordString)` };
+    }
+    return { accept: true, stationId: identity, known: false, password };
+  }
+  if (!record.passwordHash) return { accept: false, code: 401, reason: `station ${identity}: no password is set for this station` };
+  if (!(await verifyPassword(password, record.passwordHash)))
+    return { accept: false, code: 401, reason: `station ${identity}: wrong password` };
+  return { accept: true, stationId: identity, known: true };
+}
+
+/** Profile 3 (A00.FR.405): a CA-verified client certificate whose CN contains the station identity. */
+function clientCertificateProblem(request: IncomingMessage, identity: string): string | undefined {
+  const socket = request.socket as Partial<TLSSocket>;
+  if (typeof socket.getPeerCertificate !== 'function') return 'security profile 3 needs TLS';
+  if (!socket.authorized) return `client certificate not accepted (${String(socket.authorizationError ?? 'none presented')})`;
+  const certificate = socket.getPeerCertificate();
+  const commonName = certificate.subject?.CN;
+  const names = Array.isArray(commonName) ? commonName : commonName ? [commonName] : [];
+  if (!names.some((cn) => cn.includes(identity)))
+    return `client certificate CN does not name the station (CN=${names.join(',') || 'none'})`;
+  return undefined;
+}

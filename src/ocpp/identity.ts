@@ -1,0 +1,27 @@
+// Station identities in the WebSocket URL (OCPP-J §1.1): ws(s)://host:port/<path>/<identity>, percent-encoded.
+// Parsed and checked here, before ocpp-rpc sees the upgrade, because its own decoding can crash the process.
+
+/** identifierString, at most 48 characters, no colon (the identity is also the Basic-auth user name). */
+const IDENTITY = /^[\x21-\x39\x3b-\x7e]{1,48}$/;
+
+export type IdentityResult = { readonly ok: true; readonly identity: string } | { readonly ok: false; readonly reason: string };
+
+/** Reads the station identity from an upgrade request URL under `endpointPath` (e.g. `/ocpp`). */
+export function identityFromUrl(rawUrl: string | undefined, endpointPath: string): IdentityResult {
+  if (!rawUrl) return { ok: false, reason: 'request has no URL' };
+  const path = rawUrl.split('?')[0] ?? '';
+  const prefix = endpointPath.endsWith('/') ? endpointPath : `${endpointPath}/`;
+  if (!path.startsWith(prefix)) return { ok: false, reason: `path must start with ${prefix}` };
+  const encoded = path.slice(prefix.length);
+  if (encoded.length === 0) return { ok: false, reason: 'station identity is missing' };
+  if (encoded.includes('/')) return { ok: false, reason: 'station identity must be the last path segment (no trailing slash)' };
+  let identity: string;
+  try {
+    identity = decodeURIComponent(encoded);
+  } catch {
+    return { ok: false, reason: 'station identity has malformed percent-encoding' };
+  }
+  if (!IDENTITY.test(identity))
+    return { ok: false, reason: 'station identity must be 1–48 printable ASCII characters without ":" or spaces' };
+  return { ok: true, identity };
+}

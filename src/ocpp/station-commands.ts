@@ -1,0 +1,179 @@
+// CSMS-initiated smart-charging commands (K01, K08, K09, K10) through each station's command queue.
+// `applyLimits` is core's StationCommands port: profiles checked against the station's limits, then sent in order.
+import type { Logger } from '../log';
+import type { Metrics } from '../metrics';
+import type { LimitOutcome, StationCommands, StationLimitRequest } from '../core/ports';
+import { limitProfiles, type SetChargingProfileRequest } from './limit-profiles';
+import { StatusResponse } from './payloads';
+import { callStation, type CallResult } from './station-call';
+import type { StationRegistry, StationRuntime } from './station-registry';
+import { DEFAULT_SMART_CHARGING_LIMITS } from '../domain/station';
+
+export interface StationCommandOptions {
+  readonly timeoutMs: number;
+  /** Extra attempts after a timeout (SetChargingProfile is idempotent per profile id). */
+  readonly retriesOnTimeout: number;
+  /** Rejections in a row after which a station counts as uncontrollable. */
+  readonly rejectionsBeforeUncontrollable: number;
+}
+
+export interface StationCommandDeps {
+  readonly registry: StationRegistry;
+  readonly options: StationCommandOptions;
+  readonly logger: Logger;
+  readonly metrics?: Metrics;
+  /** The station cannot be steered: core must count it at its maximum. */
+  readonly markUncontrollable: (runtime: StationRuntime, reason: string) => void;
+}
+
+const LIMIT_OUTCOMES = { superseded: 'Superseded', closed: 'Offline', failed: 'Rejected' } as const satisfies Record<string, LimitOutcome>;
+
+/** Why a profile may not be sent to this station, in words a field engineer can act on; undefined if it may. */
+export function profileProblem(runtime: StationRuntime, request: SetChargingProfileRequest): string | undefined {
+  const limits = runtime.record.smartCharging ?? DEFAULT_SMART_CHARGING_LIMITS;
+  const { chargingProfile } = request;
+  const schedule = chargingProfile.chargingSchedule[0];
+  const prefix = `station ${runtime.record.stationId}: SetChargingProfile ${chargingProfile.id} not sent`;
+  if (chargingProfile.stackLevel > limits.profileStackLevel)
+    return `${prefix}: stackLevel ${chargingProfile.stackLevel} > ProfileStackLevel ${limits.profileStackLevel}`;
+  if (schedule.chargingSchedulePeriod.length > limits.periodsPerSchedule)
+    return `${prefix}: ${schedule.chargingSchedulePeriod.length} periods > PeriodsPerSchedule ${limits.periodsPerSchedule}`;
+  if (!limits.rateUnits.includes(schedule.chargingRateUnit))
+    return `${prefix}: rate unit ${schedule.chargingRateUnit} not in RateUnit ${limits.rateUnits.join(',')}`;
+  if (request.evseId > runtime.record.evseCount) return `${prefix}: EVSE ${request.evseId} > EVSE count ${runtime.record.evseCount}`;
+  return undefined;
+}
+
+export class StationCommandService implements StationCommands {
+  private nextRequestId = 1;
+  private readonly reports = new Map<string, { profiles: unknown[]; resolve: (profiles: unknown[] | undefined) => void }>();
+
+  constructor(private readonly deps: StationCommandDeps) {}
+
+  applyLimits(stationId: string, request: StationLimitRequest): Promise<LimitOutcome> {
+    const runtime = this.deps.registry.get(stationId);
+    if (!runtime) return Promise.resolve('Offline');
+    return runtime.queue.enqueue(request.kind, () => this.sendProfiles(runtime, limitProfiles(request)), LIMIT_OUTCOMES);
+  }
+
+  private async sendProfiles(runtime: StationRuntime, requests: readonly SetChargingProfileRequest[]): Promise<LimitOutcome> {
+    const log = this.deps.logger.child({ stationId: runtime.record.stationId });
+    if (!runtime.record.controllable) return 'NotSupported';
+    for (const request of requests) {
+      const problem = profileProblem(runtime, request);
+      if (problem) {
+        log.error(problem);
+        return 'Rejected';
+      }
+    }
+    for (const request of requests) {
+      const outcome = await this.sendProfile(runtime, request);
+      if (outcome !== 'Accepted') return outcome;
+    }
+    runtime.consecutiveRejections = 0;
+    return 'Accepted';
+  }
+
+  private async sendProfile(runtime: StationRuntime, request: SetChargingProfileRequest): Promise<LimitOutcome> {
+    const { timeoutMs, retriesOnTimeout, rejectionsBeforeUncontrollable } = this.deps.options;
+    const log = this.deps.logger.child({ stationId: runtime.record.stationId });
+    let result: CallResult = { kind: 'timeout' };
+    for (let attempt = 0; attempt <= retriesOnTimeout && result.kind === 'timeout'; attempt++) {
+      result = await callStation(runtime, 'SetChargingProfile', request, { timeoutMs, metrics: this.deps.metrics });
+    }
+    const profile = `${request.chargingProfile.chargingProfilePurpose} ${request.chargingProfile.id}`;
+    switch (result.kind) {
+      case 'offline':
+        return 'Offline';
+      case 'timeout':
+        log.warn('SetChargingProfile timed out', { profile, attempts: retriesOnTimeout + 1 });
+        return 'Timeout';
+      case 'error':
+        if (result.code === 'NotImplemented' || result.code === 'NotSupported') {
+          this.deps.markUncontrollable(runtime, `SetChargingProfile answered ${result.code}`);
+          return 'NotSupported';
+        }
+        log.warn('SetChargingProfile failed', { profile, code: result.code, error: result.message });
+        return this.rejected(runtime, rejectionsBeforeUncontrollable);
+    }
+    const parsed = StatusResponse.safeParse(result.payload);
+    if (parsed.success && parsed.data.status === 'Accepted') return 'Accepted';
+    log.warn('SetChargingProfile rejected', {
+      profile,
+      evseId: request.evseId,
+      status: parsed.success ? parsed.data.status : 'unreadable',
+    });
+    return this.rejected(runtime, rejectionsBeforeUncontrollable);
+  }
+
+  private rejected(runtime: StationRuntime, limit: number): LimitOutcome {
+    runtime.consecutiveRejections++;
+    if (runtime.consecutiveRejections >= limit) {
+      this.deps.markUncontrollable(runtime, `${runtime.consecutiveRejections} charging profiles rejected in a row`);
+    }
+    return 'Rejected';
+  }
+
+  /** ClearChargingProfile (K10) by id or criteria; resolves with the station's status or how the call failed. */
+  async clearChargingProfile(
+    stationId: string,
+    request: { chargingProfileId?: number; chargingProfileCriteria?: object },
+  ): Promise<string> {
+    const result = await this.queued(stationId, 'ClearChargingProfile', request);
+    return statusOf(result);
+  }
+
+  /** GetCompositeSchedule (K08): the station's own view of the limit in force, for checks and the API. */
+  async getCompositeSchedule(stationId: string, evseId: number, durationS: number): Promise<CallResult> {
+    return this.queued(stationId, 'GetCompositeSchedule', { evseId, duration: durationS, chargingRateUnit: 'A' });
+  }
+
+  /** GetChargingProfiles (K09): the profiles installed, collected from the ReportChargingProfiles that follow. */
+  async getChargingProfiles(stationId: string, evseId?: number): Promise<{ status: string; profiles: unknown[] }> {
+    const requestId = this.nextRequestId++;
+    const key = `${stationId}:${requestId}`;
+    const collected = new Promise<unknown[] | undefined>((resolve) => this.reports.set(key, { profiles: [], resolve }));
+    const request = { requestId, chargingProfile: {}, ...(evseId !== undefined && { evseId }) };
+    const status = statusOf(await this.queued(stationId, 'GetChargingProfiles', request));
+    if (status !== 'Accepted') {
+      this.reports.delete(key);
+      return { status, profiles: [] };
+    }
+    const timer = setTimeout(() => this.finishReport(key), this.deps.options.timeoutMs);
+    const profiles = (await collected) ?? [];
+    clearTimeout(timer);
+    return { status, profiles };
+  }
+
+  /** A ReportChargingProfiles part arrived; the last part (tbc false) completes its GetChargingProfiles. */
+  reportReceived(stationId: string, requestId: number, profiles: readonly unknown[], tbc: boolean): boolean {
+    const report = this.reports.get(`${stationId}:${requestId}`);
+    if (!report) return false;
+    report.profiles.push(...profiles);
+    if (!tbc) this.finishReport(`${stationId}:${requestId}`);
+    return true;
+  }
+
+  private finishReport(key: string): void {
+    const report = this.reports.get(key);
+    this.reports.delete(key);
+    report?.resolve(report.profiles);
+  }
+
+  private queued(stationId: string, action: string, params: object): Promise<CallResult> {
+    const runtime = this.deps.registry.get(stationId);
+    if (!runtime) return Promise.resolve({ kind: 'offline' });
+    const offline: CallResult = { kind: 'offline' };
+    return runtime.queue.enqueue(
+      `${action}:${this.nextRequestId++}`,
+      () => callStation(runtime, action, params, { timeoutMs: this.deps.options.timeoutMs, metrics: this.deps.metrics }),
+      { superseded: offline, closed: offline, failed: { kind: 'error', code: 'InternalError', message: 'command failed' } },
+    );
+  }
+}
+
+function statusOf(result: CallResult): string {
+  if (result.kind !== 'result') return result.kind === 'error' ? result.code : result.kind === 'timeout' ? 'Timeout' : 'Offline';
+  const parsed = StatusResponse.safeParse(result.payload);
+  return parsed.success ? parsed.data.status : 'Unreadable';
+}

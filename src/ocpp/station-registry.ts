@@ -1,0 +1,90 @@
+// The CSMS's view of every known station: its stored record, the one authoritative connection, boot state,
+// SmartChargingCtrlr limits, controllability, and the command queue. O(1) lookups by identity, no fleet scans.
+import type RpcServerClient from 'ocpp-rpc/lib/server-client';
+import type { FleetStation } from '../core/fleet';
+import { DEFAULT_SMART_CHARGING_LIMITS } from '../domain/station';
+import type { StationRecord } from '../store/store';
+import { CommandQueue, type QueueObserver } from './command-queue';
+
+export type ConnectorStatus = 'Available' | 'Occupied' | 'Reserved' | 'Unavailable' | 'Faulted';
+
+export interface StationRuntime {
+  record: StationRecord;
+  client: RpcServerClient | undefined;
+  bootStatus: 'none' | 'Pending' | 'Accepted';
+  /** SetChargingProfile rejections in a row; reset by an acceptance. */
+  consecutiveRejections: number;
+  readonly connectors: Map<string, ConnectorStatus>;
+  /** Active transaction per EVSE. */
+  readonly transactionByEvse: Map<number, string>;
+  /** External limits announced with NotifyChargingLimit, by EVSE (0 = station). */
+  readonly externalLimits: Map<number, string>;
+  readonly queue: CommandQueue;
+}
+
+export class StationRegistry {
+  private readonly stations = new Map<string, StationRuntime>();
+
+  constructor(private readonly queueObserver: QueueObserver) {}
+
+  get(stationId: string): StationRuntime | undefined {
+    return this.stations.get(stationId);
+  }
+
+  /** Adds a station or replaces its stored record, keeping its connection and runtime state. */
+  upsert(record: StationRecord): StationRuntime {
+    const existing = this.stations.get(record.stationId);
+    if (existing) {
+      existing.record = record;
+      return existing;
+    }
+    const runtime: StationRuntime = {
+      record,
+      client: undefined,
+      bootStatus: 'none',
+      consecutiveRejections: 0,
+      connectors: new Map(),
+      transactionByEvse: new Map(),
+      externalLimits: new Map(),
+      queue: new CommandQueue(this.queueObserver),
+    };
+    this.stations.set(record.stationId, runtime);
+    return runtime;
+  }
+
+  remove(stationId: string): StationRuntime | undefined {
+    const runtime = this.stations.get(stationId);
+    this.stations.delete(stationId);
+    return runtime;
+  }
+
+  all(): IterableIterator<StationRuntime> {
+    return this.stations.values();
+  }
+
+  get size(): number {
+    return this.stations.size;
+  }
+}
+
+export function isConnected(runtime: StationRuntime): boolean {
+  return runtime.client !== undefined && runtime.client.state === 1;
+}
+
+/** What core needs to know of a station to allocate for it. */
+export function toFleetStation(runtime: StationRuntime): FleetStation {
+  const { record } = runtime;
+  const limits = record.smartCharging ?? DEFAULT_SMART_CHARGING_LIMITS;
+  return {
+    stationId: record.stationId,
+    groupId: record.groupId,
+    evseMaxCurrentA: record.evseMaxCurrentA,
+    stationMaxCurrentA: record.stationMaxCurrentA,
+    evseCount: record.evseCount,
+    phases: record.phases,
+    connected: isConnected(runtime),
+    controllable: record.controllable,
+    periodsPerSchedule: limits.periodsPerSchedule,
+    profileStackLevel: limits.profileStackLevel,
+  };
+}

@@ -1,0 +1,161 @@
+// Starts the real CSMS on 127.0.0.1:0 over a real SQLite file and records what it tells core; fake stations are
+// ocpp-rpc RPCClients in strict mode so the CSMS is exercised over the wire exactly as a charger would.
+import path from 'node:path';
+import { RPCClient } from 'ocpp-rpc';
+import { OcppConfig as OcppConfigSchema } from '../../../src/config/sections';
+import type { OcppConfig } from '../../../src/config/schema';
+import type { FleetStation } from '../../../src/core/fleet';
+import type { ChargingSession } from '../../../src/domain/session';
+import { silentLogger } from '../../../src/log';
+import { createMetrics } from '../../../src/metrics';
+import { startCsms, type ConfiguredStation, type Csms, type StationEvents } from '../../../src/ocpp/csms';
+import { openSqliteStore } from '../../../src/store/sqlite';
+import type { Store } from '../../../src/store/store';
+import { tempDir } from '../../helpers/processes';
+
+export const PASSWORD = 'correct-horse-battery-1';
+
+export interface Recorded {
+  stations: Map<string, FleetStation>;
+  connections: { stationId: string; connected: boolean }[];
+  booted: string[];
+  uncontrollable: string[];
+  sessions: ChargingSession[];
+}
+
+export interface TestCsms {
+  csms: Csms;
+  store: Store;
+  recorded: Recorded;
+  url: string;
+  dbPath: string;
+  metrics: ReturnType<typeof createMetrics>;
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startTestCsms(
+  overrides: Partial<OcppConfig> = {},
+  stations: readonly ConfiguredStation[] = [
+    { id: 'CS-1', groupId: 'g1', password: PASSWORD, evseMaxCurrentA: 32, evseCount: 2, phases: 3 },
+  ],
+): Promise<TestCsms> {
+  const { dir, cleanup } = tempDir('flexbridge-csms-');
+  const dbPath = path.join(dir, 'flexbridge.db');
+  const config: OcppConfig = { ...OcppConfigSchema.parse({}), host: '127.0.0.1', port: 0, callTimeoutMs: 2000, ...overrides };
+  const recorded: Recorded = { stations: new Map(), connections: [], booted: [], uncontrollable: [], sessions: [] };
+  const events: StationEvents = {
+    stationUpdated: (s) => recorded.stations.set(s.stationId, s),
+    stationConnection: (stationId, connected) => recorded.connections.push({ stationId, connected }),
+    stationBooted: (id) => recorded.booted.push(id),
+    stationUncontrollable: (id) => recorded.uncontrollable.push(id),
+    session: (s) => recorded.sessions.push(s),
+  };
+  const metrics = createMetrics({ defaultMetrics: false });
+  const harness: TestCsms = {
+    csms: undefined as unknown as Csms,
+    store: openSqliteStore(dbPath),
+    recorded,
+    url: '',
+    dbPath,
+    metrics,
+    restart: async () => {
+      await harness.csms.stop();
+      harness.store.close();
+      harness.store = openSqliteStore(dbPath);
+      harness.csms = await startCsms({
+        config: { ...config, port: 0 },
+        stations,
+        store: harness.store,
+        events,
+        logger: silentLogger,
+        metrics,
+        sessionFlushMs: 20,
+      });
+      harness.url = `ws://127.0.0.1:${harness.csms.port}/ocpp`;
+    },
+    stop: async () => {
+      await harness.csms.stop();
+      harness.store.close();
+      cleanup();
+    },
+  };
+  harness.csms = await startCsms({ config, stations, store: harness.store, events, logger: silentLogger, metrics, sessionFlushMs: 20 });
+  harness.url = `${config.securityProfile === 1 ? 'ws' : 'wss'}://127.0.0.1:${harness.csms.port}/ocpp`;
+  return harness;
+}
+
+export interface FakeStationOptions {
+  identity?: string;
+  password?: string | null;
+  protocols?: string[];
+  /** SmartChargingCtrlr values the station reports. */
+  stackLevel?: number;
+  periods?: number;
+  setChargingProfile?: (params: Record<string, unknown>) => Promise<Record<string, unknown>>;
+  wsOpts?: Record<string, unknown>;
+}
+
+export interface FakeStation {
+  client: RPCClient;
+  profiles: Record<string, unknown>[];
+  triggers: string[];
+}
+
+/** A strict ocpp-rpc client standing in for a charger: answers GetVariables, TriggerMessage and SetChargingProfile. */
+export async function connectStation(url: string, options: FakeStationOptions = {}): Promise<FakeStation> {
+  const identity = options.identity ?? 'CS-1';
+  const client = new RPCClient({
+    endpoint: url,
+    identity,
+    protocols: options.protocols ?? ['ocpp2.0.1'],
+    strictMode: true,
+    reconnect: false,
+    ...(options.password !== null && { password: options.password ?? PASSWORD }),
+    ...(options.wsOpts && { wsOpts: options.wsOpts }),
+  });
+  const station: FakeStation = { client, profiles: [], triggers: [] };
+  client.handle('GetVariables', async ({ params }) => {
+    const data = (params?.getVariableData ?? []) as { component: { name: string }; variable: { name: string; instance?: string } }[];
+    const values: Record<string, string> = {
+      Available: 'true',
+      Enabled: 'true',
+      ProfileStackLevel: String(options.stackLevel ?? 2),
+      PeriodsPerSchedule: String(options.periods ?? 24),
+      RateUnit: 'A',
+      Entries: '0',
+    };
+    return {
+      getVariableResult: data.map((d) => {
+        const value = values[d.variable.name];
+        return value === undefined
+          ? { attributeStatus: 'UnknownVariable', component: d.component, variable: d.variable }
+          : { attributeStatus: 'Accepted', attributeValue: value, component: d.component, variable: d.variable };
+      }),
+    };
+  });
+  client.handle('TriggerMessage', async ({ params }) => {
+    station.triggers.push(String(params?.requestedMessage));
+    return { status: 'Accepted' };
+  });
+  client.handle('SetChargingProfile', async ({ params }) => {
+    station.profiles.push(params ?? {});
+    return options.setChargingProfile ? options.setChargingProfile(params ?? {}) : { status: 'Accepted' };
+  });
+  await client.connect();
+  return station;
+}
+
+export async function eventually<T>(check: () => T | undefined | false, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+export function boot(station: FakeStation): Promise<unknown> {
+  return station.client.call('BootNotification', { reason: 'PowerUp', chargingStation: { model: 'Test AC', vendorName: 'flexbridge' } });
+}
