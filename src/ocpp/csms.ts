@@ -296,6 +296,6 @@ function createServer(config: OcppConfig): Server {
     key: readFileSync(config.tls.keyFile),
     minVersion: 'TLSv1.2',
     ...(config.securityProfile === 3 &&
-      config.tls.caFile && { ca: readFileSync(config.tls.caFile), requestCert: true, rejectUnauthorized: false }),
+      config.tls.caFile && { ca: readFileSync(config.tls.caFile), requestCert: true, rejectUnauthorized: true }),
   });
 }

@@ -9,7 +9,7 @@ export interface Pem {
   readonly cert: string;
 }
 
-function keyPair(): { publicKey: forge.pki.PublicKey; privateKey: forge.pki.PrivateKey; keyPem: string } {
+function keyPair(): { publicKey: forge.pki.PublicKey; privateKey: forge.pki.rsa.PrivateKey; keyPem: string } {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const keyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
   return {
@@ -23,9 +23,9 @@ let serial = 1;
 
 function certificate(
   commonName: string,
-  issuer: { cert?: forge.pki.Certificate; key?: forge.pki.PrivateKey },
+  issuer: { cert?: forge.pki.Certificate; key?: forge.pki.rsa.PrivateKey },
   extensions: object[],
-): Pem & { forgeCert: forge.pki.Certificate; forgeKey: forge.pki.PrivateKey } {
+): Pem & { forgeCert: forge.pki.Certificate; forgeKey: forge.pki.rsa.PrivateKey } {
   const keys = keyPair();
   const cert = forge.pki.createCertificate();
   cert.publicKey = keys.publicKey;

@@ -110,9 +110,19 @@ export async function connectStation(url: string, options: FakeStationOptions = 
     identity,
     protocols: options.protocols ?? ['ocpp2.0.1'],
     strictMode: true,
+    strictModeValidators: [],
     reconnect: false,
-    ...(options.password !== null && { password: options.password ?? PASSWORD }),
-    ...(options.wsOpts && { wsOpts: options.wsOpts }),
+    maxReconnects: 0,
+    backoff: { initialDelay: 1000, maxDelay: 10_000, factor: 2, randomisationFactor: 0.25 },
+    callTimeoutMs: 10_000,
+    callConcurrency: 1,
+    pingIntervalMs: 0,
+    deferPingsOnActivity: false,
+    respondWithDetailedErrors: false,
+    maxBadMessages: 10,
+    password: options.password === null ? null : (options.password ?? PASSWORD),
+    wsOpts: options.wsOpts ?? {},
+    headers: {},
   });
   const station: FakeStation = { client, profiles: [], triggers: [] };
   client.handle('GetVariables', async ({ params }) => {

@@ -1,0 +1,62 @@
+// Security profiles 2 (TLS + Basic auth) and 3 (mutual TLS, certificate CN names the station) over real TLS sockets,
+// with a CA and certificates generated at run time.
+import { createTestPki, type TestPki } from '../../helpers/certificates';
+import { tempDir } from '../../helpers/processes';
+import { connectStation, startTestCsms } from './harness';
+
+describe('OCPP CSMS — security profiles 2 and 3', () => {
+  let pki: TestPki;
+  let files: { certFile: string; keyFile: string; caFile: string };
+  let cleanup: () => void;
+  beforeAll(() => {
+    pki = createTestPki();
+    const dir = tempDir('flexbridge-pki-');
+    cleanup = dir.cleanup;
+    files = pki.writeServerFiles(dir.dir);
+  });
+  afterAll(() => cleanup());
+
+  test('A00 profile 2 — wss:// with Basic auth: right password in, wrong password out', async () => {
+    const t = await startTestCsms({ securityProfile: 2, tls: { certFile: files.certFile, keyFile: files.keyFile } });
+    try {
+      expect(t.url.startsWith('wss://')).toBe(true);
+      const station = await connectStation(t.url, { wsOpts: { ca: pki.ca.cert } });
+      expect(await station.client.call('Heartbeat', {})).toHaveProperty('currentTime');
+      await station.client.close();
+      await expect(connectStation(t.url, { wsOpts: { ca: pki.ca.cert }, password: 'wrong-password-0000' })).rejects.toMatchObject({
+        code: 401,
+      });
+    } finally {
+      await t.stop();
+    }
+  });
+
+  test('A00.FR.405 profile 3 — a CA-signed client certificate whose CN names the station connects; others are refused', async () => {
+    const t = await startTestCsms({ securityProfile: 3, tls: files });
+    try {
+      const own = pki.client('CS-1');
+      const station = await connectStation(t.url, { password: null, wsOpts: { ca: pki.ca.cert, cert: own.cert, key: own.key } });
+      expect(await station.client.call('Heartbeat', {})).toHaveProperty('currentTime');
+      await station.client.close();
+
+      const other = pki.client('CS-2');
+      await expect(
+        connectStation(t.url, { password: null, wsOpts: { ca: pki.ca.cert, cert: other.cert, key: other.key } }),
+      ).rejects.toMatchObject({
+        code: 401,
+      });
+      // No certificate, or one from another CA: the TLS handshake itself fails (A00: invalid/absent cert → terminate).
+      await expect(connectStation(t.url, { password: null, wsOpts: { ca: pki.ca.cert } })).rejects.toBeTruthy();
+      const rogue = createTestPki().client('CS-1');
+      await expect(
+        connectStation(t.url, { password: null, wsOpts: { ca: pki.ca.cert, cert: rogue.cert, key: rogue.key } }),
+      ).rejects.toBeTruthy();
+      expect(t.recorded.connections).toEqual([
+        { stationId: 'CS-1', connected: true },
+        { stationId: 'CS-1', connected: false },
+      ]);
+    } finally {
+      await t.stop();
+    }
+  });
+});
