@@ -1,0 +1,183 @@
+// Entry point of the OSCP 2.0 Flexibility Provider adapter: builds book, peers, outbox, link and router from
+// config and store, and hands main.ts the ports core needs (ForecastSource, GridReporter) plus typed events.
+import type { Router } from 'express';
+import type { GroupId } from '../domain/group';
+import type { ForecastSource, GridReporter } from '../core/ports';
+import type { Logger } from '../log';
+import type { Metrics } from '../metrics';
+import type { OutboxMessage, PeerRecord, Store } from '../store/store';
+import type { GroupSettings, OscpSettings } from './config';
+import { Deadlines } from './deadlines';
+import { OscpEvents } from './events';
+import { ForecastBook } from './forecast-book';
+import { ForecastIntake } from './forecast-intake';
+import { OscpGridReporter } from './grid-reporter';
+import { Link } from './link';
+import { MeasurementReporter } from './measurements';
+import { OutboxDelivery, type OutboxOptions, type ResolvedMessage } from './outbox';
+import { joinUrl, PeerClient } from './peer-client';
+import { PeerRegistry } from './peer-registry';
+import { isRegisterPath, Registration } from './registration';
+import { createOscpRouter } from './router';
+
+export interface OscpAdapterOptions {
+  readonly config: { readonly oscp: OscpSettings; readonly groups: readonly GroupSettings[] };
+  readonly store: Store;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  /** Energy register of a group, Wh, never decreasing (core's GroupEnergyRegister). */
+  readonly groupEnergyWh: (groupId: GroupId) => number;
+  readonly nowMs?: () => number;
+  /** Delay of follow-up messages after our 204 (default 500 ms; SolarNetwork waits about 1 s). */
+  readonly followUpDelayMs?: number;
+  /** Outbox back-off (default 1 s doubling to 5 min). */
+  readonly retry?: Partial<OutboxOptions>;
+  /** How long ended forecasts stay in the book and the store (default 24 h). */
+  readonly forecastRetentionMs?: number;
+  readonly client?: PeerClient;
+}
+
+/** A peer as operators may see it: state and settings, never a token or its hash. */
+export interface PeerStatus {
+  readonly peerId: string;
+  readonly role: PeerRecord['role'];
+  readonly state: PeerRecord['state'];
+  readonly online: boolean;
+  readonly baseUrl?: string;
+  readonly awaitingRegisterReply: boolean;
+  readonly heartbeatIntervalS?: number;
+  readonly measurementConfiguration: readonly string[];
+  readonly offlineModeAt?: string;
+  readonly updatedAt: string;
+}
+
+export interface OscpAdapter {
+  readonly router: Router;
+  readonly forecasts: ForecastSource;
+  readonly grid: GridReporter;
+  readonly events: OscpEvents;
+  peers(): PeerStatus[];
+  /** Sends a fresh Register (token rotation, or direction b again); the peer's Register reply completes it. */
+  reRegister(peerId: string): void;
+  reHandshake(peerId: string): void;
+  /** Starts timers: outbox delivery, heartbeats, offline checks, measurements, pruning; registers where due. */
+  start(): void;
+  /** Stops timers and waits for requests in flight; queued messages stay in the store. */
+  stop(): Promise<void>;
+}
+
+const HOUR_MS = 3_600_000;
+
+export function createOscpAdapter(options: OscpAdapterOptions): OscpAdapter {
+  const { store, metrics } = options;
+  const settings = options.config.oscp;
+  const nowMs = options.nowMs ?? Date.now;
+  const logger = options.logger.child({ component: 'oscp' });
+  const followUpDelayMs = options.followUpDelayMs ?? 500;
+  const retentionMs = options.forecastRetentionMs ?? 24 * HOUR_MS;
+  const groups = new Map(options.config.groups.map((g) => [g.id, g]));
+  const client = options.client ?? new PeerClient();
+  const events = new OscpEvents((event, error) => logger.error('OSCP event listener failed', { event, error }));
+  const deadlines = new Deadlines(nowMs, (key, error) => logger.error('OSCP timer failed', { key, error }));
+
+  const registry = new PeerRegistry({ peers: store.peers, kv: store.kv, settings: settings.peers, events, nowMs, logger });
+  registry.ensureConfigured();
+  const book = new ForecastBook({ groupPeer: (groupId) => groups.get(groupId)?.peerId, peerOnline: (peerId) => registry.isOnline(peerId) });
+
+  // Called only once the loop runs, after `registration` below exists.
+  const resolve = (message: OutboxMessage): ResolvedMessage => {
+    const peer = registry.get(message.peerId);
+    const peerSettings = registry.settings(message.peerId);
+    if (!peer || !peerSettings) return { error: `peer ${message.peerId} is not configured` };
+    const absolute = /^https?:\/\//i.test(message.path);
+    const token = absolute ? (peerSettings.registerToken ?? peer.outboundToken) : peer.outboundToken;
+    if (!token) return { error: `peer ${message.peerId} is not registered: no token to present` };
+    const baseUrl = peer.baseUrl ?? peerSettings.fallbackBaseUrl;
+    if (!absolute && !baseUrl) return { error: `peer ${message.peerId} has no base URL` };
+    const url = absolute ? message.path : joinUrl(baseUrl ?? '', message.path);
+    let body = message.body;
+    if (isRegisterPath(message.path) && message.method !== 'DELETE') {
+      const outgoing = registration.outgoingBody(message);
+      if ('error' in outgoing) return outgoing;
+      body = outgoing.body;
+    }
+    return { url, token, body, timeoutMs: peerSettings.requestTimeoutMs };
+  };
+  const outbox = new OutboxDelivery({
+    repo: store.outbox,
+    client,
+    deadlines,
+    resolve,
+    onSettled: (message, outcome) => {
+      if (isRegisterPath(message.path)) registration.settled(message, outcome.kind === 'delivered');
+    },
+    nowMs,
+    logger,
+    metrics,
+    options: { baseDelayMs: 1000, maxDelayMs: 300_000, ...options.retry },
+  });
+  const link = new Link({ registry, outbox, client, deadlines, nowMs, logger, metrics, followUpDelayMs });
+  const registration = new Registration({ settings, registry, outbox, link, store, followUpDelayMs, logger });
+  const intake = new ForecastIntake({ book, store, registry, outbox, groups, events, nowMs, logger });
+  const measurements = new MeasurementReporter({
+    registry,
+    outbox,
+    deadlines,
+    kv: store.kv,
+    store,
+    groups: options.config.groups,
+    groupEnergyWh: options.groupEnergyWh,
+    nowMs,
+    logger,
+  });
+  const grid = new OscpGridReporter({ book, registry, outbox, groups, logger, metrics });
+  const replayed = intake.replay();
+  if (replayed) logger.info('forecast book rebuilt from the store', { forecasts: replayed });
+
+  const router = createOscpRouter({ registry, registration, link, intake, logger, metrics, afterResponse: () => outbox.kick() });
+
+  const prune = (): void => {
+    intake.prune(nowMs() - retentionMs);
+    deadlines.schedule('prune', nowMs() + HOUR_MS, prune);
+  };
+
+  return {
+    router,
+    forecasts: book,
+    grid,
+    events,
+    peers: () =>
+      registry.list().map((p) => ({
+        peerId: p.peerId,
+        role: p.role,
+        state: p.state,
+        online: p.state === 'CONNECTED',
+        baseUrl: p.baseUrl,
+        awaitingRegisterReply: p.awaitingRegisterReply,
+        heartbeatIntervalS: p.heartbeatIntervalS,
+        measurementConfiguration: p.measurementConfiguration,
+        offlineModeAt: p.offlineModeAt,
+        updatedAt: p.updatedAt,
+      })),
+    reRegister: (peerId) => registration.register(peerId),
+    reHandshake: (peerId) => {
+      const peer = registry.get(peerId);
+      if (!peer || peer.state === 'UNREGISTERED') throw new Error(`OSCP peer ${peerId} is not registered`);
+      link.sendHandshake(peerId);
+      outbox.kick();
+    },
+    start: () => {
+      prune();
+      link.start();
+      measurements.start();
+      registration.startup();
+      outbox.kick();
+      logger.info('OSCP adapter started', { peers: registry.list().map((p) => ({ peer: p.peerId, state: p.state })) });
+    },
+    stop: async () => {
+      deadlines.stop();
+      await Promise.all([outbox.stop(), link.stop()]);
+      logger.info('OSCP adapter stopped');
+    },
+  };
+}
