@@ -1,0 +1,249 @@
+// Test rig for the OSCP adapter over real HTTP: flexbridge's FP endpoint on 127.0.0.1:0 with a real SQLite
+// file, and a Capacity Provider stub (express on port 0) that records every request and answers as told.
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import express, { type Request, type Response } from 'express';
+import { listenHttp, type HttpListener } from '../../../src/api/http-listener';
+import { GroupConfig, OscpConfig, OscpPeerConfig } from '../../../src/config/sections';
+import { createLogger } from '../../../src/log';
+import { createMetrics, type Metrics } from '../../../src/metrics';
+import { createOscpAdapter, type OscpAdapter, type OscpAdapterOptions } from '../../../src/oscp';
+import type { OscpEventMap } from '../../../src/oscp/events';
+import { openSqliteStore } from '../../../src/store/sqlite';
+import type { Store } from '../../../src/store/store';
+import { tempDir } from '../../helpers/processes';
+
+export const BASE_PATH = '/oscp/fp/2.0';
+export const BOOTSTRAP = 'bootstrap-token-given-to-the-dso';
+
+/** Polls `check` until it returns something other than undefined/false; fails after `timeoutMs`. */
+export async function until<T>(check: () => T | undefined | false, what: string, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export interface Received {
+  readonly method: string;
+  /** Path under the stub's base path, e.g. `register`. */
+  readonly path: string;
+  readonly headers: Request['headers'];
+  readonly body: unknown;
+  readonly atMs: number;
+}
+
+/** A Capacity Provider (or Optimizer) stub: records requests; answers 204 unless `respond` queued other statuses. */
+export class PeerStub {
+  readonly received: Received[] = [];
+  private readonly statuses = new Map<string, number[]>();
+  onRequest: ((request: Received) => void) | undefined;
+
+  private listener!: HttpListener;
+
+  private constructor(readonly basePath: string) {}
+
+  static async start(basePath = '/oscp/cp/2.0'): Promise<PeerStub> {
+    const app = express();
+    const stub = new PeerStub(basePath);
+    app.use(express.json({ type: () => true }));
+    app.use((req: Request, res: Response) => {
+      const received: Received = {
+        method: req.method,
+        path: req.path.startsWith(basePath) ? req.path.slice(basePath.length + 1) : req.path,
+        headers: req.headers,
+        body: req.body,
+        atMs: Date.now(),
+      };
+      stub.received.push(received);
+      const status = stub.statuses.get(received.path)?.shift() ?? 204;
+      if (status === 204) res.status(204).end();
+      else res.status(status).json({ message: `stub answers ${status}` });
+      if (stub.onRequest) setImmediate(() => stub.onRequest?.(received));
+    });
+    stub.listener = await listenHttp(app, { host: '127.0.0.1', port: 0 });
+    return stub;
+  }
+
+  get baseUrl(): string {
+    return `http://127.0.0.1:${this.listener.port}${this.basePath}`;
+  }
+
+  /** The next requests to `path` get these statuses, in order. */
+  respond(path: string, ...statuses: number[]): void {
+    this.statuses.set(path, [...(this.statuses.get(path) ?? []), ...statuses]);
+  }
+
+  of(path: string): Received[] {
+    return this.received.filter((r) => r.path === path);
+  }
+
+  waitFor(path: string, count = 1, timeoutMs = 5000): Promise<Received> {
+    return until(() => this.of(path)[count - 1], `${count} × ${path} at the stub`, timeoutMs);
+  }
+
+  close(): Promise<void> {
+    return this.listener.close(100);
+  }
+}
+
+export interface Answer {
+  readonly status: number;
+  readonly text: string;
+  readonly atMs: number;
+}
+
+export interface SendOptions {
+  readonly method?: string;
+  readonly token?: string;
+  readonly requestId?: string | null;
+  readonly correlationId?: string;
+  readonly body?: unknown;
+  readonly rawBody?: string;
+  readonly scheme?: string;
+}
+
+type EventLog = { [E in keyof OscpEventMap]: OscpEventMap[E][] };
+
+export interface FpOptions {
+  readonly peers: Record<string, unknown>[];
+  readonly groups?: Record<string, unknown>[];
+  readonly adapter?: Partial<Pick<OscpAdapterOptions, 'groupEnergyWh' | 'nowMs' | 'followUpDelayMs' | 'retry'>>;
+}
+
+/** flexbridge's OSCP endpoint on a real port and a real SQLite file; `restart` reopens both store and adapter. */
+export class FpRig {
+  store!: Store;
+  adapter!: OscpAdapter;
+  metrics!: Metrics;
+  events: EventLog = { forecastChanged: [], peerOffline: [], peerOnline: [] };
+  logText = '';
+  private listener!: HttpListener;
+  private readonly temp = tempDir('flexbridge-oscp-');
+  readonly file = path.join(this.temp.dir, 'flexbridge.db');
+
+  private constructor(private readonly options: FpOptions) {}
+
+  static async start(options: FpOptions): Promise<FpRig> {
+    const rig = new FpRig(options);
+    const app = express();
+    app.use(BASE_PATH, (req, res, next) => rig.adapter.router(req, res, next));
+    rig.listener = await listenHttp(app, { host: '127.0.0.1', port: 0 });
+    rig.open();
+    return rig;
+  }
+
+  get baseUrl(): string {
+    return `http://127.0.0.1:${this.listener.port}${BASE_PATH}`;
+  }
+
+  get config(): { oscp: ReturnType<typeof OscpConfig.parse>; groups: ReturnType<typeof GroupConfig.parse>[] } {
+    return {
+      oscp: OscpConfig.parse({
+        basePath: BASE_PATH,
+        publicBaseUrl: this.baseUrl,
+        peers: this.options.peers.map((p) => OscpPeerConfig.parse(p)),
+      }),
+      groups: (this.options.groups ?? [{ id: 'site-42', peerId: 'dso', safeLimitA: 16 }]).map((g) => GroupConfig.parse(g)),
+    };
+  }
+
+  private open(): void {
+    this.store = openSqliteStore(this.file);
+    this.metrics = createMetrics({ defaultMetrics: false });
+    const stream = new Writable({
+      write: (chunk: Buffer, _encoding, done) => {
+        this.logText += chunk.toString('utf8');
+        done();
+      },
+    });
+    this.adapter = createOscpAdapter({
+      config: this.config,
+      store: this.store,
+      logger: createLogger({ level: 'debug', stream }),
+      metrics: this.metrics,
+      groupEnergyWh: () => 0,
+      followUpDelayMs: 20,
+      retry: { baseDelayMs: 50, maxDelayMs: 200 },
+      ...this.options.adapter,
+    });
+    this.events = { forecastChanged: [], peerOffline: [], peerOnline: [] };
+    this.adapter.events.on('forecastChanged', (e) => this.events.forecastChanged.push(e));
+    this.adapter.events.on('peerOffline', (e) => this.events.peerOffline.push(e));
+    this.adapter.events.on('peerOnline', (e) => this.events.peerOnline.push(e));
+    this.adapter.start();
+  }
+
+  /** Stops the adapter and closes the store, then opens both again on the same file (a process restart). */
+  async restart(): Promise<void> {
+    await this.adapter.stop();
+    this.store.close();
+    this.open();
+  }
+
+  peer(peerId = 'dso'): ReturnType<Store['peers']['get']> {
+    return this.store.peers.get(peerId);
+  }
+
+  async send(endpoint: string, options: SendOptions = {}): Promise<Answer> {
+    const headers: Record<string, string> = {};
+    if (options.token !== undefined) headers.Authorization = `${options.scheme ?? 'Token'} ${options.token}`;
+    if (options.requestId !== null) headers['X-Request-ID'] = options.requestId ?? `req-${Math.random().toString(36).slice(2)}`;
+    if (options.correlationId) headers['X-Correlation-ID'] = options.correlationId;
+    let body: string | undefined = options.rawBody;
+    if (body === undefined && options.body !== undefined) body = JSON.stringify(options.body);
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    const response = await fetch(`${this.baseUrl}/${endpoint}`, { method: options.method ?? 'POST', headers, body });
+    const text = await response.text();
+    return { status: response.status, text, atMs: Date.now() };
+  }
+
+  /** How many messages of a type the metrics counted, by direction and status. */
+  async counted(direction: 'in' | 'out', type: string, status: string): Promise<number> {
+    const metric = await this.metrics.oscpMessages.get();
+    return metric.values.find((v) => v.labels.direction === direction && v.labels.type === type && v.labels.status === status)?.value ?? 0;
+  }
+
+  async close(): Promise<void> {
+    await this.adapter.stop();
+    this.store.close();
+    await this.listener.close(100);
+    this.temp.cleanup();
+  }
+}
+
+/** The Register body a CP sends: its token for us and its base URL. */
+export const registerBody = (token: string, baseUrl: string, version = '2.0'): unknown => ({
+  token,
+  version_url: [{ version, base_url: baseUrl }],
+});
+
+export const tokenOf = (received: Received): string => {
+  const body = received.body;
+  if (typeof body !== 'object' || body === null || !('token' in body) || typeof body.token !== 'string')
+    throw new Error('Register without token');
+  return body.token;
+};
+
+/**
+ * Direction (a) up to CONNECTED: the CP registers with the bootstrap token, takes our Register back, and
+ * sends its Handshake with the token we gave it. Returns the token the CP presents to us from then on.
+ */
+export async function connect(
+  fp: FpRig,
+  cp: PeerStub,
+  behaviour: object = { heartbeat_interval: 60, measurement_configuration: [] },
+): Promise<string> {
+  const registered = await fp.send('register', { token: BOOTSTRAP, body: registerBody('cp-token-for-fp', cp.baseUrl) });
+  if (registered.status !== 204) throw new Error(`register answered ${registered.status}: ${registered.text}`);
+  const token = tokenOf(await cp.waitFor('register'));
+  const handshake = await fp.send('handshake', { token, requestId: 'hs-1', body: { required_behaviour: behaviour } });
+  if (handshake.status !== 204) throw new Error(`handshake answered ${handshake.status}: ${handshake.text}`);
+  await cp.waitFor('handshake_acknowledge');
+  return token;
+}

@@ -1,0 +1,150 @@
+// Handshake, heartbeats and offline detection over real HTTP (digest §6.2–§6.5): state machine
+// UNREGISTERED → REGISTERED → CONNECTED ⇄ OFFLINE, with peerOnline/peerOffline events.
+import { wireTimeMs } from '../../../src/oscp/wire-time';
+import { expectWireValid } from '../../unit/oscp/helpers/json-schemas';
+import { BOOTSTRAP, connect, FpRig, PeerStub, registerBody, sleep, tokenOf, until } from './harness';
+
+const offlineAt = (inMs: number): string => new Date(Date.now() + inMs).toISOString();
+
+describe('OSCP handshake and heartbeats (FP side)', () => {
+  let cp: PeerStub;
+  let fp: FpRig;
+  afterEach(async () => {
+    await fp?.close();
+    await cp?.close();
+  });
+
+  describe('with a CP that asks for nothing', () => {
+    beforeEach(async () => {
+      cp = await PeerStub.start();
+      fp = await FpRig.start({ peers: [{ id: 'dso', bootstrapToken: BOOTSTRAP, heartbeatIntervalS: 30 }] });
+    });
+
+    it('§6.2 — Handshake: 204, then HandshakeAcknowledge with X-Correlation-ID asking for our heartbeat interval; CONNECTED', async () => {
+      await fp.send('register', { token: BOOTSTRAP, body: registerBody('TOKEN_B', cp.baseUrl) });
+      const token = tokenOf(await cp.waitFor('register'));
+      expect(fp.peer()?.state).toBe('REGISTERED');
+      expect(fp.events.peerOnline).toEqual([]);
+      const body = { required_behaviour: { heartbeat_interval: 15, measurement_configuration: ['CONTINUOUS'] } };
+      const answer = await fp.send('handshake', { token, requestId: 'h1', body });
+      expect(answer).toMatchObject({ status: 204, text: '' });
+      const ack = await cp.waitFor('handshake_acknowledge');
+      expect(ack.atMs).toBeGreaterThanOrEqual(answer.atMs - 5);
+      expect(ack.headers).toMatchObject({ authorization: 'Token TOKEN_B', 'x-correlation-id': 'h1' });
+      expect(ack.body).toEqual({ required_behaviour: { heartbeat_interval: 30, measurement_configuration: [] } });
+      expectWireValid('handshake-acknowledge', ack.body);
+      expect(fp.peer()).toMatchObject({ state: 'CONNECTED', heartbeatIntervalS: 15, measurementConfiguration: ['CONTINUOUS'] });
+      expect(fp.events.peerOnline).toEqual([{ peerId: 'dso' }]);
+      expect(fp.adapter.forecasts.peerOnline('site-42')).toBe(true);
+      expect(fp.adapter.peers()[0]).toMatchObject({ state: 'CONNECTED', online: true });
+    });
+
+    it('§6.2/§14 — a flat Handshake body (ELMO doc) is read the same way', async () => {
+      await fp.send('register', { token: BOOTSTRAP, body: registerBody('TOKEN_B', cp.baseUrl) });
+      const token = tokenOf(await cp.waitFor('register'));
+      const answer = await fp.send('handshake', { token, body: { heartbeat_interval: 20, measurement_configuration: ['INTERMITTENT'] } });
+      expect(answer.status).toBe(204);
+      expect(fp.peer()).toMatchObject({ state: 'CONNECTED', heartbeatIntervalS: 20, measurementConfiguration: ['INTERMITTENT'] });
+    });
+
+    it('§6.2 — our own Handshake is acknowledged on handshake_acknowledge and on pyoscp’s handshake_acknowledgment', async () => {
+      await fp.send('register', { token: BOOTSTRAP, body: registerBody('TOKEN_B', cp.baseUrl) });
+      const token = tokenOf(await cp.waitFor('register'));
+      const ours = await cp.waitFor('handshake');
+      const correlationId = String(ours.headers['x-request-id']);
+      const ack = { required_behaviour: { heartbeat_interval: 40, measurement_configuration: [] } };
+      expect((await fp.send('handshake_acknowledgment', { token, correlationId, body: ack })).status).toBe(204);
+      expect(fp.peer()).toMatchObject({ state: 'CONNECTED', heartbeatIntervalS: 40 });
+      expect((await fp.send('handshake_acknowledge', { token, correlationId, body: ack })).status).toBe(204);
+      fp.adapter.reHandshake('dso');
+      expect((await cp.waitFor('handshake', 2)).body).toEqual({
+        required_behaviour: { heartbeat_interval: 30, measurement_configuration: [] },
+      });
+    });
+
+    it('§6.3 — heartbeats to us: 204, offline_mode_at (any offset) recorded as UTC', async () => {
+      const token = await connect(fp, cp);
+      const at = new Date(Date.now() + 120_000);
+      at.setMilliseconds(0);
+      const withOffset = at.toISOString().replace('Z', '+00:00').replace('.000', '');
+      expect((await fp.send('heartbeat', { token, body: { offline_mode_at: withOffset } })).status).toBe(204);
+      expect(fp.peer()?.offlineModeAt).toBe(at.toISOString());
+    });
+  });
+
+  it('§6.3 — we send heartbeats at the interval the CP asked, offline_mode_at = now + 2…3 intervals, schema-valid', async () => {
+    cp = await PeerStub.start();
+    fp = await FpRig.start({ peers: [{ id: 'dso', bootstrapToken: BOOTSTRAP, heartbeatIntervalS: 0 }] });
+    await connect(fp, cp, { heartbeat_interval: 1, measurement_configuration: [] });
+    const first = await cp.waitFor('heartbeat', 1, 3000);
+    const second = await cp.waitFor('heartbeat', 2, 3000);
+    expect(second.atMs - first.atMs).toBeGreaterThanOrEqual(900);
+    expect(second.atMs - first.atMs).toBeLessThan(1600);
+    for (const beat of [first, second]) {
+      expectWireValid('heartbeat', beat.body);
+      expect(beat.headers.authorization).toBe('Token cp-token-for-fp');
+      const body = beat.body;
+      if (typeof body !== 'object' || body === null || !('offline_mode_at' in body) || typeof body.offline_mode_at !== 'string')
+        throw new Error('no offline_mode_at');
+      expect(body.offline_mode_at).toMatch(/Z$/);
+      const ahead = wireTimeMs(body.offline_mode_at) - beat.atMs;
+      expect(ahead).toBeGreaterThanOrEqual(2000 - 100);
+      expect(ahead).toBeLessThanOrEqual(3000);
+    }
+    expect(await fp.counted('out', 'heartbeat', '204')).toBeGreaterThanOrEqual(2);
+  });
+
+  it('§6.4/§6.5 — OFFLINE once offline_mode_at + grace passes; back to CONNECTED on a fresh heartbeat, then on a new handshake', async () => {
+    cp = await PeerStub.start();
+    fp = await FpRig.start({ peers: [{ id: 'dso', bootstrapToken: BOOTSTRAP, heartbeatIntervalS: 60, offlineGraceS: 0 }] });
+    const token = await connect(fp, cp);
+    expect((await fp.send('heartbeat', { token, body: { offline_mode_at: offlineAt(400) } })).status).toBe(204);
+    expect(fp.peer()?.state).toBe('CONNECTED');
+    await until(() => fp.peer()?.state === 'OFFLINE', 'peer OFFLINE', 2000);
+    expect(fp.events.peerOffline).toEqual([{ peerId: 'dso' }]);
+    expect(fp.adapter.forecasts.peerOnline('site-42')).toBe(false);
+
+    expect((await fp.send('heartbeat', { token, body: { offline_mode_at: offlineAt(300) } })).status).toBe(204);
+    expect(fp.peer()?.state).toBe('CONNECTED');
+    expect(fp.events.peerOnline).toHaveLength(2);
+    await until(() => fp.peer()?.state === 'OFFLINE', 'peer OFFLINE again', 2000);
+    expect(fp.events.peerOffline).toHaveLength(2);
+
+    expect((await fp.send('handshake', { token, body: { required_behaviour: { measurement_configuration: [] } } })).status).toBe(204);
+    expect(fp.peer()?.state).toBe('CONNECTED');
+    expect(fp.events.peerOnline).toHaveLength(3);
+  });
+
+  it('§6.4 — offline grace: a late heartbeat within offlineGraceS keeps the peer CONNECTED', async () => {
+    cp = await PeerStub.start();
+    fp = await FpRig.start({ peers: [{ id: 'dso', bootstrapToken: BOOTSTRAP, heartbeatIntervalS: 60, offlineGraceS: 1 }] });
+    const token = await connect(fp, cp);
+    await fp.send('heartbeat', { token, body: { offline_mode_at: offlineAt(100) } });
+    await sleep(600);
+    expect(fp.peer()?.state).toBe('CONNECTED');
+    await fp.send('heartbeat', { token, body: { offline_mode_at: offlineAt(100) } });
+    await sleep(600);
+    expect(fp.peer()?.state).toBe('CONNECTED');
+    expect(fp.events.peerOffline).toEqual([]);
+  });
+
+  it('§6.2 — a CP that never sends the heartbeats we asked for goes OFFLINE after two of our intervals', async () => {
+    cp = await PeerStub.start();
+    fp = await FpRig.start({ peers: [{ id: 'dso', bootstrapToken: BOOTSTRAP, heartbeatIntervalS: 1, offlineGraceS: 0 }] });
+    await connect(fp, cp);
+    const connectedAt = Date.now();
+    await until(() => fp.peer()?.state === 'OFFLINE', 'peer OFFLINE', 4000);
+    expect(Date.now() - connectedAt).toBeGreaterThanOrEqual(1500);
+  });
+
+  it('invariant 3 — after a restart the offline deadline is armed again from the stored offline_mode_at', async () => {
+    cp = await PeerStub.start();
+    fp = await FpRig.start({ peers: [{ id: 'dso', bootstrapToken: BOOTSTRAP, heartbeatIntervalS: 60, offlineGraceS: 0 }] });
+    const token = await connect(fp, cp);
+    await fp.send('heartbeat', { token, body: { offline_mode_at: offlineAt(500) } });
+    await fp.restart();
+    expect(fp.peer()?.state).toBe('CONNECTED');
+    await until(() => fp.peer()?.state === 'OFFLINE', 'peer OFFLINE after restart', 2000);
+    expect(fp.events.peerOffline).toEqual([{ peerId: 'dso' }]);
+  });
+});
