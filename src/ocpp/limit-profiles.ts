@@ -83,9 +83,11 @@ function leased(schedule: LeasedPeriods): { startIso: string; durationS: number;
   const startMs = Math.floor((first?.startMs ?? schedule.leaseEndMs) / 1000) * 1000;
   const periods: ChargingSchedulePeriod[] = [];
   for (const period of schedule.periods) {
-    const startPeriod = Math.max(0, Math.round((period.startMs - startMs) / 1000));
     const limit = floorToTenth(Math.max(0, period.limitA));
     const last = periods[periods.length - 1];
+    // Whole seconds only: a decrease starts at or before its instant, an increase at or after it (never early).
+    const offsetS = (period.startMs - startMs) / 1000;
+    const startPeriod = !last ? 0 : Math.max(0, limit < last.limit ? Math.floor(offsetS) : Math.ceil(offsetS));
     if (last && last.startPeriod === startPeriod) last.limit = Math.min(last.limit, limit);
     else if (!last || last.limit !== limit) periods.push({ startPeriod, limit });
   }

@@ -100,5 +100,8 @@ export const GetVariablesResponse = z.object({
   ),
 });
 
-export const StatusResponse = z.object({ status: z.string() });
+export const StatusResponse = z.object({
+  status: z.string(),
+  statusInfo: z.object({ reasonCode: z.string(), additionalInfo: z.string().optional() }).optional(),
+});
 export const AuthorizeRequest = z.object({ idToken: z.object({ idToken: z.string(), type: z.string() }) });

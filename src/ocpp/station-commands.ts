@@ -102,6 +102,8 @@ export class StationCommandService implements StationCommands {
       profile,
       evseId: request.evseId,
       status: parsed.success ? parsed.data.status : 'unreadable',
+      ...(parsed.success &&
+        parsed.data.statusInfo && { reasonCode: parsed.data.statusInfo.reasonCode, info: parsed.data.statusInfo.additionalInfo }),
     });
     return this.rejected(runtime, rejectionsBeforeUncontrollable);
   }

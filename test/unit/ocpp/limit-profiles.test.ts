@@ -114,4 +114,26 @@ describe('limit profiles (OCPP digest §6.7)', () => {
     const [cap] = limitProfiles({ kind: 'live', stationCap: { periods: [], leaseEndMs: T + MIN }, sessions: [] });
     expect(cap?.chargingProfile.chargingSchedule[0].chargingSchedulePeriod).toEqual([{ startPeriod: 0, limit: 0 }]);
   });
+
+  it('K01.FR.31 — schedules starting off a whole second: first period at 0, decreases rounded earlier, increases later', () => {
+    const start = T + 600;
+    const [cap] = limitProfiles({
+      kind: 'live',
+      stationCap: {
+        periods: [
+          { startMs: start, limitA: 10 },
+          { startMs: start + 1_500, limitA: 6 },
+          { startMs: start + 3_200, limitA: 16 },
+        ],
+        leaseEndMs: start + MIN,
+      },
+      sessions: [],
+    });
+    // startSchedule is floored to T: 6 A from 2.1 s → 2 s (earlier), 16 A from 3.8 s → 4 s (later).
+    expect(cap?.chargingProfile.chargingSchedule[0].chargingSchedulePeriod).toEqual([
+      { startPeriod: 0, limit: 10 },
+      { startPeriod: 2, limit: 6 },
+      { startPeriod: 4, limit: 16 },
+    ]);
+  });
 });
