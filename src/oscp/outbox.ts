@@ -76,12 +76,20 @@ export class OutboxDelivery {
     if (!this.stopped) this.deps.deadlines.schedule(KEY, this.deps.nowMs(), () => this.run());
   }
 
-  /** Aborts requests in flight (their messages stay queued for the next start) and waits for them to settle. */
-  async stop(): Promise<void> {
+  /**
+   * Sends nothing new; requests in flight get `graceMs` to finish (their outcome is recorded, so a delivered
+   * message is not sent twice), then are aborted and stay queued for the next start.
+   */
+  async stop(graceMs = 2000): Promise<void> {
     this.stopped = true;
     this.deps.deadlines.cancel(KEY);
+    const settled = Promise.allSettled([...this.drains]);
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+    await Promise.race([settled, grace]);
+    clearTimeout(timer);
     for (const controller of this.inFlight) controller.abort();
-    await Promise.allSettled([...this.drains]);
+    await settled;
   }
 
   backoffMs(attempts: number): number {
@@ -159,7 +167,7 @@ export class OutboxDelivery {
     } finally {
       this.inFlight.delete(controller);
     }
-    if (this.stopped) return 'wait';
+    if (controller.signal.aborted) return 'wait';
     const status = 'status' in outcome && outcome.status !== undefined ? String(outcome.status) : 'error';
     this.deps.metrics.oscpMessages.inc({ direction: 'out', type, status });
     if (outcome.kind === 'delivered') {
