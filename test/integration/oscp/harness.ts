@@ -17,10 +17,14 @@ export const BASE_PATH = '/oscp/fp/2.0';
 export const BOOTSTRAP = 'bootstrap-token-given-to-the-dso';
 
 /** Polls `check` until it returns something other than undefined/false; fails after `timeoutMs`. */
-export async function until<T>(check: () => T | undefined | false, what: string, timeoutMs = 5000): Promise<T> {
+export async function until<T>(
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  what: string,
+  timeoutMs = 5000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const value = check();
+    const value = await check();
     if (value !== undefined && value !== false) return value;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
@@ -42,6 +46,7 @@ export interface Received {
 export class PeerStub {
   readonly received: Received[] = [];
   private readonly statuses = new Map<string, number[]>();
+  private readonly delays = new Map<string, number[]>();
   onRequest: ((request: Received) => void) | undefined;
 
   private listener!: HttpListener;
@@ -52,7 +57,7 @@ export class PeerStub {
     const app = express();
     const stub = new PeerStub(basePath);
     app.use(express.json({ type: () => true }));
-    app.use((req: Request, res: Response) => {
+    app.use(async (req: Request, res: Response) => {
       const received: Received = {
         method: req.method,
         path: req.path.startsWith(basePath) ? req.path.slice(basePath.length + 1) : req.path,
@@ -62,6 +67,8 @@ export class PeerStub {
       };
       stub.received.push(received);
       const status = stub.statuses.get(received.path)?.shift() ?? 204;
+      const delayMs = stub.delays.get(received.path)?.shift();
+      if (delayMs) await sleep(delayMs);
       if (status === 204) res.status(204).end();
       else res.status(status).json({ message: `stub answers ${status}` });
       if (stub.onRequest) setImmediate(() => stub.onRequest?.(received));
@@ -77,6 +84,17 @@ export class PeerStub {
   /** The next requests to `path` get these statuses, in order. */
   respond(path: string, ...statuses: number[]): void {
     this.statuses.set(path, [...(this.statuses.get(path) ?? []), ...statuses]);
+  }
+
+  /** The next requests to `path` are answered only after these delays (ms), in order. */
+  delay(path: string, ...delaysMs: number[]): void {
+    this.delays.set(path, [...(this.delays.get(path) ?? []), ...delaysMs]);
+  }
+
+  /** Forgets queued statuses and delays: every request gets 204 again. */
+  heal(): void {
+    this.statuses.clear();
+    this.delays.clear();
   }
 
   of(path: string): Received[] {
