@@ -28,6 +28,10 @@ export interface LinkDeps {
 /** Our heartbeats announce offline_mode_at this many intervals ahead (digest §6.3: 2–3). */
 export const OFFLINE_MARGIN_INTERVALS = 2.5;
 
+/** The interval a peer asked for, seconds; below 1 s (the digest's minimum) it is held at 1 s. */
+const askedIntervalS = (peer: PeerRecord): number | undefined =>
+  peer.heartbeatIntervalS && peer.heartbeatIntervalS > 0 ? Math.max(1, peer.heartbeatIntervalS) : undefined;
+
 const LINKED = new Set(['REGISTERED', 'CONNECTED', 'OFFLINE']);
 
 export class Link {
@@ -120,8 +124,8 @@ export class Link {
   /** (Re)arms the peer's heartbeat and offline deadlines from its record. */
   private schedule(peer: PeerRecord): void {
     const heartbeatKey = `heartbeat:${peer.peerId}`;
-    const intervalS = peer.heartbeatIntervalS;
-    if (LINKED.has(peer.state) && intervalS && intervalS > 0) {
+    const intervalS = askedIntervalS(peer);
+    if (LINKED.has(peer.state) && intervalS) {
       const existing = this.deps.deadlines.dueMs(heartbeatKey);
       const nextMs = this.deps.nowMs() + intervalS * 1000;
       if (existing === undefined || existing > nextMs)
@@ -154,8 +158,8 @@ export class Link {
   private heartbeat(peerId: string): void {
     const peer = this.deps.registry.get(peerId);
     const settings = this.deps.registry.settings(peerId);
-    const intervalS = peer?.heartbeatIntervalS;
-    if (!peer || !settings || !LINKED.has(peer.state) || !intervalS || intervalS <= 0) return;
+    const intervalS = peer && askedIntervalS(peer);
+    if (!peer || !settings || !LINKED.has(peer.state) || !intervalS) return;
     const now = this.deps.nowMs();
     this.deps.deadlines.schedule(`heartbeat:${peerId}`, now + intervalS * 1000, () => this.heartbeat(peerId));
     const baseUrl = peer.baseUrl ?? settings.fallbackBaseUrl;

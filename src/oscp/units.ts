@@ -74,13 +74,15 @@ export function normaliseBlocks(blocks: readonly ForecastedBlock[], group: Group
   }));
   const cuts = [...new Set(spans.flatMap((s) => [s.startMs, s.endMs]))].sort((a, b) => a - b);
   const out: NormalisedBlock[] = [];
-  for (let i = 0; i + 1 < cuts.length; i++) {
-    const startMs = cuts[i] as number;
-    const endMs = cuts[i + 1] as number;
-    let limitA: PhaseCurrentsA | undefined;
-    for (const span of spans)
-      if (span.startMs <= startMs && span.endMs >= endMs) limitA = minCurrents(limitA ?? UNCONSTRAINED, span.limitA);
-    if (limitA) out.push({ startMs, endMs, limitA });
+  let startMs: number | undefined;
+  for (const endMs of cuts) {
+    if (startMs !== undefined) {
+      let limitA: PhaseCurrentsA | undefined;
+      for (const span of spans)
+        if (span.startMs <= startMs && span.endMs >= endMs) limitA = minCurrents(limitA ?? UNCONSTRAINED, span.limitA);
+      if (limitA) out.push({ startMs, endMs, limitA });
+    }
+    startMs = endMs;
   }
   return out;
 }
