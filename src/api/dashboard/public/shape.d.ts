@@ -1,0 +1,92 @@
+// Types of shape.js (a plain browser script, also require()d by the unit tests): what the page expects from the API.
+// Only the fields the page reads; tolerant where the API may give one number instead of three phases.
+
+export type PhaseValues = readonly (number | null)[] | number;
+export type CapacitySource = 'forecast' | 'fallback' | 'safe-default';
+
+export interface GroupSummary {
+  id: string;
+  name?: string;
+  peerId?: string;
+  peerState?: string;
+  source: CapacitySource;
+  capacityA?: PhaseValues;
+  allocatedA?: PhaseValues;
+  measuredA?: PhaseValues;
+  headroomA?: PhaseValues;
+}
+
+export interface HistoryPoint {
+  at: string;
+  source?: CapacitySource;
+  capacityA?: PhaseValues;
+  allocatedA?: PhaseValues;
+  measuredA?: PhaseValues;
+}
+
+export interface PlanBlock {
+  start: string;
+  end: string;
+  source?: CapacitySource;
+  capacityA?: PhaseValues;
+  allocatedA?: PhaseValues;
+  headroomA?: PhaseValues;
+}
+
+export interface PlanSession {
+  transactionId?: string;
+  stationId?: string;
+  evseId?: number;
+  limitsA?: PhaseValues;
+  reason?: string;
+}
+
+export interface Plan {
+  computedAt?: string;
+  source?: CapacitySource;
+  blocks?: readonly PlanBlock[];
+  sessions?: readonly PlanSession[];
+}
+
+/** uPlot aligned data: x in Unix seconds, then capacity on forecast, on fallback/safe default, allocated, measured. */
+export type ChartColumns = [number[], (number | null)[], (number | null)[], (number | null)[], (number | null)[]];
+
+export interface Banner {
+  level: 'fallback' | 'safe-default';
+  text: string;
+}
+
+export interface StationRow {
+  id: string;
+  connection: string;
+  controllable: 'yes' | 'no' | '–';
+  limit: string;
+  standing: string;
+  maximum: string;
+  sessions: string;
+}
+
+export interface SessionRow {
+  transactionId: string;
+  station: string;
+  limit: string;
+  reason: string;
+}
+
+export const PHASES: readonly ['L1', 'L2', 'L3'];
+export const REFRESH_EVENTS: readonly string[];
+export function toSeconds(iso: string | number): number | undefined;
+export function phaseValue(values: unknown, phase: number): number | null;
+export function tightestPhase(group: GroupSummary | undefined): number;
+export function chartColumns(
+  history: readonly HistoryPoint[] | undefined,
+  plan: Plan | undefined,
+  phase: number,
+  nowS: number,
+): ChartColumns;
+export function countValues(column: readonly (number | null)[]): number;
+export function formatAmps(values: unknown): string;
+export function bannerFor(group: GroupSummary | undefined): Banner | null;
+export function stationRows(stations: unknown): StationRow[];
+export function sessionRows(plan: Plan | undefined): SessionRow[];
+export function eventGroupId(data: unknown): string | undefined;

@@ -1,0 +1,214 @@
+// Pure data shaping for the dashboard: API answers in; chart columns, banners and table rows out. No DOM, no I/O.
+// Loaded by the page as a plain script (window.DashboardShape) and by the unit tests through require().
+/* global window */
+(function (root, factory) {
+  const shape = factory();
+  if (typeof module === 'object' && module.exports) module.exports = shape;
+  else root.DashboardShape = shape;
+})(typeof window !== 'undefined' ? window : globalThis, function () {
+  'use strict';
+
+  const PHASES = ['L1', 'L2', 'L3'];
+
+  /** SSE event names after which the page reloads the affected group (all groups when the event names none). */
+  const REFRESH_EVENTS = [
+    'fallback.entered',
+    'fallback.left',
+    'plan.applied',
+    'station.online',
+    'station.offline',
+    'session.started',
+    'session.ended',
+    'compliance.sent',
+  ];
+
+  function isNumber(value) {
+    return typeof value === 'number' && Number.isFinite(value);
+  }
+
+  /** ISO time → Unix seconds (uPlot's time scale), or undefined when unreadable. */
+  function toSeconds(iso) {
+    const ms = typeof iso === 'number' ? iso : Date.parse(iso);
+    return Number.isFinite(ms) ? ms / 1000 : undefined;
+  }
+
+  /** One phase of a per-phase array (index 0–2), or the value itself when the API gave a single number. */
+  function phaseValue(values, phase) {
+    if (isNumber(values)) return values;
+    if (!Array.isArray(values)) return null;
+    const value = values[phase];
+    return isNumber(value) ? value : null;
+  }
+
+  /** The phase with the least headroom right now: the one an engineer should watch. Phase L1 when unknown. */
+  function tightestPhase(group) {
+    const headroom = group && Array.isArray(group.headroomA) ? group.headroomA : [];
+    let best = 0;
+    headroom.forEach((value, phase) => {
+      if (isNumber(value) && phase < 3 && value < (isNumber(headroom[best]) ? headroom[best] : Infinity)) best = phase;
+    });
+    return best;
+  }
+
+  function isFallback(source) {
+    return source === 'fallback' || source === 'safe-default';
+  }
+
+  /**
+   * Chart columns for uPlot: [x (s), capacity on forecast, capacity on fallback or safe default, allocated, measured].
+   * The past comes from the history, the future from the plan's blocks (the current block clipped to now), so both
+   * never overlap. A capacity step is drawn in the series of its source; at a switch the old series is carried to the
+   * switch instant so the step line stays unbroken.
+   */
+  function chartColumns(history, plan, phase, nowS) {
+    const rows = [];
+    for (const point of Array.isArray(history) ? history : []) {
+      const x = toSeconds(point.at);
+      if (x === undefined || x > nowS) continue;
+      rows.push({
+        x,
+        source: point.source,
+        capacity: phaseValue(point.capacityA, phase),
+        allocated: phaseValue(point.allocatedA, phase),
+        measured: phaseValue(point.measuredA, phase),
+      });
+    }
+    const blocks = plan && Array.isArray(plan.blocks) ? plan.blocks : [];
+    let last;
+    for (const block of blocks) {
+      const start = toSeconds(block.start);
+      const end = toSeconds(block.end);
+      if (start === undefined || end === undefined || end <= nowS) continue;
+      last = {
+        x: Math.max(start, nowS),
+        source: block.source !== undefined ? block.source : plan.source,
+        capacity: phaseValue(block.capacityA, phase),
+        allocated: phaseValue(block.allocatedA, phase),
+        measured: null,
+        end,
+      };
+      rows.push(last);
+    }
+    // A step holds its value until the next point: the last block needs a point at its end to be drawn at all.
+    if (last) rows.push({ ...last, x: last.end });
+    rows.sort((a, b) => a.x - b.x);
+
+    const xs = [];
+    const forecast = [];
+    const fallback = [];
+    const allocated = [];
+    const measured = [];
+    rows.forEach((row, i) => {
+      const onFallback = isFallback(row.source);
+      xs.push(row.x);
+      forecast.push(onFallback ? null : row.capacity);
+      fallback.push(onFallback ? row.capacity : null);
+      allocated.push(row.allocated);
+      measured.push(row.measured);
+      const previous = rows[i - 1];
+      if (previous && isFallback(previous.source) !== onFallback) {
+        if (onFallback) forecast[i] = previous.capacity;
+        else fallback[i] = previous.capacity;
+      }
+    });
+    return [xs, forecast, fallback, allocated, measured];
+  }
+
+  /** How many values a chart column holds (the page exposes this for tests and for "no data yet"). */
+  function countValues(column) {
+    return column.filter(isNumber).length;
+  }
+
+  /** "16 / 16 / 16 A" for per-phase values, "16 A" for one; "–" when unknown. */
+  function formatAmps(values) {
+    const round = (v) => (isNumber(v) ? String(Math.round(v * 10) / 10) : '–');
+    if (isNumber(values)) return `${round(values)} A`;
+    if (!Array.isArray(values) || values.length === 0) return '–';
+    return `${values.map(round).join(' / ')} A`;
+  }
+
+  /** The banner a group needs: null on its forecast, a warning on fallback, a stronger one on its safe default. */
+  function bannerFor(group) {
+    if (!group || !isFallback(group.source)) return null;
+    const name = group.name ? `${group.name} (${group.id})` : group.id;
+    const peer = group.peerId ? `grid peer ${group.peerId}${group.peerState ? ` ${group.peerState}` : ''}` : 'no grid peer';
+    if (group.source === 'fallback') {
+      return {
+        level: 'fallback',
+        text: `Group ${name} is on its FALLBACK capacity (${formatAmps(group.capacityA)}): ${peer}.`,
+      };
+    }
+    return {
+      level: 'safe-default',
+      text: `Group ${name} is on its SAFE DEFAULT limit (${formatAmps(group.capacityA)}): no forecast and no fallback in force; ${peer}.`,
+    };
+  }
+
+  function firstDefined(object, names) {
+    for (const name of names) if (object && object[name] !== undefined && object[name] !== null) return object[name];
+    return undefined;
+  }
+
+  /** Connection state as a word, from either a state string or a boolean. */
+  function connectionOf(station) {
+    const state = firstDefined(station, ['connection', 'connectionState', 'state']);
+    if (typeof state === 'string') return state;
+    const connected = firstDefined(station, ['connected', 'online']);
+    if (typeof connected === 'boolean') return connected ? 'online' : 'offline';
+    return 'unknown';
+  }
+
+  /** Table rows for the station list, sorted by id; tolerant of the exact field names the API uses. */
+  function stationRows(stations) {
+    return (Array.isArray(stations) ? stations : [])
+      .map((station) => {
+        const controllable = firstDefined(station, ['controllable']);
+        return {
+          id: String(firstDefined(station, ['id', 'stationId']) ?? '?'),
+          connection: connectionOf(station),
+          controllable: typeof controllable === 'boolean' ? (controllable ? 'yes' : 'no') : '–',
+          limit: formatAmps(firstDefined(station, ['limitA', 'liveLimitA', 'limitsA'])),
+          standing: formatAmps(firstDefined(station, ['standingLimitA', 'standingA'])),
+          maximum: formatAmps(firstDefined(station, ['stationMaxCurrentA', 'maxCurrentA', 'hardwareMaxA'])),
+          sessions: String(firstDefined(station, ['sessions', 'activeSessions']) ?? '–'),
+        };
+      })
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  /** Table rows for the plan's sessions: the limit in force now is the first of the session's block limits. */
+  function sessionRows(plan) {
+    const sessions = plan && Array.isArray(plan.sessions) ? plan.sessions : [];
+    return sessions.map((session) => ({
+      transactionId: String(session.transactionId ?? '?'),
+      station: `${session.stationId ?? '?'} / ${session.evseId ?? '?'}`,
+      limit: formatAmps(Array.isArray(session.limitsA) ? session.limitsA[0] : session.limitsA),
+      reason: String(session.reason ?? ''),
+    }));
+  }
+
+  /** The group an SSE event is about, or undefined for events about everything (or unreadable data). */
+  function eventGroupId(data) {
+    try {
+      const parsed = typeof data === 'string' ? JSON.parse(data) : data;
+      return parsed && typeof parsed.groupId === 'string' ? parsed.groupId : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  return {
+    PHASES,
+    REFRESH_EVENTS,
+    toSeconds,
+    phaseValue,
+    tightestPhase,
+    chartColumns,
+    countValues,
+    formatAmps,
+    bannerFor,
+    stationRows,
+    sessionRows,
+    eventGroupId,
+  };
+});

@@ -1,0 +1,93 @@
+// The dashboard's pure data shaping (src/api/dashboard/public/shape.js): chart columns from history and plan,
+// fallback banners, station and session rows, SSE event routing — without a browser.
+import * as shape from '../../src/api/dashboard/public/shape';
+
+const NOW_S = Date.parse('2026-01-01T10:05:00Z') / 1000;
+const iso = (hhmm: string): string => `2026-01-01T${hhmm}:00Z`;
+const s = (hhmm: string): number => Date.parse(iso(hhmm)) / 1000;
+
+describe('dashboard chart columns', () => {
+  test('history before now, plan blocks from now (current block clipped), the last block closed at its end', () => {
+    const history = [
+      { at: iso('09:55'), source: 'forecast' as const, capacityA: [40, 40, 40], allocatedA: [30, 30, 30], measuredA: [28, 27, 29] },
+      { at: iso('10:00'), source: 'forecast' as const, capacityA: [40, 40, 40], allocatedA: [32, 32, 32], measuredA: [31, 30, 30] },
+      { at: iso('10:10'), capacityA: [1, 1, 1] }, // after now: not history, ignored
+    ];
+    const plan = {
+      source: 'forecast' as const,
+      blocks: [
+        { start: iso('09:45'), end: iso('10:00'), capacityA: [99, 99, 99], allocatedA: [99, 99, 99] }, // over: ignored
+        { start: iso('10:00'), end: iso('10:15'), capacityA: [50, 45, 40], allocatedA: [36, 36, 36] },
+        { start: iso('10:15'), end: iso('10:30'), capacityA: [60, 60, 60], allocatedA: [48, 48, 48] },
+      ],
+    };
+    const [xs, forecast, fallback, allocated, measured] = shape.chartColumns(history, plan, 1, NOW_S);
+    expect(xs).toEqual([s('09:55'), s('10:00'), NOW_S, s('10:15'), s('10:30')]);
+    expect(forecast).toEqual([40, 40, 45, 60, 60]);
+    expect(fallback).toEqual([null, null, null, null, null]);
+    expect(allocated).toEqual([30, 32, 36, 48, 48]);
+    expect(measured).toEqual([27, 30, null, null, null]);
+  });
+
+  test('a fallback plan is drawn in the fallback series, the forecast step carried to the switch instant', () => {
+    const history = [
+      { at: iso('10:00'), source: 'forecast' as const, capacityA: [50, 50, 50], allocatedA: [40, 40, 40], measuredA: [0, 0, 0] },
+    ];
+    const plan = {
+      source: 'fallback' as const,
+      blocks: [{ start: iso('10:00'), end: iso('10:15'), capacityA: [20, 20, 20], allocatedA: 18 }],
+    };
+    const [xs, forecast, fallback, allocated] = shape.chartColumns(history, plan, 0, NOW_S);
+    expect(xs).toEqual([s('10:00'), NOW_S, s('10:15')]);
+    expect(forecast).toEqual([50, 50, null]);
+    expect(fallback).toEqual([null, 20, 20]);
+    expect(allocated).toEqual([40, 18, 18]);
+    expect(shape.countValues(fallback)).toBe(2);
+  });
+
+  test('no plan and no history: empty columns, not an error', () => {
+    expect(shape.chartColumns(undefined, undefined, 0, NOW_S)).toEqual([[], [], [], [], []]);
+  });
+
+  test('the tightest phase is the one with the least headroom', () => {
+    expect(shape.tightestPhase({ id: 'g', source: 'forecast', headroomA: [5, 2, 9] })).toBe(1);
+    expect(shape.tightestPhase({ id: 'g', source: 'forecast' })).toBe(0);
+  });
+});
+
+describe('dashboard banners and rows', () => {
+  test('no banner on a forecast; a fallback banner naming the peer; a safe-default banner', () => {
+    expect(shape.bannerFor({ id: 'g1', source: 'forecast' })).toBeNull();
+    const fallback = shape.bannerFor({ id: 'g1', source: 'fallback', peerId: 'dso', peerState: 'offline', capacityA: [40, 40, 40] });
+    expect(fallback?.level).toBe('fallback');
+    expect(fallback?.text).toBe('Group g1 is on its FALLBACK capacity (40 / 40 / 40 A): grid peer dso offline.');
+    expect(shape.bannerFor({ id: 'g1', name: 'Depot', source: 'safe-default', capacityA: [16, 16, 16] })?.text).toContain(
+      'Group Depot (g1) is on its SAFE DEFAULT limit (16 / 16 / 16 A)',
+    );
+  });
+
+  test('station rows: sorted, connection from a boolean or a state, amps formatted', () => {
+    const rows = shape.stationRows([
+      { id: 'B', connected: false, controllable: false, limitA: [6, 6, 6] },
+      { id: 'A', connection: 'online', controllable: true, limitA: 16.04, stationMaxCurrentA: 32 },
+    ]);
+    expect(rows.map((r) => [r.id, r.connection, r.controllable, r.limit, r.maximum])).toEqual([
+      ['A', 'online', 'yes', '16 A', '32 A'],
+      ['B', 'offline', 'no', '6 / 6 / 6 A', '–'],
+    ]);
+  });
+
+  test('session rows show the limit in force now (the first block)', () => {
+    const rows = shape.sessionRows({
+      sessions: [{ transactionId: 't1', stationId: 'A', evseId: 1, limitsA: [10, 12], reason: 'fair share' }],
+    });
+    expect(rows).toEqual([{ transactionId: 't1', station: 'A / 1', limit: '10 A', reason: 'fair share' }]);
+  });
+
+  test('SSE data names the group to reload; anything else reloads everything', () => {
+    expect(shape.eventGroupId('{"groupId":"g1","at":"x"}')).toBe('g1');
+    expect(shape.eventGroupId('{"stationId":"A"}')).toBeUndefined();
+    expect(shape.eventGroupId('not json')).toBeUndefined();
+    expect(shape.REFRESH_EVENTS).toContain('fallback.entered');
+  });
+});
