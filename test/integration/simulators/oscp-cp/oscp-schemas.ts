@@ -1,4 +1,4 @@
-// The OSCP 2.0 JSON schemas from shared/spec (ajv + ajv-formats) as a test oracle for bodies on the wire.
+// The OSCP 2.0 JSON schemas (test/fixtures/oscp-2.0-schemas, a copy of shared/spec) (ajv + ajv-formats) as a test oracle for bodies on the wire.
 // Two files carry an $id that differs from the name other files $ref them by (version_url.json,
 // update-asset-measurement.json), so every schema is registered under its file name.
 import { readdirSync, readFileSync } from 'node:fs';
@@ -7,7 +7,7 @@ import Ajv, { type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 
 const ID_BASE = 'http://www.openchargealliance.org/schemas/oscp/2.0/';
-export const SCHEMA_DIR = process.env.OSCP_SCHEMAS_DIR ?? resolve(__dirname, '../../../../../shared/spec/oscp-2.0-schemas');
+export const SCHEMA_DIR = process.env.OSCP_SCHEMAS_DIR ?? resolve(__dirname, '../../../fixtures/oscp-2.0-schemas');
 
 export type SchemaName =
   | 'register'

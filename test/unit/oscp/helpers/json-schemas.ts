@@ -1,11 +1,11 @@
-// The official OSCP 2.0 JSON schemas (shared/spec/oscp-2.0-schemas) loaded into ajv, to check bodies we send.
+// The official OSCP 2.0 JSON schemas (test/fixtures/oscp-2.0-schemas, a copy of shared/spec) loaded into ajv, to check bodies we send.
 // Two files carry an `$id` that differs from how others `$ref` them; both names are registered.
 import fs from 'node:fs';
 import path from 'node:path';
 import Ajv, { type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 
-export const SCHEMA_DIR = path.resolve(__dirname, '../../../../../shared/spec/oscp-2.0-schemas');
+export const SCHEMA_DIR = path.resolve(__dirname, '../../../fixtures/oscp-2.0-schemas');
 const BASE = 'http://www.openchargealliance.org/schemas/oscp/2.0/';
 
 function load(): Ajv {
