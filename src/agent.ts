@@ -84,7 +84,6 @@ export async function startAgent(config: FlexbridgeConfig, options: StartOptions
     logger,
   });
   bindCoreMetrics(events, core, metrics, nowMs);
-  events.on('capacitySourceChanged', ({ groupId, from, to }) => logger.warn('capacity source changed', { groupId, from, to }));
   events.on('planApplied', (applied) => logger.info('plan applied', { ...applied }));
   events.on('complianceErrorSent', ({ groupId, forecastRequestId, blocks }) =>
     logger.warn('group cannot comply with its capacity; compliance error queued', { groupId, forecastRequestId, blocks }),
