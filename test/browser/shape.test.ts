@@ -66,26 +66,61 @@ describe('dashboard banners and rows', () => {
     );
   });
 
-  test('station rows: sorted, connection from a boolean or a state, amps formatted', () => {
-    const rows = shape.stationRows([
-      { id: 'B', connected: false, controllable: false, limitA: [6, 6, 6] },
-      { id: 'A', connection: 'online', controllable: true, limitA: 16.04, stationMaxCurrentA: 32 },
+  test('station rows: sorted; connection, controllable, the limit in force, the live lease now, the standing limit', () => {
+    const rows = shape.stationRows(
+      [
+        { id: 'B', connected: false, controllable: false, bootStatus: 'Pending', limits: {} },
+        {
+          id: 'A',
+          connected: true,
+          controllable: true,
+          paused: true,
+          stationMaxCurrentA: 32,
+          sessions: 1,
+          limits: {
+            standingA: 13.333,
+            inForceA: 16.04,
+            live: {
+              leaseEnd: iso('10:20'),
+              periods: [
+                { start: iso('10:00'), limitA: 16 },
+                { start: iso('10:15'), limitA: 20 },
+              ],
+            },
+          },
+        },
+      ],
+      NOW_S,
+    );
+    expect(rows.map((r) => [r.id, r.connection, r.controllable, r.inForce, r.standing, r.maximum, r.sessions, r.notes])).toEqual([
+      ['A', 'online', 'yes', '16 A', '13.3 A', '32 A', '1', 'paused by operator'],
+      ['B', 'offline', 'no', '–', '–', '–', '–', 'boot Pending'],
     ]);
-    expect(rows.map((r) => [r.id, r.connection, r.controllable, r.limit, r.maximum])).toEqual([
-      ['A', 'online', 'yes', '16 A', '32 A'],
-      ['B', 'offline', 'no', '6 / 6 / 6 A', '–'],
-    ]);
+    expect(rows[0]?.live).toMatch(/^16 A until /);
+    expect(rows[1]?.live).toBe('–');
+    // A lease that has ended is no live limit any more.
+    expect(
+      shape.stationRows(
+        [{ id: 'A', limits: { live: { leaseEnd: iso('10:00'), periods: [{ start: iso('09:50'), limitA: 9 }] } } }],
+        NOW_S,
+      )[0]?.live,
+    ).toBe('–');
   });
 
-  test('session rows show the limit in force now (the first block)', () => {
-    const rows = shape.sessionRows({
+  test('session rows show the limit of the block in force now', () => {
+    const plan = {
+      blocks: [
+        { start: iso('09:45'), end: iso('10:00') },
+        { start: iso('10:00'), end: iso('10:15') },
+      ],
       sessions: [{ transactionId: 't1', stationId: 'A', evseId: 1, limitsA: [10, 12], reason: 'fair share' }],
-    });
-    expect(rows).toEqual([{ transactionId: 't1', station: 'A / 1', limit: '10 A', reason: 'fair share' }]);
+    };
+    expect(shape.sessionRows(plan, NOW_S)).toEqual([{ transactionId: 't1', station: 'A / 1', limit: '12 A', reason: 'fair share' }]);
   });
 
   test('SSE data names the group to reload; anything else reloads everything', () => {
     expect(shape.eventGroupId('{"groupId":"g1","at":"x"}')).toBe('g1');
+    expect(shape.eventGroupId('{"id":3,"event":"plan.applied","data":{"groupId":"g2"}}')).toBe('g2');
     expect(shape.eventGroupId('{"stationId":"A"}')).toBeUndefined();
     expect(shape.eventGroupId('not json')).toBeUndefined();
     expect(shape.REFRESH_EVENTS).toContain('fallback.entered');

@@ -37,6 +37,7 @@ export interface PlanSession {
   transactionId?: string;
   stationId?: string;
   evseId?: number;
+  /** A per phase in each block, aligned with the plan's blocks. */
   limitsA?: PhaseValues;
   reason?: string;
 }
@@ -56,14 +57,30 @@ export interface Banner {
   text: string;
 }
 
+/** The parts of the API's StationSummary the page shows. */
+export interface Station {
+  id: string;
+  connected?: boolean;
+  bootStatus?: string;
+  controllable?: boolean;
+  paused?: boolean;
+  stationMaxCurrentA?: number;
+  limits?: { standingA?: number; inForceA?: number; live?: { leaseEnd: string; periods: readonly { start: string; limitA: number }[] } };
+  sessions?: number;
+}
+
 export interface StationRow {
   id: string;
-  connection: string;
+  connection: 'online' | 'offline' | 'unknown';
   controllable: 'yes' | 'no' | '–';
-  limit: string;
+  /** What the lease ledger proves the station may draw now. */
+  inForce: string;
+  /** The acknowledged live lease's limit now, and its end. */
+  live: string;
   standing: string;
   maximum: string;
   sessions: string;
+  notes: string;
 }
 
 export interface SessionRow {
@@ -87,6 +104,6 @@ export function chartColumns(
 export function countValues(column: readonly (number | null)[]): number;
 export function formatAmps(values: unknown): string;
 export function bannerFor(group: GroupSummary | undefined): Banner | null;
-export function stationRows(stations: unknown): StationRow[];
-export function sessionRows(plan: Plan | undefined): SessionRow[];
+export function stationRows(stations: readonly Station[] | undefined, nowS: number): StationRow[];
+export function sessionRows(plan: Plan | undefined, nowS: number): SessionRow[];
 export function eventGroupId(data: unknown): string | undefined;

@@ -144,54 +144,68 @@
     };
   }
 
-  function firstDefined(object, names) {
-    for (const name of names) if (object && object[name] !== undefined && object[name] !== null) return object[name];
-    return undefined;
+  /** The value of a leased schedule in force at `nowS`: the last period started by then, until the lease ends. */
+  function liveLimitAt(live, nowS) {
+    if (!live || !Array.isArray(live.periods)) return undefined;
+    const leaseEnd = toSeconds(live.leaseEnd);
+    if (leaseEnd !== undefined && leaseEnd <= nowS) return undefined;
+    let value;
+    for (const period of live.periods) {
+      const start = toSeconds(period.start);
+      if (start !== undefined && start <= nowS && isNumber(period.limitA)) value = period.limitA;
+    }
+    return value;
   }
 
-  /** Connection state as a word, from either a state string or a boolean. */
-  function connectionOf(station) {
-    const state = firstDefined(station, ['connection', 'connectionState', 'state']);
-    if (typeof state === 'string') return state;
-    const connected = firstDefined(station, ['connected', 'online']);
-    if (typeof connected === 'boolean') return connected ? 'online' : 'offline';
-    return 'unknown';
-  }
-
-  /** Table rows for the station list, sorted by id; tolerant of the exact field names the API uses. */
-  function stationRows(stations) {
+  /** Table rows for the station list (the API's StationSummary), sorted by id. */
+  function stationRows(stations, nowS) {
     return (Array.isArray(stations) ? stations : [])
       .map((station) => {
-        const controllable = firstDefined(station, ['controllable']);
+        const limits = station.limits || {};
+        const notes = [];
+        if (station.bootStatus && station.bootStatus !== 'Accepted') notes.push(`boot ${station.bootStatus}`);
+        if (station.paused) notes.push('paused by operator');
+        const live = liveLimitAt(limits.live, nowS);
         return {
-          id: String(firstDefined(station, ['id', 'stationId']) ?? '?'),
-          connection: connectionOf(station),
-          controllable: typeof controllable === 'boolean' ? (controllable ? 'yes' : 'no') : '–',
-          limit: formatAmps(firstDefined(station, ['limitA', 'liveLimitA', 'limitsA'])),
-          standing: formatAmps(firstDefined(station, ['standingLimitA', 'standingA'])),
-          maximum: formatAmps(firstDefined(station, ['stationMaxCurrentA', 'maxCurrentA', 'hardwareMaxA'])),
-          sessions: String(firstDefined(station, ['sessions', 'activeSessions']) ?? '–'),
+          id: String(station.id),
+          connection: typeof station.connected === 'boolean' ? (station.connected ? 'online' : 'offline') : 'unknown',
+          controllable: typeof station.controllable === 'boolean' ? (station.controllable ? 'yes' : 'no') : '–',
+          inForce: formatAmps(limits.inForceA),
+          live:
+            live === undefined ? '–' : `${formatAmps(live)} until ${new Date(toSeconds(limits.live.leaseEnd) * 1000).toLocaleTimeString()}`,
+          standing: formatAmps(limits.standingA),
+          maximum: formatAmps(station.stationMaxCurrentA),
+          sessions: isNumber(station.sessions) ? String(station.sessions) : '–',
+          notes: notes.join(', '),
         };
       })
       .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
-  /** Table rows for the plan's sessions: the limit in force now is the first of the session's block limits. */
-  function sessionRows(plan) {
+  /** Index of the plan block holding `nowS` (the first block when the plan starts later, -1 when it is over). */
+  function blockIndexAt(plan, nowS) {
+    const blocks = plan && Array.isArray(plan.blocks) ? plan.blocks : [];
+    return blocks.findIndex((block) => toSeconds(block.end) > nowS);
+  }
+
+  /** Table rows for the plan's sessions, with each session's limit in the block in force now. */
+  function sessionRows(plan, nowS) {
     const sessions = plan && Array.isArray(plan.sessions) ? plan.sessions : [];
+    const index = blockIndexAt(plan, nowS);
     return sessions.map((session) => ({
       transactionId: String(session.transactionId ?? '?'),
       station: `${session.stationId ?? '?'} / ${session.evseId ?? '?'}`,
-      limit: formatAmps(Array.isArray(session.limitsA) ? session.limitsA[0] : session.limitsA),
+      limit: formatAmps(Array.isArray(session.limitsA) ? (index >= 0 ? session.limitsA[index] : undefined) : session.limitsA),
       reason: String(session.reason ?? ''),
     }));
   }
 
-  /** The group an SSE event is about, or undefined for events about everything (or unreadable data). */
+  /** The group an SSE event is about (in the data, or in the data of an envelope), or undefined for all groups. */
   function eventGroupId(data) {
     try {
       const parsed = typeof data === 'string' ? JSON.parse(data) : data;
-      return parsed && typeof parsed.groupId === 'string' ? parsed.groupId : undefined;
+      if (parsed && typeof parsed.groupId === 'string') return parsed.groupId;
+      return parsed && parsed.data && typeof parsed.data.groupId === 'string' ? parsed.data.groupId : undefined;
     } catch {
       return undefined;
     }
