@@ -81,7 +81,37 @@ function sessionTable(input: AllocationInput, lendAfterMs: number, lendBufferA: 
     cursor[s] = (cursor[s] as number) + 1;
   }
   const stationMax = Float64Array.from(stationIds, (id) => input.stationMaxA.get(id) ?? Infinity);
-  return { masks, urgency, weight, minA, maxA, lendCeilingA, pinnedA, stationOf, stationMax, memberStart, members };
+  // Per-block constants in the two variants a block can need (inside or beyond the lending horizon), so a block
+  // copies them instead of recomputing them session by session.
+  const variant = (lending: boolean) => {
+    const ceiling = lending ? lendCeilingA : maxA;
+    const why = new Uint8Array(S);
+    const room = new Float64Array(S);
+    for (let i = 0; i < S; i++) {
+      const c = ceiling[i] as number;
+      why[i] = c < (minA[i] as number) ? R_TOO_SMALL : c < (maxA[i] as number) ? R_LENDING : R_FAIR;
+      room[i] = c - (minA[i] as number);
+    }
+    return { ceiling, why, room };
+  };
+  const pinned: number[] = [];
+  for (let i = 0; i < S; i++) if (pinnedA[i] === pinnedA[i]) pinned.push(i);
+  return {
+    masks,
+    urgency,
+    weight,
+    minA,
+    maxA,
+    lendCeilingA,
+    pinnedA,
+    pinned,
+    stationOf,
+    stationMax,
+    memberStart,
+    members,
+    lend: variant(true),
+    noLend: variant(false),
+  };
 }
 
 export function allocate(input: AllocationInput): Plan {
@@ -106,8 +136,6 @@ export function allocate(input: AllocationInput): Plan {
   const avail = new Float64Array(3);
   const stationLeft = new Float64Array(t.stationMax.length);
   const admitted = new Uint8Array(S);
-  const ceilingA = new Float64Array(S);
-  const roomA = new Float64Array(S);
   const weights = t.weight;
   // What the last block decided, for the fast paths of blocks that differ only in capacity.
   const lastAdmitted = new Uint8Array(S);
@@ -127,19 +155,15 @@ export function allocate(input: AllocationInput): Plan {
 
     // Pinned sessions are load, like fixed loads; sessions too small to charge are paused outright.
     const lendable = block.startMs < input.nowMs + options.lendHorizonMs;
-    for (let i = 0; i < S; i++) {
+    const v = lendable ? t.lend : t.noLend;
+    why.set(v.why);
+    for (const i of t.pinned) {
       const pinned = t.pinnedA[i] as number;
-      if (pinned === pinned) {
-        lim[i] = pinned;
-        why[i] = R_FIXED;
-        subtract(avail, t.masks[i] as number, pinned);
-        const s = t.stationOf[i] as number;
-        stationLeft[s] = (stationLeft[s] as number) - pinned;
-        continue;
-      }
-      const ceiling = lendable ? (t.lendCeilingA[i] as number) : (t.maxA[i] as number);
-      ceilingA[i] = ceiling;
-      why[i] = ceiling < (t.minA[i] as number) ? R_TOO_SMALL : ceiling < (t.maxA[i] as number) ? R_LENDING : R_FAIR;
+      lim[i] = pinned;
+      why[i] = R_FIXED;
+      subtract(avail, t.masks[i] as number, pinned);
+      const s = t.stationOf[i] as number;
+      stationLeft[s] = (stationLeft[s] as number) - pinned;
     }
     if (input.groupPhases === 1 ? (avail[0] as number) < 0 : Math.min(avail[0] as number, avail[1] as number, avail[2] as number) < 0) {
       overloadedBlocks.push(b);
@@ -180,36 +204,49 @@ export function allocate(input: AllocationInput): Plan {
       lastAllAdmitted = allAdmitted;
       lastStationLeft.set(stationLeft);
     }
-    for (let i = 0; i < S; i++) if (admitted[i]) roomA[i] = (ceilingA[i] as number) - (t.minA[i] as number);
     const unchanged = sameAdmission || (b > 0 && sameAs(admitted, lastAdmitted) && lendable === lastLendable);
     lastAdmitted.set(admitted);
     lastLendable = lendable;
 
     // Fair share of what is left above the minimums, weighted, bounded by EV, station and phase.
     fill.run(
-      { admitted, masks: t.masks, stationOf: t.stationOf, headroomA: roomA, weights, phaseLeftA: avail, stationLeftA: stationLeft },
+      { admitted, masks: t.masks, stationOf: t.stationOf, headroomA: v.room, weights, phaseLeftA: avail, stationLeftA: stationLeft },
       unchanged,
     );
     const previousBlock = previous?.blockAt(block.startMs);
+    // Final values (rounded down, hysteresis) and, in the same pass, the load they put on each phase.
+    const load = [0, 0, 0];
     for (let i = 0; i < S; i++) {
-      if (!admitted[i]) continue;
-      const value = floorToTenth((lim[i] as number) + (fill.extraA[i] as number));
-      lim[i] = value;
-      if (why[i] === R_FAIR) why[i] = BOUND_REASON[fill.boundBy[i] as number] as number;
-      if (previousBlock === undefined) continue;
-      const kept = previous?.limit(i, previousBlock);
-      if (kept !== undefined && kept >= IEC61851_MIN_CURRENT_A && value > kept && value - kept < options.hysteresisA) {
-        lim[i] = kept;
-        why[i] = R_KEPT;
+      if (!admitted[i]) {
+        if (why[i] === R_FIXED) addLoad(load, t.masks[i] as number, lim[i] as number);
+        continue;
       }
+      let value = floorToTenth((lim[i] as number) + (fill.extraA[i] as number));
+      if (why[i] === R_FAIR) why[i] = BOUND_REASON[fill.boundBy[i] as number] as number;
+      if (previousBlock !== undefined) {
+        const kept = previous?.limit(i, previousBlock);
+        if (kept !== undefined && kept >= IEC61851_MIN_CURRENT_A && value > kept && value - kept < options.hysteresisA) {
+          value = kept;
+          why[i] = R_KEPT;
+        }
+      }
+      lim[i] = value;
+      addLoad(load, t.masks[i] as number, value);
     }
 
     // Headroom from the final, rounded values.
-    for (let p = 0; p < 3; p++) headroomA[b * 3 + p] = (block.capacityA[p] ?? 0) - input.safetyMarginA;
-    input.fixedLoads.forEach((load, f) => subtractAt(headroomA, b, fixedMasks[f] as number, load.limitsA[b] ?? 0));
-    for (let i = 0; i < S; i++) subtractAt(headroomA, b, t.masks[i] as number, lim[i] as number);
+    for (let p = 0; p < 3; p++) headroomA[b * 3 + p] = (block.capacityA[p] ?? 0) - input.safetyMarginA - (load[p] as number);
+    input.fixedLoads.forEach((fixed, f) => subtractAt(headroomA, b, fixedMasks[f] as number, fixed.limitsA[b] ?? 0));
   }
   return { blocks, sessionIds: sessions.map((s) => s.id), limitsA, headroomA, reasons, overloadedBlocks };
+}
+
+function addLoad(load: number[], mask: number, amps: number): void {
+  if (mask === 0b111) {
+    load[0] = (load[0] as number) + amps;
+    load[1] = (load[1] as number) + amps;
+    load[2] = (load[2] as number) + amps;
+  } else for (let p = 0; p < 3; p++) if (mask & (1 << p)) load[p] = (load[p] as number) + amps;
 }
 
 function fits(avail: Float64Array, mask: number, amps: number): boolean {

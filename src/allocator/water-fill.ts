@@ -26,14 +26,14 @@ export class WaterFill {
   readonly boundBy: Uint8Array;
   private readonly breakpoints: Float64Array;
   private readonly active: Uint8Array;
-  private readonly keys: Float64Array;
-  private order: Float64Array = new Float64Array(0);
-  private orderFrom: Float64Array | undefined;
+  /** Sort key of each admitted session (level × 2^10, then index): NaN when not admitted. */
+  private readonly keyOf: Float64Array;
+  private readonly previousKeyOf: Float64Array;
   private orderIdx: Int32Array = new Int32Array(0);
+  private orderScratch: Int32Array;
   private readonly baseBound: Uint8Array;
   private readonly baseSlope = new Float64Array(3);
   private readonly baseMembers = new Int32Array(3);
-  private readonly sortedFor: Float64Array;
   private readonly stationLevel: Float64Array;
   private readonly indexBits: number;
 
@@ -48,8 +48,9 @@ export class WaterFill {
     this.baseBound = new Uint8Array(sessions);
     this.breakpoints = new Float64Array(sessions);
     this.active = new Uint8Array(sessions);
-    this.keys = new Float64Array(sessions);
-    this.sortedFor = new Float64Array(sessions).fill(Number.NaN);
+    this.keyOf = new Float64Array(sessions).fill(Number.NaN);
+    this.previousKeyOf = new Float64Array(sessions).fill(Number.NaN);
+    this.orderScratch = new Int32Array(sessions);
     this.stationLevel = new Float64Array(memberStart.length - 1);
     this.indexBits = Math.pow(2, Math.ceil(Math.log2(sessions + 1)));
   }
@@ -118,21 +119,19 @@ export class WaterFill {
     const n = this.sessions;
     const { admitted, masks, weights, headroomA } = input;
     this.stationLevels(input);
-    let count = 0;
     for (let i = 0; i < n; i++) {
-      if (!admitted[i]) continue;
+      if (!admitted[i]) {
+        this.keyOf[i] = Number.NaN;
+        continue;
+      }
       const own = Math.max(0, headroomA[i] as number) / (weights[i] as number);
       const station = this.stationLevel[input.stationOf[i] as number] as number;
       const level = Math.min(own, station, MAX_LEVEL);
       this.breakpoints[i] = level;
       this.baseBound[i] = own <= station ? 1 : 2;
-      this.keys[count++] = Math.floor(level * LEVEL_SCALE) * this.indexBits + i;
+      this.keyOf[i] = Math.floor(level * LEVEL_SCALE) * this.indexBits + i;
     }
-    const sorted = this.sortedOrder(count);
-    if (this.orderIdx.length !== count || this.orderFrom !== sorted) {
-      this.orderIdx = Int32Array.from(sorted, (key) => key % this.indexBits);
-      this.orderFrom = sorted;
-    }
+    this.updateOrder();
     this.baseSlope.fill(0);
     this.baseMembers.fill(0);
     for (let i = 0; i < n; i++) {
@@ -150,16 +149,45 @@ export class WaterFill {
     }
   }
 
-  /** The keys in order; consecutive blocks with the same breakpoints (the usual case) reuse the last sort. */
-  private sortedOrder(count: number): Float64Array {
-    const keys = this.keys.subarray(0, count);
-    let same = this.order.length === count;
-    for (let k = 0; same && k < count; k++) if (this.sortedFor[k] !== keys[k]) same = false;
-    if (!same) {
-      this.sortedFor.set(keys);
-      this.order = keys.slice().sort();
+  /**
+   * Sessions in key order. Consecutive blocks usually change the keys of a few sessions only (their station's
+   * admission changed): those are taken out, sorted on their own and merged back — O(n + k log k), not O(n log n).
+   */
+  private updateOrder(): void {
+    const n = this.sessions;
+    const { keyOf, previousKeyOf } = this;
+    const changed: number[] = [];
+    let count = 0;
+    for (let i = 0; i < n; i++) {
+      const key = keyOf[i] as number;
+      if (key === key) count++;
+      if (key !== previousKeyOf[i] && (key === key || previousKeyOf[i] === previousKeyOf[i])) changed.push(i);
     }
-    return this.order;
+    if (changed.length === 0 && this.orderIdx.length === count) return;
+    const byKey = (a: number, b: number): number => (keyOf[a] as number) - (keyOf[b] as number);
+    const next = new Int32Array(count);
+    if (changed.length > n / 8 || this.orderIdx.length === 0) {
+      // Many changes: the native numeric sort of the keys themselves (the index is in the key's low bits).
+      const keys = new Float64Array(count);
+      let k = 0;
+      for (let i = 0; i < n; i++) if (keyOf[i] === keyOf[i]) keys[k++] = keyOf[i] as number;
+      keys.sort();
+      for (let j = 0; j < count; j++) next[j] = (keys[j] as number) % this.indexBits;
+    } else {
+      const added = changed.filter((i) => keyOf[i] === keyOf[i]).sort(byKey);
+      let kept = 0;
+      for (const i of this.orderIdx) if (keyOf[i] === previousKeyOf[i]) this.orderScratch[kept++] = i;
+      let a = 0;
+      let b = 0;
+      let k = 0;
+      while (a < kept || b < added.length) {
+        const fromKept =
+          b >= added.length || (a < kept && (keyOf[this.orderScratch[a] as number] as number) < (keyOf[added[b] as number] as number));
+        next[k++] = fromKept ? (this.orderScratch[a++] as number) : (added[b++] as number);
+      }
+    }
+    this.orderIdx = next;
+    previousKeyOf.set(keyOf);
   }
 
   /** Per station, the level where its sessions together reach the station's remaining supply (∞ if never). */
