@@ -15,15 +15,17 @@ export interface CoreEventMap {
 
 export type CoreEventName = keyof CoreEventMap;
 
-export class CoreEvents {
+/** Node's EventEmitter with one payload type per event name; a throwing listener is reported, never propagated. */
+export class TypedEvents<M extends object> {
   private readonly emitter = new EventEmitter();
 
   constructor(private readonly onListenerError: (event: string, error: unknown) => void = () => undefined) {
     this.emitter.setMaxListeners(100);
   }
 
-  on<E extends CoreEventName>(event: E, listener: (payload: CoreEventMap[E]) => void): () => void {
-    const safe = (payload: CoreEventMap[E]): void => {
+  /** Subscribes; returns the function that unsubscribes. */
+  on<E extends keyof M & string>(event: E, listener: (payload: M[E]) => void): () => void {
+    const safe = (payload: M[E]): void => {
       try {
         listener(payload);
       } catch (error) {
@@ -34,7 +36,9 @@ export class CoreEvents {
     return () => this.emitter.off(event, safe);
   }
 
-  emit<E extends CoreEventName>(event: E, payload: CoreEventMap[E]): void {
+  emit<E extends keyof M & string>(event: E, payload: M[E]): void {
     this.emitter.emit(event, payload);
   }
 }
+
+export class CoreEvents extends TypedEvents<CoreEventMap> {}
