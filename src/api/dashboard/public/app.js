@@ -113,7 +113,11 @@
   // ---- API -----------------------------------------------------------------------------------------------------------
 
   async function api(path) {
-    const response = await fetch(API + path, { headers: { Authorization: `Bearer ${token}`, Accept: 'application/json' } });
+    // credentials 'omit': the token goes in the header; a 401's Basic challenge must not pop up the browser's login box.
+    const response = await fetch(API + path, {
+      headers: { Authorization: `Bearer ${token}`, Accept: 'application/json' },
+      credentials: 'omit',
+    });
     if (response.status === 401 || response.status === 403) throw new AuthError(`the API refused the token (${response.status})`);
     if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
     return response.json();
