@@ -1,7 +1,7 @@
 // The whole flexbridge configuration as one zod schema, with cross-field rules.
 // `FlexbridgeConfig` (the type) is inferred from it; there is no hand-written twin.
 import { z } from 'zod';
-import { GroupConfig, HttpConfig, LogConfig, OcppConfig, OscpConfig, StationConfig, StoreConfig } from './sections';
+import { ApiConfig, GroupConfig, HttpConfig, LogConfig, OcppConfig, OscpConfig, StationConfig, StoreConfig } from './sections';
 
 export const FlexbridgeConfigSchema = z
   .object({
@@ -12,6 +12,7 @@ export const FlexbridgeConfigSchema = z
     ocpp: OcppConfig.default(OcppConfig.parse({})),
     groups: z.array(GroupConfig).min(1, 'at least one group is needed'),
     stations: z.array(StationConfig).default([]),
+    api: ApiConfig.default(ApiConfig.parse({})),
   })
   .superRefine((config, ctx) => {
     const groupIds = new Set<string>();
@@ -65,6 +66,9 @@ export const FlexbridgeConfigSchema = z
         input: undefined,
       });
     }
+    uniqueIn(ctx, ['api', 'tokens'], config.api.tokens, 'name', (t) => t.name);
+    uniqueIn(ctx, ['api', 'tokens'], config.api.tokens, 'token', (t) => t.token, 'the same token is given twice');
+    uniqueIn(ctx, ['api', 'users'], config.api.users, 'username', (u) => u.username);
     config.oscp.peers.forEach((peer, i) => {
       if (!peer.bootstrapToken && !(peer.registerUrl && peer.registerToken)) {
         ctx.addIssue({
@@ -77,9 +81,30 @@ export const FlexbridgeConfigSchema = z
     });
   });
 
+/** One issue per repeated value; `message` replaces the default (which would show the value: not for secrets). */
+function uniqueIn<T>(
+  ctx: z.RefinementCtx,
+  path: readonly (string | number)[],
+  items: readonly T[],
+  field: string,
+  key: (item: T) => string,
+  message?: string,
+): void {
+  const seen = new Set<string>();
+  items.forEach((item, i) => {
+    const value = key(item);
+    if (seen.has(value))
+      ctx.addIssue({ code: 'custom', path: [...path, i, field], message: message ?? `duplicate ${field} "${value}"`, input: undefined });
+    seen.add(value);
+  });
+}
+
 export type FlexbridgeConfig = z.infer<typeof FlexbridgeConfigSchema>;
 export type GroupConfig = FlexbridgeConfig['groups'][number];
 export type StationConfig = FlexbridgeConfig['stations'][number];
 export type OscpPeerConfig = FlexbridgeConfig['oscp']['peers'][number];
 export type OcppConfig = FlexbridgeConfig['ocpp'];
 export type OscpConfig = FlexbridgeConfig['oscp'];
+export type ApiConfig = FlexbridgeConfig['api'];
+export type ApiTokenConfig = ApiConfig['tokens'][number];
+export type WebhookConfig = ApiConfig['webhooks'][number];

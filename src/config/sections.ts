@@ -96,3 +96,53 @@ export const StationConfig = z.object({
   evseCount: z.number().int().min(1).default(1),
   phases: z.literal([1, 3], { error: 'expected 1 or 3' }).default(3),
 });
+
+/** Events the operator API streams (SSE) and delivers to webhooks; webhooks may subscribe to a subset. */
+export const API_EVENT_NAMES = [
+  'session.started',
+  'session.ended',
+  'station.online',
+  'station.offline',
+  'fallback.entered',
+  'fallback.left',
+  'compliance.sent',
+  'plan.applied',
+] as const;
+
+export const ApiRole = z.enum(['read', 'admin']);
+
+export const ApiTokenConfig = z.object({
+  /** Who holds the token; the only thing about it that is ever logged. */
+  name: identifier,
+  /** Sent as `Authorization: Bearer <token>`; use ${ENV_VAR} to keep it out of the file. */
+  token: z.string().min(16).max(512),
+  role: ApiRole.default('read'),
+});
+
+export const ApiUserConfig = z.object({
+  /** Basic-auth user name (no colon: Basic auth splits user and password on the first one). */
+  username: z.string().regex(/^[^:\s]{1,64}$/, 'at most 64 characters, no colon or white space'),
+  /** Basic-auth password, at least 12 characters; use ${ENV_VAR}. */
+  password: z.string().min(12).max(256),
+  role: ApiRole.default('read'),
+});
+
+export const WebhookConfig = z.object({
+  url: z.url({ protocol: /^https?$/ }),
+  /** HMAC-SHA256 key of the X-Flexbridge-Signature header; use ${ENV_VAR}. */
+  secret: z.string().min(16).max(512),
+  /** Events to deliver; all of them when omitted. */
+  events: z.array(z.enum(API_EVENT_NAMES)).min(1).optional(),
+  timeoutMs: z.number().int().positive().default(5000),
+  /** Attempts per event before it is dropped (with a warning). */
+  maxAttempts: z.number().int().min(1).max(20).default(8),
+});
+
+export const ApiConfig = z.object({
+  /** Bearer tokens of the operator API; with neither tokens nor users every /api/v1 request gets 401. */
+  tokens: z.array(ApiTokenConfig).default([]),
+  users: z.array(ApiUserConfig).default([]),
+  webhooks: z.array(WebhookConfig).default([]),
+  /** Most webhook deliveries waiting at once; beyond it the oldest is dropped (with a warning). */
+  webhookQueueLimit: z.number().int().min(1).default(1000),
+});
