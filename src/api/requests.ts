@@ -1,0 +1,65 @@
+// zod schemas of what the operator API accepts: path parameters, query strings and bodies. Routes validate with
+// them and the OpenAPI document is generated from them (bodies are components of `requestSchemas`).
+import { z } from 'zod';
+import { StationConfig } from '../config/sections';
+import { Override } from '../core/overrides';
+
+/** Request body schemas by component name (converted with io: 'input', so defaults show as such). */
+export const requestSchemas = z.registry<{ id: string }>();
+function component<T extends z.ZodType>(id: string, schema: T): T {
+  requestSchemas.add(schema, { id });
+  return schema;
+}
+
+const Instant = z.iso.datetime({ offset: true }).describe('ISO 8601 with a time zone');
+
+export const IdParams = z.object({ id: z.string().min(1).max(64) });
+export const StationIdParams = z.object({ id: StationConfig.shape.id });
+
+export const StationsQuery = z.strictObject({ groupId: z.string().min(1).optional() });
+
+export const SessionsQuery = z.strictObject({
+  state: z.enum(['active', 'recent']).default('active').describe('active sessions, or recently ended ones (newest first)'),
+  groupId: z.string().min(1).optional(),
+  stationId: z.string().min(1).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(200),
+});
+
+export const RangeQuery = z.strictObject({
+  from: Instant.optional(),
+  to: Instant.optional(),
+});
+
+/** `?token=` is read by the authentication (EventSource cannot set headers); listed here to document it. */
+export const EventsQuery = z.strictObject({ token: z.string().optional().describe('API token, for EventSource clients') });
+
+/**
+ * PUT /stations/:id: fields left out keep the station's current values (or the configuration defaults for a new
+ * station). `groupId` moves a station; it is required for a new one. The password is hashed and never returned.
+ */
+export const StationUpsert = component(
+  'StationUpsert',
+  z.strictObject({
+    groupId: StationConfig.shape.groupId.optional(),
+    password: StationConfig.shape.password.describe('Basic-auth password, 16–40 characters; stored only as a hash'),
+    evseMaxCurrentA: StationConfig.shape.evseMaxCurrentA.unwrap().optional(),
+    stationMaxCurrentA: StationConfig.shape.stationMaxCurrentA,
+    evseCount: StationConfig.shape.evseCount.unwrap().optional(),
+    phases: StationConfig.shape.phases.unwrap().optional(),
+  }),
+);
+export type StationUpsert = z.infer<typeof StationUpsert>;
+
+/** POST /overrides: core's Override schema as it is. */
+export const OverrideBody = component('Override', Override);
+
+/** DELETE /overrides: which override to remove (one per target). */
+export const OverrideTarget = component(
+  'OverrideTarget',
+  z.discriminatedUnion('kind', [
+    z.strictObject({ kind: z.literal('group-cap'), groupId: z.string().min(1) }),
+    z.strictObject({ kind: z.literal('station-pause'), stationId: z.string().min(1) }),
+    z.strictObject({ kind: z.literal('session-priority'), transactionId: z.string().min(1) }),
+  ]),
+);
+export type OverrideTarget = z.infer<typeof OverrideTarget>;

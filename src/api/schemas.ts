@@ -1,0 +1,240 @@
+// zod schemas of everything the operator API answers: the single source of the response types and of the
+// OpenAPI document's components (registered under their component names in `responseSchemas`).
+import { z } from 'zod';
+import { API_EVENT_NAMES } from '../config/sections';
+import { Override } from '../core/overrides';
+
+/** Response schemas by component name; openapi.ts turns the registry into `components.schemas`. */
+export const responseSchemas = z.registry<{ id: string }>();
+function component<T extends z.ZodType>(id: string, schema: T): T {
+  responseSchemas.add(schema, { id });
+  return schema;
+}
+
+const PhaseCurrentsA = z.tuple([z.number(), z.number(), z.number()]).describe('amps per phase, L1..L3');
+const Instant = z.iso.datetime().describe('ISO 8601, UTC');
+const CapacitySource = z.enum(['forecast', 'fallback', 'safe-default']).describe('where the capacity in force comes from');
+
+export const GroupSummary = component(
+  'GroupSummary',
+  z.object({
+    id: z.string(),
+    name: z.string().optional(),
+    peerId: z.string().optional().describe('OSCP Capacity Provider that sends this group its forecasts'),
+    peerState: z.enum(['UNREGISTERED', 'REGISTERED', 'CONNECTED', 'OFFLINE']).optional(),
+    source: CapacitySource,
+    capacityA: PhaseCurrentsA.describe('capacity in force now, before the safety margin'),
+    safetyMarginA: z.number(),
+    allocatedA: PhaseCurrentsA.describe('sum of the session limits of the plan now (a single-phase EV counts on every phase)'),
+    uncontrolledA: PhaseCurrentsA.describe('what stations flexbridge does not allocate may draw now (offline, uncontrollable)'),
+    measuredA: PhaseCurrentsA.describe('sum of the latest measured currents of the sessions'),
+    headroomA: PhaseCurrentsA.describe('capacity − safety margin − allocated − uncontrolled'),
+    stations: z.number().int(),
+    sessions: z.number().int(),
+  }),
+);
+
+const LeasedSchedule = z.object({
+  leaseEnd: Instant,
+  periods: z.array(z.object({ start: Instant, limitA: z.number() })),
+});
+
+export const StationSummary = component(
+  'StationSummary',
+  z.object({
+    id: z.string(),
+    groupId: z.string(),
+    connected: z.boolean(),
+    connectionChangedAt: Instant.optional().describe('last connect or disconnect seen by this agent run'),
+    bootStatus: z.enum(['none', 'Pending', 'Accepted']),
+    controllable: z.boolean().describe('false once the station refused or ignored profiles: counted at its maximum'),
+    paused: z.boolean().describe('a station-pause override is in force'),
+    evseCount: z.number().int(),
+    phases: z.union([z.literal(1), z.literal(3)]),
+    evseMaxCurrentA: z.number(),
+    stationMaxCurrentA: z.number(),
+    hasPassword: z.boolean().describe('a Basic-auth password is set (it is never returned)'),
+    smartCharging: z
+      .object({
+        profileStackLevel: z.number().int(),
+        periodsPerSchedule: z.number().int(),
+        maxProfiles: z.number().int().optional(),
+        rateUnits: z.array(z.enum(['A', 'W'])),
+      })
+      .optional()
+      .describe('SmartChargingCtrlr limits the station reported'),
+    limits: z
+      .object({
+        standingA: z.number().optional().describe('acknowledged standing limit (stack level 0, no expiry)'),
+        live: LeasedSchedule.optional().describe('acknowledged live lease'),
+        inForceA: z.number().optional().describe('the most the station may draw now, as the lease ledger proves it'),
+      })
+      .describe('limits in force, from the lease ledger'),
+    sessions: z.number().int(),
+  }),
+);
+
+const EvNeeds = z.object({
+  energyAmountWh: z.number().optional(),
+  departureTime: z.string().optional(),
+  evMinCurrentA: z.number().optional(),
+  evMaxCurrentA: z.number().optional(),
+  evMaxPowerW: z.number().optional(),
+});
+
+export const SessionSummary = component(
+  'SessionSummary',
+  z.object({
+    transactionId: z.string(),
+    stationId: z.string(),
+    groupId: z.string(),
+    evseId: z.number().int(),
+    connectorId: z.number().int().optional(),
+    state: z.enum(['active', 'ended']),
+    chargingState: z.enum(['Charging', 'EVConnected', 'SuspendedEV', 'SuspendedEVSE', 'Idle']),
+    phasesUsed: z.union([z.literal(1), z.literal(2), z.literal(3)]).optional(),
+    startedAt: z.string(),
+    endedAt: z.string().optional(),
+    energyWh: z.number().optional().describe('meter now − meter at start'),
+    measuredA: PhaseCurrentsA.optional(),
+    priority: z.number().int(),
+    evNeeds: EvNeeds.optional().describe('what the EV asked for (ISO 15118 charging needs)'),
+    limitA: z.number().optional().describe('limit of the plan in force now, A per phase (0 = paused)'),
+    reason: z.string().optional().describe('why the allocator gave this limit'),
+  }),
+);
+
+export const SessionDetail = component(
+  'SessionDetail',
+  SessionSummary.extend({
+    meterStartWh: z.number().optional(),
+    meterWh: z.number().optional(),
+    limitHistory: z
+      .array(z.object({ at: Instant, limitA: z.number(), reason: z.string().optional() }))
+      .describe('limit at each plan that changed it (bounded, newest last)'),
+  }),
+);
+
+export const StationDetail = component(
+  'StationDetail',
+  StationSummary.extend({
+    sessions: z.array(SessionSummary),
+    connectors: z.array(z.object({ id: z.string().describe('evseId/connectorId'), status: z.string() })),
+    externalLimits: z.array(z.object({ evseId: z.number().int(), source: z.string() })),
+  }),
+);
+
+export const GroupDetail = component(
+  'GroupDetail',
+  GroupSummary.extend({ stations: z.array(StationSummary), sessions: z.array(SessionSummary) }),
+);
+
+export const ForecastSeries = component(
+  'ForecastSeries',
+  z.object({
+    type: z.enum(['CONSUMPTION', 'GENERATION', 'FALLBACK_CONSUMPTION', 'FALLBACK_GENERATION', 'OPTIMUM']),
+    requestId: z.string().optional().describe('X-Request-ID of the forecast in force now (or of the latest block)'),
+    blocks: z.array(z.object({ start: Instant, end: Instant, limitA: PhaseCurrentsA, requestId: z.string() })),
+  }),
+);
+
+export const Plan = component(
+  'Plan',
+  z.object({
+    computedAt: Instant,
+    source: CapacitySource.describe('source of the capacity in force when the plan was made'),
+    safetyMarginA: z.number(),
+    blocks: z.array(
+      z.object({
+        start: Instant,
+        end: Instant,
+        source: CapacitySource,
+        capacityA: PhaseCurrentsA,
+        allocatedA: PhaseCurrentsA,
+        uncontrolledA: PhaseCurrentsA,
+        headroomA: PhaseCurrentsA,
+      }),
+    ),
+    sessions: z.array(
+      z.object({
+        transactionId: z.string(),
+        stationId: z.string(),
+        evseId: z.number().int(),
+        limitsA: z.array(z.number()).describe('A per phase in each block, aligned with `blocks`'),
+        reason: z.string().optional(),
+      }),
+    ),
+  }),
+);
+
+export const HistorySample = component(
+  'HistorySample',
+  z.object({ at: Instant, capacityA: PhaseCurrentsA, allocatedA: PhaseCurrentsA, measuredA: PhaseCurrentsA }),
+);
+
+export const Peer = component(
+  'Peer',
+  z.object({
+    id: z.string(),
+    role: z.enum(['CP', 'CO']),
+    state: z.enum(['UNREGISTERED', 'REGISTERED', 'CONNECTED', 'OFFLINE']),
+    online: z.boolean(),
+    baseUrl: z.string().optional(),
+    awaitingRegisterReply: z.boolean(),
+    heartbeatIntervalS: z.number().optional(),
+    measurementConfiguration: z.array(z.string()),
+    offlineModeAt: z.string().optional(),
+    updatedAt: z.string(),
+    groups: z.array(z.string()),
+  }),
+);
+
+export const PeerAction = component(
+  'PeerAction',
+  z.object({ peerId: z.string(), action: z.enum(['register', 'handshake']), status: z.literal('queued') }),
+);
+
+export const OverrideView = component('OverrideView', z.intersection(Override, z.object({ expiresAt: Instant })));
+
+export const Problem = component(
+  'Problem',
+  z.object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    instance: z.string().optional(),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  }),
+);
+
+export const ApiEventEnvelope = component(
+  'ApiEvent',
+  z.object({
+    id: z.number().int().describe('increasing within one agent run (SSE id)'),
+    event: z.enum(API_EVENT_NAMES),
+    at: Instant,
+    data: z.record(z.string(), z.unknown()).describe('see the event data schemas'),
+  }),
+);
+
+export const GroupList = component('GroupList', z.array(GroupSummary));
+export const StationList = component('StationList', z.array(StationSummary));
+export const SessionList = component('SessionList', z.array(SessionSummary));
+export const ForecastBook = component('ForecastBook', z.array(ForecastSeries).describe('one series per forecast type'));
+export const History = component('History', z.array(HistorySample).describe('oldest first, one sample per interval'));
+export const PeerList = component('PeerList', z.array(Peer));
+export const OverrideList = component('OverrideList', z.array(OverrideView));
+
+export type GroupSummary = z.infer<typeof GroupSummary>;
+export type GroupDetail = z.infer<typeof GroupDetail>;
+export type StationSummary = z.infer<typeof StationSummary>;
+export type StationDetail = z.infer<typeof StationDetail>;
+export type SessionSummary = z.infer<typeof SessionSummary>;
+export type SessionDetail = z.infer<typeof SessionDetail>;
+export type ForecastSeries = z.infer<typeof ForecastSeries>;
+export type Plan = z.infer<typeof Plan>;
+export type HistorySample = z.infer<typeof HistorySample>;
+export type Peer = z.infer<typeof Peer>;
+export type OverrideView = z.infer<typeof OverrideView>;
+export type ApiEventEnvelope = z.infer<typeof ApiEventEnvelope>;
