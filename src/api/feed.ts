@@ -1,0 +1,104 @@
+// Feeds the operator API's read models and event stream: core's plans and capacity switches, the CSMS's session
+// updates and station connections become history samples, session limit histories and operator events.
+import type { CapacitySource } from '../domain/capacity';
+import type { ChargingSession } from '../domain/session';
+import type { CoreEvents } from '../core/events';
+import type { FlexibilityProvider } from '../core/flexibility-provider';
+import { allocatedIn, blockIndexAt } from './group-views';
+import type { GroupHistory } from './history';
+import type { OperatorEvents } from './operator-events';
+import type { SessionBook } from './session-book';
+
+export interface FeedDeps {
+  readonly core: FlexibilityProvider;
+  readonly coreEvents: CoreEvents;
+  readonly events: OperatorEvents;
+  readonly history: GroupHistory;
+  readonly book: SessionBook;
+  readonly nowMs: () => number;
+}
+
+const onFallback = (source: CapacitySource | undefined): boolean => source === 'fallback' || source === 'safe-default';
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+export class OperatorFeed {
+  /** When this run last saw each station connect or disconnect. */
+  readonly connectionChangedAt = new Map<string, number>();
+  private readonly connected = new Map<string, boolean>();
+  private readonly unsubscribe: (() => void)[];
+  /** Sessions restored at start-up are state, not news: events are published only once live. */
+  private live = false;
+
+  constructor(private readonly deps: FeedDeps) {
+    const { coreEvents, events } = deps;
+    this.unsubscribe = [
+      coreEvents.on('planApplied', (applied) => {
+        this.planApplied(applied.groupId);
+        const { groupId, sessions, stationsChanged, failed, durationMs } = applied;
+        events.publish('plan.applied', { groupId, at: iso(applied.atMs), sessions, stationsChanged, failed, durationMs });
+      }),
+      coreEvents.on('capacitySourceChanged', ({ groupId, from, to, atMs }) => {
+        const data = { groupId, ...(from !== undefined && { from }), to, at: iso(atMs) };
+        if (onFallback(to) && !onFallback(from)) events.publish('fallback.entered', data);
+        else if (to === 'forecast' && onFallback(from)) events.publish('fallback.left', data);
+      }),
+      coreEvents.on('complianceErrorSent', ({ groupId, forecastRequestId, blocks, message }) =>
+        events.publish('compliance.sent', { groupId, forecastRequestId, blocks, message }),
+      ),
+    ];
+  }
+
+  /** From now on session and station changes are published as events. */
+  goLive(): void {
+    this.live = true;
+  }
+
+  close(): void {
+    for (const off of this.unsubscribe) off();
+  }
+
+  session(session: ChargingSession): void {
+    const { book, history, events, nowMs } = this.deps;
+    const change = book.update(session);
+    history.session(session, nowMs());
+    if (!this.live || change === 'updated') return;
+    const energyWh =
+      session.meterWh !== undefined && session.meterStartWh !== undefined ? Math.max(0, session.meterWh - session.meterStartWh) : undefined;
+    events.publish(change === 'started' ? 'session.started' : 'session.ended', {
+      transactionId: session.transactionId,
+      stationId: session.stationId,
+      groupId: session.groupId,
+      evseId: session.evseId,
+      startedAt: session.startedAt,
+      ...(session.endedAt !== undefined && { endedAt: session.endedAt }),
+      ...(energyWh !== undefined && { energyWh }),
+    });
+  }
+
+  stationConnection(stationId: string, connected: boolean): void {
+    if (this.connected.get(stationId) === connected) return;
+    this.connected.set(stationId, connected);
+    const atMs = this.deps.nowMs();
+    this.connectionChangedAt.set(stationId, atMs);
+    const groupId = this.deps.core.fleet.station(stationId)?.groupId;
+    this.deps.events.publish(connected ? 'station.online' : 'station.offline', {
+      stationId,
+      ...(groupId !== undefined && { groupId }),
+      at: iso(atMs),
+    });
+  }
+
+  /** The plan in force changed: the group's sample now and every session's current limit. */
+  private planApplied(groupId: string): void {
+    const { core, history, book, nowMs } = this.deps;
+    const plan = core.plan(groupId);
+    if (!plan) return;
+    const now = nowMs();
+    const index = blockIndexAt(plan, now);
+    const block = plan.blocks[index];
+    if (!block) return;
+    history.plan(groupId, block.capacityA, allocatedIn(plan, index), now);
+    for (const [transactionId, limitsA] of plan.result.limitsA)
+      book.limit(transactionId, limitsA[index] ?? 0, plan.result.reasons.get(transactionId), now);
+  }
+}

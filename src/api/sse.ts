@@ -1,0 +1,61 @@
+// The server-sent event stream of operator events: one text/event-stream response per client, a heartbeat
+// comment every 15 s, Last-Event-ID catch-up, and slow clients cut off instead of buffering without bound.
+import type { Request, Response } from 'express';
+import type { OperatorEvents } from './operator-events';
+import type { ApiEventEnvelope } from './schemas';
+
+export interface SseOptions {
+  readonly heartbeatMs: number;
+  /** A client with more than this many bytes unsent is disconnected (it reconnects and catches up). */
+  readonly maxBufferedBytes: number;
+}
+
+export class EventStreams {
+  private readonly clients = new Set<Response>();
+
+  constructor(
+    private readonly events: OperatorEvents,
+    private readonly options: SseOptions,
+    private readonly clientsChanged: (count: number) => void = () => undefined,
+  ) {}
+
+  /** Serves one client until it goes away or `close` is called. */
+  serve(req: Request, res: Response): void {
+    res.writeHead(200, {
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-cache, no-transform',
+      Connection: 'keep-alive',
+      'X-Accel-Buffering': 'no',
+    });
+    res.write('retry: 3000\n\n');
+    const lastId = Number(req.get('last-event-id'));
+    if (Number.isInteger(lastId) && lastId > 0) for (const event of this.events.since(lastId)) res.write(frame(event));
+    const send = (event: ApiEventEnvelope): void => {
+      if (res.writableLength > this.options.maxBufferedBytes) {
+        res.end();
+        return;
+      }
+      res.write(frame(event));
+    };
+    const unsubscribe = this.events.subscribe(send);
+    const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), this.options.heartbeatMs);
+    heartbeat.unref();
+    this.clients.add(res);
+    this.clientsChanged(this.clients.size);
+    res.on('close', () => {
+      clearInterval(heartbeat);
+      unsubscribe();
+      this.clients.delete(res);
+      this.clientsChanged(this.clients.size);
+    });
+  }
+
+  /** Ends every stream (a graceful stop would otherwise wait for them until its timeout). */
+  close(): void {
+    for (const res of this.clients) res.end();
+  }
+}
+
+function frame(event: ApiEventEnvelope): string {
+  return `id: ${event.id}\nevent: ${event.event}\ndata: ${JSON.stringify(event.data)}\n\n`;
+}

@@ -1,0 +1,159 @@
+// Webhook delivery: each operator event POSTed to every subscribed URL with an HMAC-SHA256 signature, from a
+// bounded in-memory queue (oldest dropped when full) with jittered exponential back-off. Never awaited by core.
+import { createHmac } from 'node:crypto';
+import axios from 'axios';
+import type { WebhookConfig } from '../config/schema';
+import type { Logger } from '../log';
+import type { ApiEventEnvelope } from './schemas';
+
+export interface WebhookOptions {
+  readonly queueLimit: number;
+  /** First retry after about this long (0.5–1.5×), doubling per attempt up to `maxDelayMs`. */
+  readonly baseDelayMs: number;
+  readonly maxDelayMs: number;
+  /** Deliveries in flight at once. */
+  readonly concurrency: number;
+  readonly random?: () => number;
+}
+
+interface Delivery {
+  readonly hook: WebhookConfig;
+  readonly event: ApiEventEnvelope;
+  readonly body: string;
+  attempts: number;
+  dueMs: number;
+}
+
+export type DeliveryResult = 'delivered' | 'retry' | 'dropped';
+
+export function signature(secret: string, body: string): string {
+  return `sha256=${createHmac('sha256', secret).update(body, 'utf8').digest('hex')}`;
+}
+
+/** Where a hook points, for logs: no user info, no query (either may carry a credential). */
+function describeUrl(url: string): string {
+  const u = new URL(url);
+  return `${u.origin}${u.pathname}`;
+}
+
+export class WebhookDelivery {
+  private readonly queue: Delivery[] = [];
+  private inFlight = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private readonly controller = new AbortController();
+
+  constructor(
+    private readonly hooks: readonly WebhookConfig[],
+    private readonly options: WebhookOptions,
+    private readonly logger: Logger,
+    private readonly nowMs: () => number,
+    private readonly observe: (result: DeliveryResult) => void = () => undefined,
+  ) {}
+
+  /** Queues the event for every hook that wants it; returns at once. */
+  enqueue(event: ApiEventEnvelope): void {
+    if (this.stopped) return;
+    const body = JSON.stringify(event);
+    for (const hook of this.hooks) {
+      if (hook.events && !hook.events.includes(event.event)) continue;
+      while (this.queue.length >= this.options.queueLimit) {
+        const dropped = this.queue.shift();
+        if (dropped) {
+          this.logger.warn('webhook queue full: oldest delivery dropped', {
+            url: describeUrl(dropped.hook.url),
+            event: dropped.event.event,
+            eventId: dropped.event.id,
+          });
+          this.observe('dropped');
+        }
+      }
+      this.queue.push({ hook, event, body, attempts: 0, dueMs: this.nowMs() });
+    }
+    this.wake(0);
+  }
+
+  get depth(): number {
+    return this.queue.length;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.controller.abort();
+    this.queue.length = 0;
+  }
+
+  private wake(delayMs: number): void {
+    if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.pump(), Math.max(0, delayMs));
+    this.timer.unref();
+  }
+
+  private pump(): void {
+    this.timer = undefined;
+    const now = this.nowMs();
+    while (this.inFlight < this.options.concurrency) {
+      const index = this.queue.findIndex((d) => d.dueMs <= now);
+      if (index < 0) break;
+      const [delivery] = this.queue.splice(index, 1);
+      if (delivery) void this.send(delivery);
+    }
+    const next = this.queue.reduce((min, d) => Math.min(min, d.dueMs), Infinity);
+    if (Number.isFinite(next) && this.inFlight < this.options.concurrency) this.wake(next - now);
+  }
+
+  private async send(delivery: Delivery): Promise<void> {
+    this.inFlight++;
+    delivery.attempts++;
+    let failure: string | undefined;
+    try {
+      const response = await axios.post(delivery.hook.url, delivery.body, {
+        headers: {
+          'Content-Type': 'application/json',
+          'User-Agent': 'flexbridge-webhooks',
+          'X-Flexbridge-Event': delivery.event.event,
+          'X-Flexbridge-Delivery': String(delivery.event.id),
+          'X-Flexbridge-Signature': signature(delivery.hook.secret, delivery.body),
+        },
+        timeout: delivery.hook.timeoutMs,
+        maxRedirects: 0,
+        validateStatus: () => true,
+        transformRequest: [(data: string) => data],
+        signal: this.controller.signal,
+      });
+      if (response.status < 200 || response.status >= 300) failure = `HTTP ${response.status}`;
+    } catch (error) {
+      failure = axios.isAxiosError(error) ? (error.code ?? error.message) : String(error);
+    } finally {
+      this.inFlight--;
+    }
+    if (this.stopped) return;
+    if (failure === undefined) this.observe('delivered');
+    else this.retry(delivery, failure);
+    this.wake(0);
+  }
+
+  private retry(delivery: Delivery, failure: string): void {
+    const fields = {
+      url: describeUrl(delivery.hook.url),
+      event: delivery.event.event,
+      eventId: delivery.event.id,
+      attempts: delivery.attempts,
+      failure,
+    };
+    if (delivery.attempts >= delivery.hook.maxAttempts) {
+      this.logger.warn('webhook delivery given up', fields);
+      this.observe('dropped');
+      return;
+    }
+    const random = this.options.random ?? Math.random;
+    const backoff = Math.min(this.options.maxDelayMs, this.options.baseDelayMs * 2 ** (delivery.attempts - 1));
+    delivery.dueMs = this.nowMs() + backoff * (0.5 + random());
+    this.logger.info('webhook delivery failed; will retry', { ...fields, retryInMs: Math.round(delivery.dueMs - this.nowMs()) });
+    this.observe('retry');
+    this.queue.push(delivery);
+  }
+}
