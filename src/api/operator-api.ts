@@ -1,0 +1,145 @@
+// The operator REST API under /api/v1: authentication, the routes, problem+json errors, the event stream and
+// webhooks, and the read models they share. agent.ts builds it, mounts `router` and feeds it station events.
+import express, { type Router } from 'express';
+import { Gauge, Counter } from 'prom-client';
+import type { ApiConfig, GroupConfig } from '../config/schema';
+import type { CoreEvents } from '../core/events';
+import type { FlexibilityProvider } from '../core/flexibility-provider';
+import type { ChargingSession } from '../domain/session';
+import type { Logger } from '../log';
+import type { Metrics } from '../metrics';
+import { authenticate, Credentials } from './auth';
+import type { ApiBackend } from './backend';
+import type { ApiContext } from './context';
+import { OperatorFeed } from './feed';
+import { GroupHistory } from './history';
+import { OperatorEvents } from './operator-events';
+import { NotFoundProblem, problemHandler } from './problems';
+import { mountRoutes, type Route } from './route';
+import { groupRoutes } from './routes/groups';
+import { documentationRoutes, eventRoutes } from './routes/meta';
+import { overrideRoutes } from './routes/overrides';
+import { peerRoutes } from './routes/peers';
+import { sessionRoutes } from './routes/sessions';
+import { stationRoutes } from './routes/stations';
+import { SessionBook } from './session-book';
+import { EventStreams } from './sse';
+import { WebhookDelivery } from './webhooks';
+
+export interface OperatorApiDeps {
+  readonly config: ApiConfig;
+  readonly groups: readonly GroupConfig[];
+  readonly core: FlexibilityProvider;
+  readonly coreEvents: CoreEvents;
+  readonly backend: ApiBackend;
+  readonly logger: Logger;
+  readonly metrics?: Metrics;
+  readonly nowMs?: () => number;
+  /** Test knobs; production uses the defaults. */
+  readonly tuning?: Partial<ApiTuning>;
+}
+
+export interface ApiTuning {
+  readonly historyIntervalMs: number;
+  readonly historyRetentionMs: number;
+  readonly sseHeartbeatMs: number;
+  readonly webhookBaseDelayMs: number;
+  readonly webhookMaxDelayMs: number;
+}
+
+const DEFAULT_TUNING: ApiTuning = {
+  historyIntervalMs: 10_000,
+  historyRetentionMs: 24 * 3_600_000,
+  sseHeartbeatMs: 15_000,
+  webhookBaseDelayMs: 1_000,
+  webhookMaxDelayMs: 300_000,
+};
+
+export interface OperatorApi {
+  readonly router: Router;
+  /** Session updates from the CSMS (after core has seen them). */
+  session(session: ChargingSession): void;
+  stationConnection(stationId: string, connected: boolean): void;
+  /** Start-up state has been fed in: publish changes from now on, start sampling. */
+  start(): void;
+  /** Ends event streams (so a graceful stop does not wait for them), webhooks and timers. */
+  stop(): void;
+}
+
+export function createOperatorApi(deps: OperatorApiDeps): OperatorApi {
+  const tuning = { ...DEFAULT_TUNING, ...deps.tuning };
+  const nowMs = deps.nowMs ?? Date.now;
+  const logger = deps.logger.child({ component: 'api' });
+  const events = new OperatorEvents(nowMs, (error) => logger.error('operator event listener failed', { error }));
+  const history = new GroupHistory(
+    deps.groups.map((g) => g.id),
+    { intervalMs: tuning.historyIntervalMs, retentionMs: tuning.historyRetentionMs },
+  );
+  const book = new SessionBook({ recentLimit: 500, historyLimit: 100 });
+  const feed = new OperatorFeed({ core: deps.core, coreEvents: deps.coreEvents, events, history, book, nowMs });
+  const registers = deps.metrics ? [deps.metrics.registry] : [];
+  const sseClients = new Gauge({ name: 'flexbridge_api_event_streams', help: 'Open operator event streams (SSE)', registers });
+  const deliveries = new Counter({
+    name: 'flexbridge_webhook_deliveries_total',
+    help: 'Webhook delivery attempts by result',
+    labelNames: ['result'],
+    registers,
+  });
+  const streams = new EventStreams(events, { heartbeatMs: tuning.sseHeartbeatMs, maxBufferedBytes: 1 << 20 }, (n) => sseClients.set(n));
+  const webhooks = new WebhookDelivery(
+    deps.config.webhooks,
+    {
+      queueLimit: deps.config.webhookQueueLimit,
+      baseDelayMs: tuning.webhookBaseDelayMs,
+      maxDelayMs: tuning.webhookMaxDelayMs,
+      concurrency: 4,
+    },
+    logger,
+    nowMs,
+    (result) => deliveries.inc({ result }),
+  );
+  const unsubscribeWebhooks = deps.config.webhooks.length > 0 ? events.subscribe((event) => webhooks.enqueue(event)) : () => undefined;
+
+  const context: ApiContext = { groups: deps.groups, core: deps.core, backend: deps.backend, history, book, feed, streams, logger, nowMs };
+  const routes: Route[] = [
+    ...groupRoutes(context),
+    ...stationRoutes(context),
+    ...sessionRoutes(context),
+    ...peerRoutes(context),
+    ...overrideRoutes(context),
+    ...eventRoutes(context),
+  ];
+  const documentation = documentationRoutes(routes);
+  const credentials = new Credentials(deps.config);
+
+  const router = express.Router();
+  mountRoutes(router, documentation);
+  router.use(authenticate(credentials, { queryTokenPaths: ['/events'] }));
+  router.use(express.json({ limit: '100kb', type: ['application/json', 'application/*+json'] }));
+  mountRoutes(router, routes);
+  router.use((req) => {
+    throw new NotFoundProblem(`no operator API endpoint ${req.method} ${req.baseUrl}${req.path}`);
+  });
+  router.use(problemHandler(logger));
+
+  let sampler: NodeJS.Timeout | undefined;
+  return {
+    router,
+    session: (session) => feed.session(session),
+    stationConnection: (stationId, connected) => feed.stationConnection(stationId, connected),
+    start: () => {
+      feed.goLive();
+      if (credentials.empty)
+        logger.warn('operator API has no tokens or users configured (config api.tokens, api.users): every /api/v1 request gets 401');
+      sampler = setInterval(() => history.tick(nowMs()), tuning.historyIntervalMs);
+      sampler.unref();
+    },
+    stop: () => {
+      if (sampler) clearInterval(sampler);
+      unsubscribeWebhooks();
+      feed.close();
+      streams.close();
+      webhooks.stop();
+    },
+  };
+}
