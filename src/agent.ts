@@ -6,6 +6,7 @@ import type { FlexbridgeConfig } from './config/schema';
 import { openSqliteStore } from './store/sqlite';
 import type { Store } from './store/store';
 import { healthRouter } from './api/health';
+import { createOperatorApi } from './api/operator-api';
 import { listenHttp, type HttpListener } from './api/http-listener';
 import { createMetrics, type Metrics } from './metrics';
 import { createOscpAdapter, type OscpAdapter } from './oscp';
@@ -92,6 +93,27 @@ export async function startAgent(config: FlexbridgeConfig, options: StartOptions
   oscp.events.on('peerOffline', ({ peerId }) => core.onPeerStateChanged(peerId, false));
   oscp.events.on('peerOnline', ({ peerId }) => core.onPeerStateChanged(peerId, true));
   const measured = new MeasuredCurrent(metrics);
+  // Bound late like core's commands: the CSMS exists only once startCsms resolves, the router before that.
+  const api = createOperatorApi({
+    config: config.api,
+    groups: config.groups,
+    core,
+    coreEvents: events,
+    logger,
+    metrics,
+    nowMs,
+    backend: {
+      forecasts: oscp.forecasts,
+      sessions: store.sessions,
+      stations: () => csms?.registry.all() ?? [],
+      station: (stationId) => csms?.registry.get(stationId),
+      upsertStation: (station) => (csms ? csms.upsertStation(station) : Promise.reject(new Error('the CSMS is not started'))),
+      removeStation: (stationId) => csms?.removeStation(stationId) ?? false,
+      peers: () => oscp.peers(),
+      reRegister: (peerId) => oscp.reRegister(peerId),
+      reHandshake: (peerId) => oscp.reHandshake(peerId),
+    },
+  });
 
   app.use(
     healthRouter({
@@ -104,6 +126,7 @@ export async function startAgent(config: FlexbridgeConfig, options: StartOptions
     metrics.registry.metrics().then((text) => res.type(metrics.registry.contentType).send(text), next);
   });
   app.use(config.oscp.basePath, oscp.router);
+  app.use('/api/v1', api.router);
 
   const flushEnergy = (): void => {
     core.energy.flush();
@@ -119,12 +142,16 @@ export async function startAgent(config: FlexbridgeConfig, options: StartOptions
       nowMs,
       events: {
         stationUpdated: (station) => core.onStationUpdated(station),
-        stationConnection: (stationId, connected) => core.onStationConnection(stationId, connected),
+        stationConnection: (stationId, connected) => {
+          core.onStationConnection(stationId, connected);
+          api.stationConnection(stationId, connected);
+        },
         stationBooted: (stationId) => core.onStationBooted(stationId),
         stationUncontrollable: (stationId) => core.onStationUncontrollable(stationId),
         session: (session) => {
           core.onSession(session);
           measured.update(session);
+          api.session(session);
         },
       },
     });
@@ -136,6 +163,7 @@ export async function startAgent(config: FlexbridgeConfig, options: StartOptions
   }
   core.start();
   oscp.start();
+  api.start();
   flushEnergy();
   const ocppPort = csms.port;
   logger.info('flexbridge started', { httpPort, ocppPort, store: config.store.path, groups: config.groups.map((g) => g.id) });
@@ -144,6 +172,7 @@ export async function startAgent(config: FlexbridgeConfig, options: StartOptions
   const stop = (reason = 'stop requested'): Promise<void> => {
     stopping ??= (async () => {
       logger.info('flexbridge stopping', { reason });
+      api.stop();
       await listener?.close(config.http.shutdownTimeoutMs);
       await core.stop();
       await running.stop();
