@@ -81,7 +81,7 @@ export const FlexbridgeConfigSchema = z
     });
   });
 
-/** One issue per repeated value; `message` replaces the default (which would show the value: not for secrets). */
+/** One issue per repeated value; a secret (`message` given) is neither shown in the message nor as the input. */
 function uniqueIn<T>(
   ctx: z.RefinementCtx,
   path: readonly (string | number)[],
@@ -94,7 +94,12 @@ function uniqueIn<T>(
   items.forEach((item, i) => {
     const value = key(item);
     if (seen.has(value))
-      ctx.addIssue({ code: 'custom', path: [...path, i, field], message: message ?? `duplicate ${field} "${value}"`, input: undefined });
+      ctx.addIssue({
+        code: 'custom',
+        path: [...path, i, field],
+        message: message ?? `duplicate ${field} "${value}"`,
+        input: message ? '…' : value,
+      });
     seen.add(value);
   });
 }

@@ -1,0 +1,153 @@
+// The operator API's edges without a server: credentials by token, Basic user or ?token=; zod issues as
+// problem `errors` naming each field; webhook signatures and the bounded queue; the `api` config section.
+import { Credentials } from '../../../src/api/auth';
+import { issuesToErrors } from '../../../src/api/problems';
+import { StationUpsert } from '../../../src/api/requests';
+import { signature, WebhookDelivery } from '../../../src/api/webhooks';
+import { parseConfig } from '../../../src/config/load';
+import type { Logger } from '../../../src/log';
+
+const basic = (user: string, password: string): string => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+
+describe('Credentials', () => {
+  const credentials = new Credentials({
+    tokens: [
+      { name: 'viewer', token: 'viewer-token-0123456789', role: 'read' },
+      { name: 'admin', token: 'admin-token-0123456789', role: 'admin' },
+    ],
+    users: [{ username: 'ops', password: 'ops-password-123', role: 'admin' }],
+  });
+
+  it('identifies Bearer tokens, Basic users and query tokens (only without a header)', () => {
+    expect(credentials.identify('Bearer viewer-token-0123456789', undefined)).toEqual({ name: 'viewer', role: 'read' });
+    expect(credentials.identify('bearer   admin-token-0123456789', undefined)).toEqual({ name: 'admin', role: 'admin' });
+    expect(credentials.identify(basic('ops', 'ops-password-123'), undefined)).toEqual({ name: 'ops', role: 'admin' });
+    expect(credentials.identify(undefined, 'viewer-token-0123456789')).toEqual({ name: 'viewer', role: 'read' });
+    expect(credentials.identify('Bearer wrong', 'viewer-token-0123456789')).toBeUndefined();
+  });
+
+  it('refuses unknown tokens, wrong passwords, unknown users and malformed headers', () => {
+    for (const header of [
+      'Bearer viewer-token-012345678',
+      basic('ops', 'ops-password-124'),
+      basic('nobody', 'ops-password-123'),
+      'Basic bm8tY29sb24',
+      'Token viewer-token-0123456789',
+      'Bearer',
+      '',
+    ])
+      expect(credentials.identify(header, undefined)).toBeUndefined();
+    expect(new Credentials({ tokens: [], users: [] }).empty).toBe(true);
+  });
+});
+
+describe('issuesToErrors', () => {
+  it('names each field, and each unknown key itself', () => {
+    const result = StationUpsert.safeParse({ groupId: 'bad id', evseCount: 0, extra: 1, other: 2 });
+    expect(result.success).toBe(false);
+    const errors = result.success ? [] : issuesToErrors(result.error.issues);
+    expect(errors.map((e) => e.path).sort()).toEqual(['evseCount', 'extra', 'groupId', 'other']);
+    expect(errors.find((e) => e.path === 'extra')?.message).toBe('unknown field');
+  });
+});
+
+describe('webhooks', () => {
+  it('signs with HMAC-SHA256 of the raw body', () => {
+    // RFC 4231 test case 2.
+    expect(signature('Jefe', 'what do ya want for nothing?')).toBe(
+      'sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843',
+    );
+  });
+
+  it('drops the oldest delivery with a warning when the queue is full', () => {
+    const warnings: string[] = [];
+    const logger: Logger = {
+      error: () => undefined,
+      warn: (message) => warnings.push(message),
+      info: () => undefined,
+      debug: () => undefined,
+      child: () => logger,
+    };
+    const hooks = [{ url: 'http://127.0.0.1:9/hook', secret: 's'.repeat(16), timeoutMs: 1000, maxAttempts: 1 }];
+    const results: string[] = [];
+    const delivery = new WebhookDelivery(
+      hooks,
+      { queueLimit: 2, baseDelayMs: 10, maxDelayMs: 100, concurrency: 1 },
+      logger,
+      Date.now,
+      (r) => results.push(r),
+    );
+    try {
+      for (let id = 1; id <= 3; id++) delivery.enqueue({ id, event: 'plan.applied', at: new Date().toISOString(), data: {} });
+      expect(delivery.depth).toBe(2);
+      expect(warnings).toEqual(['webhook queue full: oldest delivery dropped']);
+      expect(results).toEqual(['dropped']);
+    } finally {
+      delivery.stop();
+    }
+  });
+});
+
+describe('config api section', () => {
+  const base = { groups: [{ id: 'g1', safeLimitA: 32 }] };
+
+  it('defaults to no tokens, users or webhooks', () => {
+    expect(parseConfig(base, 'test').api).toEqual({ tokens: [], users: [], webhooks: [], webhookQueueLimit: 1000 });
+  });
+
+  it('accepts tokens, users and webhooks with defaults', () => {
+    const api = parseConfig(
+      {
+        ...base,
+        api: {
+          tokens: [{ name: 'dash', token: 'x'.repeat(16) }],
+          users: [{ username: 'ops', password: 'y'.repeat(12), role: 'admin' }],
+          webhooks: [{ url: 'https://hooks.example.org/flexbridge', secret: 'z'.repeat(16), events: ['fallback.entered'] }],
+        },
+      },
+      'test',
+    ).api;
+    expect(api.tokens[0]).toEqual({ name: 'dash', token: 'x'.repeat(16), role: 'read' });
+    expect(api.webhooks[0]).toMatchObject({ timeoutMs: 5000, maxAttempts: 8 });
+  });
+
+  it('names the field of each problem', () => {
+    const bad = {
+      ...base,
+      api: {
+        tokens: [
+          { name: 'a', token: 'short', role: 'read' },
+          { name: 'b', token: 'q'.repeat(16), role: 'root' },
+          { name: 'b', token: 'q'.repeat(16) },
+        ],
+        users: [{ username: 'with:colon', password: 'p'.repeat(12) }],
+        webhooks: [{ url: 'ftp://example.org/x', secret: 's'.repeat(16), events: ['station.exploded'] }],
+      },
+    };
+    expect(() => parseConfig(bad, 'test')).toThrow(
+      expect.objectContaining({
+        problems: expect.arrayContaining([
+          expect.stringMatching(/^api\.tokens\[0\]\.token: /),
+          expect.stringMatching(/^api\.tokens\[1\]\.role: /),
+          expect.stringMatching(/^api\.users\[0\]\.username: /),
+          expect.stringMatching(/^api\.webhooks\[0\]\.url: /),
+          expect.stringMatching(/^api\.webhooks\[0\]\.events\[0\]: /),
+        ]),
+      }),
+    );
+    const duplicates = {
+      ...base,
+      api: {
+        tokens: [
+          { name: 'b', token: 'q'.repeat(16) },
+          { name: 'b', token: 'q'.repeat(16) },
+        ],
+      },
+    };
+    expect(() => parseConfig(duplicates, 'test')).toThrow(
+      expect.objectContaining({
+        problems: ['api.tokens[1].name: got "b", duplicate name "b"', 'api.tokens[1].token: got "…", the same token is given twice'],
+      }),
+    );
+  });
+});
