@@ -124,6 +124,10 @@ describe('config file loading', () => {
       FLEXBRIDGE_SITE_EMS_TOKEN: 'token-from-the-ems',
       FLEXBRIDGE_CP_0001_PASSWORD: 'p'.repeat(20),
       FLEXBRIDGE_CP_0002_PASSWORD: 'q'.repeat(20),
+      FLEXBRIDGE_API_DASHBOARD_TOKEN: 'd'.repeat(32),
+      FLEXBRIDGE_API_ADMIN_TOKEN: 'a'.repeat(32),
+      FLEXBRIDGE_API_NOC_PASSWORD: 'n'.repeat(16),
+      FLEXBRIDGE_WEBHOOK_SECRET: 'w'.repeat(32),
     };
     expect(() => loadConfig(path.join(root, 'example.production.json'), env)).not.toThrow();
   });
