@@ -7,6 +7,7 @@ import { openSqliteStore } from './store/sqlite';
 import type { Store } from './store/store';
 import { healthRouter } from './api/health';
 import { createOperatorApi } from './api/operator-api';
+import { dashboardRouter } from './api/dashboard';
 import { listenHttp, type HttpListener } from './api/http-listener';
 import { createMetrics, type Metrics } from './metrics';
 import { createOscpAdapter, type OscpAdapter } from './oscp';
@@ -127,6 +128,7 @@ export async function startAgent(config: FlexbridgeConfig, options: StartOptions
   });
   app.use(config.oscp.basePath, oscp.router);
   app.use('/api/v1', api.router);
+  app.use(dashboardRouter());
 
   const flushEnergy = (): void => {
     core.energy.flush();
