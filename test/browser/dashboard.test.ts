@@ -1,7 +1,7 @@
 // The operator dashboard in a real browser (Debian's chromium driven by playwright-core) against a real agent started
 // in-process, the OSCP Capacity Provider simulator and simulated stations, all on 127.0.0.1 with ports 0.
-// Proves: the token flow, the chart drawn with capacity and allocated series after a forecast, the station table,
-// and the fallback banner following the grid link (shown when the CP stops heartbeats, gone when it resumes).
+// Proves: the token flow, the safe-default banner before any forecast, the chart drawn with capacity and allocated
+// after a forecast, the station table, and the fallback banner following the grid link (CP heartbeats stop, resume).
 import fs from 'node:fs';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -119,6 +119,8 @@ describe('dashboard — the operator page in chromium against a running agent', 
       await page.click('#login button[type="submit"]');
       await page.locator(`section[data-group="${GROUP}"]`).waitFor();
       expect(await page.locator('#login').isVisible()).toBe(false);
+      // No forecast yet: the group runs on its configured safe limit, and the page says so.
+      await page.locator(`.banner.safe-default[data-group="${GROUP}"]`).waitFor({ state: 'visible', timeout: 10_000 });
       // A page error now would be the refused token's 401 in the console, which is expected; start clean after it.
       pageProblems.length = 0;
     });

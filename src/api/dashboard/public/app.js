@@ -202,6 +202,7 @@
       el('header', {}, el('h2', {}, id), el('span', { class: 'source' }), el('label', {}, 'Chart ', phaseSelect)),
       el('dl', { class: 'figures' }),
       el('div', { class: 'chart' }),
+      el('p', { class: 'hint' }, 'Left of the dotted line: what happened; right: the plan. Drag to zoom, double-click to reset.'),
       el('h3', {}, 'Stations'),
       el('div', { class: 'stations' }),
       el('h3', {}, 'Sessions in the plan'),
