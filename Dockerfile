@@ -23,6 +23,8 @@ WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# tsc copies no static files: the dashboard's page, script and style go next to the compiled router.
+COPY --from=build /app/src/api/dashboard/public ./dist/src/api/dashboard/public
 COPY config/default.json /config/flexbridge.json
 RUN mkdir -p /data && chown node:node /data
 USER node
