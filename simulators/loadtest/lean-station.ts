@@ -1,0 +1,313 @@
+// One lean OCPP 2.0.1 station on a raw `ws` socket: boots (Pending → GetVariables → triggered boot → Accepted),
+// starts one transaction, then sends hot frames when the worker asks; at most one CALL in flight (OCPP-J §4.1.1).
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import WebSocket from 'ws';
+import {
+  bootNotification,
+  callFrame,
+  errorFrame,
+  getVariablesResult,
+  meterValuesFrame,
+  profileSeen,
+  resultFrame,
+  statusNotification,
+  transactionStarted,
+  transactionTriggered,
+  transactionUpdatedFrame,
+  type ProfileSeen,
+} from './frames';
+import type { LoadMessage } from './options';
+import type { WorkerStats } from './worker-stats';
+
+export interface StationHost {
+  readonly url: string;
+  readonly password: string;
+  readonly deflate: boolean;
+  readonly stats: WorkerStats;
+  /** ISO timestamp of the current tick (one Date per tick, not per message). */
+  timestamp(): string;
+  /** The station can take a hot frame (ready, nothing in flight, no set-up message waiting). */
+  idle(station: LeanStation): void;
+  ready(station: LeanStation, ready: boolean): void;
+  profileAcked(station: LeanStation, profile: ProfileSeen, atMs: number): void;
+  latency(us: number): void;
+  /** A lost connection: reconnect later unless the run is stopping. */
+  lost(station: LeanStation): void;
+}
+
+type SetupAction = 'BootNotification' | 'StatusNotification' | 'TransactionEvent' | 'MeterValues' | 'Heartbeat';
+
+interface InFlight {
+  readonly id: string;
+  readonly action: string;
+  readonly load: boolean;
+  readonly sentAt: number;
+}
+
+const VOLTAGE_V = 230;
+const EVSE_MAX_A = 32;
+const CHAR_QUOTE = 0x22;
+const CHAR_3 = 0x33;
+const CHAR_4 = 0x34;
+
+export class LeanStation {
+  state: 'idle' | 'connecting' | 'open' | 'pending' | 'booted' | 'ready' | 'closed' = 'idle';
+  /** In the worker's idle queue already. */
+  queued = false;
+  private socket: WebSocket | undefined;
+  private callSeq = 0;
+  private inFlight: InFlight | undefined;
+  private readonly setup: { action: SetupAction; payload: () => object }[] = [];
+  private bootRetry: NodeJS.Timeout | undefined;
+  private started = false;
+  private stopping = false;
+  private lastMeterMs = Date.now();
+  private readonly meter = { energyWh: 0, currentA: 0, transactionId: randomUUID(), seqNo: 0 };
+
+  constructor(
+    readonly identity: string,
+    private readonly host: StationHost,
+  ) {}
+
+  /** Opens the socket; resolves when it is open, rejects with the reason it is not. */
+  connect(): Promise<void> {
+    this.state = 'connecting';
+    const auth = Buffer.from(`${this.identity}:${this.host.password}`).toString('base64');
+    const socket = new WebSocket(`${this.host.url}/${this.identity}`, ['ocpp2.0.1'], {
+      headers: { Authorization: `Basic ${auth}` },
+      perMessageDeflate: this.host.deflate,
+      handshakeTimeout: 120_000,
+      skipUTF8Validation: true,
+    });
+    this.socket = socket;
+    return new Promise<void>((resolve, reject) => {
+      let opened = false;
+      socket.once('open', () => {
+        opened = true;
+        this.state = 'open';
+        this.host.stats.add('connected');
+        this.enqueue('BootNotification', () => bootNotification('PowerUp'));
+        resolve();
+      });
+      socket.on('message', (data: Buffer) => this.onFrame(data));
+      socket.on('error', (error: Error & { code?: string }) => {
+        if (!opened) reject(error);
+      });
+      socket.once('close', () => {
+        if (!opened) {
+          reject(new Error('closed before open'));
+          return;
+        }
+        this.onClosed();
+      });
+    });
+  }
+
+  /** Ready, connected, nothing in flight and no set-up message waiting. */
+  canSendLoad(): boolean {
+    return this.state === 'ready' && this.inFlight === undefined && this.setup.length === 0 && this.socket?.readyState === WebSocket.OPEN;
+  }
+
+  sendLoad(message: LoadMessage, nowMs: number): void {
+    const socket = this.socket;
+    if (!socket) return;
+    this.advanceMeter(nowMs);
+    const id = this.nextId();
+    const frame =
+      message === 'MeterValues'
+        ? meterValuesFrame(id, this.host.timestamp(), this.meter)
+        : transactionUpdatedFrame(id, this.host.timestamp(), { ...this.meter, seqNo: ++this.meter.seqNo });
+    this.inFlight = { id, action: message, load: true, sentAt: performance.now() };
+    this.host.stats.add('loadSent');
+    socket.send(frame);
+  }
+
+  async close(): Promise<void> {
+    this.stopping = true;
+    if (this.bootRetry) clearTimeout(this.bootRetry);
+    const socket = this.socket;
+    if (!socket || socket.readyState === WebSocket.CLOSED) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        socket.terminate();
+        resolve();
+      }, 2000);
+      socket.once('close', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      socket.close(1000, 'load test finished');
+    });
+  }
+
+  private nextId(): string {
+    this.callSeq = (this.callSeq + 1) % 1_000_000_000;
+    return String(this.callSeq);
+  }
+
+  private advanceMeter(nowMs: number): void {
+    const elapsedH = Math.max(0, nowMs - this.lastMeterMs) / 3_600_000;
+    this.meter.energyWh += this.meter.currentA * 3 * VOLTAGE_V * elapsedH;
+    this.lastMeterMs = nowMs;
+  }
+
+  private enqueue(action: SetupAction, payload: () => object): void {
+    this.setup.push({ action, payload });
+    this.pump();
+  }
+
+  /** Sends the next set-up message when nothing is in flight; otherwise offers the station for load. */
+  private pump(): void {
+    const socket = this.socket;
+    if (this.inFlight !== undefined || !socket || socket.readyState !== WebSocket.OPEN) return;
+    const next = this.setup.shift();
+    if (next) {
+      const id = this.nextId();
+      this.inFlight = { id, action: next.action, load: false, sentAt: performance.now() };
+      this.host.stats.add('setupSent');
+      socket.send(callFrame(id, next.action, next.payload()));
+      return;
+    }
+    if (this.state === 'ready') this.host.idle(this);
+  }
+
+  private onFrame(data: Buffer): void {
+    const type = data[1];
+    // Fast path for answers: `[3,"<id>",…` / `[4,"<id>",…` as ocpp-rpc writes them (JSON.stringify, no spaces).
+    if ((type === CHAR_3 || type === CHAR_4) && data[2] === 0x2c && data[3] === CHAR_QUOTE) {
+      const end = data.indexOf(CHAR_QUOTE, 4);
+      this.onAnswer(data.toString('latin1', 4, end), type === CHAR_3, data);
+      return;
+    }
+    let frame: unknown;
+    try {
+      frame = JSON.parse(data.toString('utf8'));
+    } catch {
+      return;
+    }
+    if (!Array.isArray(frame)) return;
+    if (frame[0] === 2 && typeof frame[1] === 'string' && typeof frame[2] === 'string') this.onCall(frame[1], frame[2], frame[3]);
+    else if ((frame[0] === 3 || frame[0] === 4) && typeof frame[1] === 'string') this.onAnswer(frame[1], frame[0] === 3, data);
+  }
+
+  private onAnswer(id: string, ok: boolean, data: Buffer): void {
+    const call = this.inFlight;
+    if (!call || call.id !== id) return;
+    this.inFlight = undefined;
+    if (call.load) {
+      this.host.latency((performance.now() - call.sentAt) * 1000);
+      this.host.stats.add(ok ? 'loadAnswered' : 'loadErrors');
+    } else if (!ok) {
+      this.host.stats.add('setupErrors');
+    } else if (call.action === 'BootNotification') {
+      this.onBootAnswer(data);
+    } else if (call.action === 'TransactionEvent' && this.state === 'booted' && !this.started) {
+      this.started = true;
+      this.state = 'ready';
+      this.host.ready(this, true);
+    }
+    this.pump();
+  }
+
+  private onBootAnswer(data: Buffer): void {
+    let status: unknown;
+    let interval: unknown;
+    try {
+      const frame: unknown = JSON.parse(data.toString('utf8'));
+      const payload: unknown = Array.isArray(frame) ? frame[2] : undefined;
+      status = typeof payload === 'object' && payload !== null ? Reflect.get(payload, 'status') : undefined;
+      interval = typeof payload === 'object' && payload !== null ? Reflect.get(payload, 'interval') : undefined;
+    } catch {
+      status = undefined;
+    }
+    if (status === 'Accepted') {
+      if (this.bootRetry) clearTimeout(this.bootRetry);
+      const wasReady = this.started;
+      this.state = wasReady ? 'ready' : 'booted';
+      this.setup.push({ action: 'StatusNotification', payload: () => statusNotification(this.host.timestamp()) });
+      if (!this.started)
+        this.setup.push({ action: 'TransactionEvent', payload: () => transactionStarted(this.host.timestamp(), this.meter) });
+      if (wasReady) this.host.ready(this, true);
+      return;
+    }
+    // Pending (waiting for the CSMS to read our variables and trigger a boot) or Rejected: retry after `interval`.
+    this.state = 'pending';
+    this.host.stats.add('bootPending');
+    const waitS = typeof interval === 'number' && interval > 0 ? interval : 10;
+    if (this.bootRetry) clearTimeout(this.bootRetry);
+    this.bootRetry = setTimeout(() => {
+      if (this.state === 'pending') this.enqueue('BootNotification', () => bootNotification('PowerUp'));
+    }, waitS * 1000);
+  }
+
+  private onCall(id: string, action: string, params: unknown): void {
+    const socket = this.socket;
+    if (!socket) return;
+    this.host.stats.add('csmsCalls');
+    switch (action) {
+      case 'GetVariables':
+        socket.send(resultFrame(id, getVariablesResult(params)));
+        return;
+      case 'SetChargingProfile': {
+        socket.send(resultFrame(id, { status: 'Accepted' }));
+        const seen = profileSeen(params);
+        if (!seen) return;
+        if (seen.purpose === 'TxProfile' && seen.firstLimitA !== undefined) {
+          this.advanceMeter(Date.now());
+          this.meter.currentA = Math.min(EVSE_MAX_A, seen.firstLimitA);
+        }
+        this.host.stats.add('profilesAcked');
+        this.host.profileAcked(this, seen, Date.now());
+        return;
+      }
+      case 'ClearChargingProfile':
+        socket.send(resultFrame(id, { status: 'Accepted' }));
+        return;
+      case 'TriggerMessage':
+        this.onTrigger(id, params);
+        return;
+      default:
+        socket.send(errorFrame(id, 'NotImplemented', `${action} is not implemented by the load-test station`));
+    }
+  }
+
+  /** F06: answer first, then send the requested message (queued behind any call in flight). */
+  private onTrigger(id: string, params: unknown): void {
+    const requested: unknown = typeof params === 'object' && params !== null ? Reflect.get(params, 'requestedMessage') : undefined;
+    const now = (): string => this.host.timestamp();
+    const messages: Partial<Record<string, { action: SetupAction; payload: () => object }>> = {
+      BootNotification: { action: 'BootNotification', payload: () => bootNotification('Triggered') },
+      StatusNotification: { action: 'StatusNotification', payload: () => statusNotification(now()) },
+      Heartbeat: { action: 'Heartbeat', payload: () => ({}) },
+      TransactionEvent: {
+        action: 'TransactionEvent',
+        payload: () => transactionTriggered(now(), { ...this.meter, seqNo: ++this.meter.seqNo }),
+      },
+      MeterValues: {
+        action: 'MeterValues',
+        payload: () => ({ evseId: 1, meterValue: [{ timestamp: now(), sampledValue: [{ value: Math.round(this.meter.energyWh) }] }] }),
+      },
+    };
+    const message = typeof requested === 'string' ? messages[requested] : undefined;
+    // While Pending only a boot is welcome (B02.FR.02); a transaction message needs a started transaction.
+    const allowed = message !== undefined && (this.state !== 'pending' || message.action === 'BootNotification');
+    const fits = allowed && (message.action !== 'TransactionEvent' || this.started);
+    this.socket?.send(resultFrame(id, { status: message === undefined ? 'NotImplemented' : fits ? 'Accepted' : 'Rejected' }));
+    if (fits) this.enqueue(message.action, message.payload);
+  }
+
+  private onClosed(): void {
+    const wasReady = this.state === 'ready';
+    this.state = 'closed';
+    this.host.stats.add('connected', -1);
+    if (wasReady) this.host.ready(this, false);
+    if (this.inFlight?.load) this.host.stats.add('loadLost');
+    this.inFlight = undefined;
+    this.setup.length = 0;
+    if (this.bootRetry) clearTimeout(this.bootRetry);
+    if (this.stopping) return;
+    this.host.stats.add('drops');
+    this.host.lost(this);
+  }
+}

@@ -1,0 +1,54 @@
+// What one load-test run does: how many stations, how fast they talk, how long, how many forecasts.
+// One zod schema is the source of truth for the library, the command line and the benchmark.
+import { z } from 'zod';
+
+export const LOAD_MESSAGES = ['MeterValues', 'TransactionEvent'] as const;
+export type LoadMessage = (typeof LOAD_MESSAGES)[number];
+
+export const LoadTestOptions = z.object({
+  /** Simulated stations, each with one EVSE and one charging session. */
+  stations: z.number().int().min(1).max(60_000).default(1000),
+  /** Target of the whole fleet, OCPP messages per second (each station keeps at most one CALL in flight). */
+  rate: z.number().min(0).default(14_000),
+  /** Length of the message-rate phase, s. */
+  durationS: z.number().min(1).default(30),
+  /** What the stations send during the rate phase. */
+  message: z.enum(LOAD_MESSAGES).default('MeterValues'),
+  /** Worker threads the stations are spread over. */
+  workers: z.number().int().min(1).max(64).default(1),
+  /** Connection attempts in flight at once (the agent hashes each new station's password: scrypt). */
+  connectConcurrency: z.number().int().min(1).max(10_000).default(64),
+  /** Give up waiting for the fleet to connect when no station became ready for this long, s. */
+  connectStallS: z.number().min(1).default(60),
+  /** Forecasts whose delivery to every station is timed (median reported); 0 skips the forecast phase. */
+  forecasts: z.number().int().min(0).max(100).default(5),
+  /** Longest wait for one forecast to reach every station, s. */
+  forecastTimeoutS: z.number().min(1).default(60),
+  /** Offer permessage-deflate like ws / ocpp-rpc clients do by default (the agent accepts it). */
+  deflate: z.boolean().default(true),
+  /**
+   * Node flags for the agent process only, put on its command line (Node 20 refuses --cpu-prof in NODE_OPTIONS),
+   * e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+   */
+  agentNodeFlags: z.string().default(''),
+  /** Keep the temporary folder (config, SQLite file, agent log) after the run. */
+  keep: z.boolean().default(false),
+  /** Station identities are <prefix>-00001 … */
+  idPrefix: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,16}$/)
+    .default('LOAD'),
+});
+export type LoadTestOptions = z.infer<typeof LoadTestOptions>;
+export type LoadTestOptionsInput = z.input<typeof LoadTestOptions>;
+
+export class LoadTestConfigError extends Error {}
+
+export function parseLoadTestOptions(input: LoadTestOptionsInput): LoadTestOptions {
+  const parsed = LoadTestOptions.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new LoadTestConfigError(`load test option ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`);
+  }
+  return parsed.data;
+}
