@@ -1,0 +1,187 @@
+// The agent under test as a child process: a temporary config (free ports, SQLite file in a temp folder, log level
+// warn), `node --require tsx/cjs src/main.ts`, readiness via /readyz, and its RSS and CPU read from /proc.
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+
+export const REPO_ROOT = path.resolve(__dirname, '..', '..');
+
+export interface AgentSettings {
+  readonly dir: string;
+  readonly bootstrapToken: string;
+  readonly groupId: string;
+  /** Extra node flags, whitespace-separated, before the script. */
+  readonly nodeFlags: string;
+}
+
+export interface AgentChild {
+  readonly pid: number;
+  readonly httpUrl: string;
+  readonly ocppUrl: string;
+  readonly oscpUrl: string;
+  readonly logFile: string;
+  /** Warnings and errors the agent logged, counted by message. */
+  logCounts(): Map<string, number>;
+  /** Resident set size now, KiB (/proc/<pid>/status VmRSS). */
+  rssKiB(): number | undefined;
+  /** User + system CPU time so far, s (/proc/<pid>/stat). */
+  cpuSeconds(): number | undefined;
+  /** Soft limit of open files of the agent process (/proc/<pid>/limits). */
+  openFilesLimit(): number | undefined;
+  metrics(): Promise<Map<string, number>>;
+  stop(): Promise<number | null>;
+}
+
+export class AgentStartError extends Error {}
+
+/** A port that was free a moment ago (the agent logs at warn, so its start line with the real ports is not printed). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+let clockTicks: number | undefined;
+function ticksPerSecond(): number {
+  if (clockTicks === undefined) {
+    try {
+      clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    } catch {
+      clockTicks = 100;
+    }
+  }
+  return clockTicks;
+}
+
+function readProc(pid: number, file: string): string | undefined {
+  try {
+    return fs.readFileSync(`/proc/${pid}/${file}`, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** Prometheus text format → "name{labels}" → value (sums nothing; callers pick the series they need). */
+export function parseMetrics(text: string): Map<string, number> {
+  const values = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const space = line.lastIndexOf(' ');
+    const value = Number(line.slice(space + 1));
+    if (space > 0 && Number.isFinite(value)) values.set(line.slice(0, space), value);
+  }
+  return values;
+}
+
+export async function startAgentChild(settings: AgentSettings): Promise<AgentChild> {
+  const [httpPort, ocppPort] = [await freePort(), await freePort()];
+  const httpUrl = `http://127.0.0.1:${httpPort}`;
+  const config = {
+    http: { host: '127.0.0.1', port: httpPort },
+    store: { path: path.join(settings.dir, 'agent.db') },
+    log: { level: 'warn' },
+    ocpp: { host: '127.0.0.1', port: ocppPort, autoRegisterGroup: settings.groupId, heartbeatIntervalS: 3600, callTimeoutMs: 30_000 },
+    oscp: {
+      publicBaseUrl: `${httpUrl}/oscp/fp/2.0`,
+      peers: [{ id: 'dso', bootstrapToken: settings.bootstrapToken, heartbeatIntervalS: 30, offlineGraceS: 60, measurementIntervalS: 60 }],
+    },
+    // safeLimitA stays small so the standing shares do not change as stations join (no re-sends to the whole fleet).
+    groups: [{ id: settings.groupId, peerId: 'dso', safeLimitA: 40, safetyMarginA: 1, leaseS: 900 }],
+  };
+  const configFile = path.join(settings.dir, 'config.json');
+  fs.writeFileSync(configFile, JSON.stringify(config, null, 2));
+  const logFile = path.join(settings.dir, 'agent.log');
+  const log = fs.createWriteStream(logFile);
+  const child: ChildProcessWithoutNullStreams = spawn(
+    process.execPath,
+    [
+      ...settings.nodeFlags.split(/\s+/).filter((flag) => flag !== ''),
+      '--require',
+      require.resolve('tsx/cjs'),
+      path.join(REPO_ROOT, 'src', 'main.ts'),
+      '--config',
+      configFile,
+    ],
+    { cwd: REPO_ROOT, env: process.env, stdio: 'pipe' },
+  );
+  const counts = new Map<string, number>();
+  let partial = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    log.write(chunk);
+    partial += chunk.toString('utf8');
+    const lines = partial.split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) {
+      const message = /"message":"([^"]*)"/.exec(line)?.[1] ?? line.slice(0, 120);
+      counts.set(message, (counts.get(message) ?? 0) + 1);
+    }
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    log.write(chunk);
+    const text = chunk.toString('utf8').trim().split('\n')[0]?.slice(0, 160) ?? '';
+    if (text) counts.set(`stderr: ${text}`, (counts.get(`stderr: ${text}`) ?? 0) + 1);
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const pid = child.pid;
+  if (pid === undefined) throw new AgentStartError('the agent process did not start');
+
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const ready = await fetch(`${httpUrl}/readyz`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
+    if (ready) break;
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new AgentStartError(
+        `the agent did not become ready (exit code ${child.exitCode}); see ${logFile}:\n${[...counts.keys()].join('\n')}`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+
+  return {
+    pid,
+    httpUrl,
+    ocppUrl: `ws://127.0.0.1:${ocppPort}/ocpp`,
+    oscpUrl: `${httpUrl}/oscp/fp/2.0`,
+    logFile,
+    logCounts: () => counts,
+    rssKiB: () => {
+      const match = /VmRSS:\s+(\d+)\s+kB/.exec(readProc(pid, 'status') ?? '');
+      return match ? Number(match[1]) : undefined;
+    },
+    cpuSeconds: () => {
+      const stat = readProc(pid, 'stat');
+      if (stat === undefined) return undefined;
+      // Fields after the command name (which may hold spaces): utime and stime are fields 14 and 15.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond();
+    },
+    openFilesLimit: () => {
+      const match = /Max open files\s+(\d+)/.exec(readProc(pid, 'limits') ?? '');
+      return match ? Number(match[1]) : undefined;
+    },
+    metrics: async () => {
+      const response = await fetch(`${httpUrl}/metrics`);
+      return parseMetrics(await response.text());
+    },
+    stop: async () => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      const code = await exited;
+      clearTimeout(timer);
+      log.end();
+      return code;
+    },
+  };
+}

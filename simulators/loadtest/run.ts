@@ -1,0 +1,198 @@
+// One load-test run: the agent as a child process, a Capacity Provider simulator registered with it, the lean
+// station fleet in worker threads; connect, settle, message-rate phase, timed forecasts, then everything stopped.
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startCapacityProvider, type CapacityProvider } from '../oscp-cp';
+import { startAgentChild, type AgentChild } from './agent-child';
+import { timeForecast, type ForecastRun } from './forecasts';
+import { startGenerator, type Generator } from './generator';
+import { median } from './histogram';
+import { parseLoadTestOptions, type LoadTestOptions, type LoadTestOptionsInput } from './options';
+import { connectFleet, runLoad, settleProfiles, type LoadOutcome, type Progress } from './phases';
+
+export interface MemoryFigures {
+  /** Agent RSS after start, before any station, KiB. */
+  readonly beforeKiB: number | undefined;
+  /** After the fleet connected, booted, started its sessions and got its first forecast, KiB. */
+  readonly connectedKiB: number | undefined;
+  /** At the end of the run, KiB. */
+  readonly endKiB: number | undefined;
+  /** (connected − before) / ready stations, KiB. */
+  readonly perStationKiB: number | undefined;
+  /** V8 heap in use (/metrics flexbridge_process_nodejs_heap_size_used_bytes) before and once connected, KiB. */
+  readonly heapBeforeKiB: number | undefined;
+  readonly heapConnectedKiB: number | undefined;
+}
+
+export interface LoadTestResult {
+  readonly options: LoadTestOptions;
+  readonly stations: {
+    readonly ready: number;
+    readonly connectS: number;
+    /** Agent CPU while the fleet connected, % of one core (password hashing runs on the libuv pool: may pass 100). */
+    readonly connectAgentCpuPercent: number | undefined;
+    readonly stalled: boolean;
+    readonly connectFailures: number;
+    readonly gaveUp: number;
+    readonly emfile: number;
+    readonly agentConnected: number | undefined;
+    readonly connectErrors: readonly string[];
+  };
+  readonly settleS: number;
+  readonly load: LoadOutcome | undefined;
+  readonly memory: MemoryFigures;
+  readonly forecasts: readonly ForecastRun[];
+  readonly forecastMedianMs: number | undefined;
+  readonly agent: {
+    readonly openFilesLimit: number | undefined;
+    readonly warnings: readonly (readonly [string, number])[];
+    readonly exitCode: number | null;
+    readonly dir: string | undefined;
+  };
+  readonly advice: readonly string[];
+}
+
+export const GROUP_ID = 'load';
+const SAFETY_MARGIN_A = 1;
+const WARM_UP_LIMIT_A = 12;
+const silent: Progress = { phase: () => undefined, update: () => undefined };
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+export function stationIdentities(prefix: string, count: number): string[] {
+  return Array.from({ length: count }, (_, i) => `${prefix}-${String(i + 1).padStart(5, '0')}`);
+}
+
+export async function runLoadTest(input: LoadTestOptionsInput, progress: Progress = silent): Promise<LoadTestResult> {
+  const options = parseLoadTestOptions(input);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flexbridge-loadtest-'));
+  const bootstrapToken = randomBytes(24).toString('base64url');
+  const password = randomBytes(18).toString('base64url'); // 24 characters: within OCPP's 16–40
+  let agent: AgentChild | undefined;
+  let cp: CapacityProvider | undefined;
+  let generator: Generator | undefined;
+  try {
+    progress.phase('agent', 0);
+    progress.update(0, 'starting the agent');
+    agent = await startAgentChild({ dir, bootstrapToken, groupId: GROUP_ID, nodeFlags: options.agentNodeFlags });
+    await sleep(1000);
+    const beforeKiB = agent.rssKiB();
+    const heapBeforeKiB = heapKiB(await agent.metrics().catch(() => undefined));
+    const provider = await startCapacityProvider({ port: 0, heartbeatIntervalS: 30, replyDelayMs: 10, handshakeDelayMs: 10 });
+    cp = provider;
+    await provider.registerWith(agent.oscpUrl, bootstrapToken);
+    await provider.waitForState((s) => s.handshakeDone, 30_000);
+
+    const fleet = startGenerator({
+      identities: stationIdentities(options.idPrefix, options.stations),
+      url: agent.ocppUrl,
+      password,
+      deflate: options.deflate,
+      message: options.message,
+      workers: options.workers,
+      connectConcurrency: options.connectConcurrency,
+    });
+    generator = fleet;
+    const connected = await connectFleet(fleet, agent, options.stations, options.connectStallS, progress);
+    const agentConnected = (await agent.metrics().catch(() => new Map<string, number>())).get('flexbridge_stations_connected');
+    let settleS = await settleProfiles(fleet, 2000, 120_000 + options.stations * 20, progress);
+    const forecastRun = (limitA: number): Promise<ForecastRun> =>
+      timeForecast(provider, fleet, {
+        groupId: GROUP_ID,
+        sessions: connected.ready,
+        limitA,
+        safetyMarginA: SAFETY_MARGIN_A,
+        timeoutMs: options.forecastTimeoutS * 1000,
+      });
+    if (options.forecasts > 0 && connected.ready > 0) {
+      progress.phase('warm-up forecast', 0);
+      progress.update(0, `forecast: every session at ${WARM_UP_LIMIT_A} A`);
+      await forecastRun(WARM_UP_LIMIT_A);
+      settleS += await settleProfiles(fleet, 1000, 60_000, progress);
+    }
+    const connectedKiB = agent.rssKiB();
+    const heapConnectedKiB = heapKiB(await agent.metrics().catch(() => undefined));
+
+    const load =
+      options.rate > 0 && connected.ready > 0
+        ? await runLoad(fleet, agent, { rate: options.rate, durationS: options.durationS, action: options.message }, progress)
+        : undefined;
+
+    const forecasts: ForecastRun[] = [];
+    if (connected.ready > 0) {
+      for (let k = 1; k <= options.forecasts; k++) {
+        const limitA = k % 2 === 1 ? 16 : 10;
+        progress.phase(`forecast ${k}/${options.forecasts}`, 0);
+        progress.update(0, `every session to ${limitA} A`);
+        forecasts.push(await forecastRun(limitA));
+        await sleep(500);
+      }
+    }
+    const endKiB = agent.rssKiB();
+    const openFilesLimit = agent.openFilesLimit();
+    const stats = fleet.stats();
+    const connectErrors = [...fleet.connectErrors()];
+    const warnings = [...agent.logCounts()].sort((a, b) => b[1] - a[1]).slice(0, 8);
+    progress.phase('stopping', 0);
+    progress.update(0, 'closing stations and stopping the agent');
+    await fleet.close();
+    generator = undefined;
+    const exitCode = await agent.stop();
+    agent = undefined;
+
+    const perStationKiB =
+      beforeKiB !== undefined && connectedKiB !== undefined && connected.ready > 0
+        ? (connectedKiB - beforeKiB) / connected.ready
+        : undefined;
+    const completed = forecasts.flatMap((f) => (f.lastAckMs === undefined ? [] : [f.lastAckMs]));
+    return {
+      options,
+      stations: {
+        ready: connected.ready,
+        connectS: connected.seconds,
+        connectAgentCpuPercent: connected.agentCpuPercent,
+        stalled: connected.stalled,
+        connectFailures: stats.connectFailures,
+        gaveUp: stats.gaveUp,
+        emfile: stats.emfile,
+        agentConnected,
+        connectErrors,
+      },
+      settleS,
+      load,
+      memory: { beforeKiB, connectedKiB, endKiB, perStationKiB, heapBeforeKiB, heapConnectedKiB },
+      forecasts,
+      forecastMedianMs: completed.length === forecasts.length ? median(completed) : undefined,
+      agent: { openFilesLimit, warnings, exitCode, dir: options.keep ? dir : undefined },
+      advice: advice(options, stats.emfile, connected.ready, openFilesLimit),
+    };
+  } finally {
+    await generator?.close().catch(() => undefined);
+    await agent?.stop().catch(() => undefined);
+    await cp?.close().catch(() => undefined);
+    if (!options.keep) fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function heapKiB(metrics: Map<string, number> | undefined): number | undefined {
+  const bytes = metrics?.get('flexbridge_process_nodejs_heap_size_used_bytes');
+  return bytes === undefined ? undefined : bytes / 1024;
+}
+
+/** What to change when connections failed for lack of file descriptors. */
+function advice(options: LoadTestOptions, emfile: number, ready: number, agentLimit: number | undefined): string[] {
+  const lines: string[] = [];
+  const needed = options.stations + 256;
+  if (emfile > 0)
+    lines.push(
+      `${emfile} connection attempts failed with EMFILE (too many open files in the load generator): ` +
+        `raise the limit in the shell you start from, e.g. \`ulimit -n ${Math.max(65536, needed)}\` (check the ceiling with \`ulimit -Hn\`).`,
+    );
+  if (agentLimit !== undefined && agentLimit < needed && ready < options.stations)
+    lines.push(
+      `the agent may open only ${agentLimit} files but ${options.stations} stations need about ${needed}: ` +
+        `raise \`ulimit -n\` before starting the load test (the agent inherits it).`,
+    );
+  return lines;
+}
