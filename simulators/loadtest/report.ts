@@ -1,0 +1,83 @@
+// The summary table of a run (cli-table3), each figure next to the guide's target where there is one.
+import Table from 'cli-table3';
+import { median } from './histogram';
+import { fmt } from './phases';
+import type { LoadTestResult } from './run';
+
+const TARGET = { perStationKiB: 35, messagesPerS: 14_000, forecastMs: 600 } as const;
+
+const int = (value: number | undefined): string => (value === undefined ? '–' : Math.round(value).toLocaleString('en'));
+const mib = (kib: number | undefined): string => (kib === undefined ? '–' : `${(kib / 1024).toFixed(1)} MiB`);
+const verdict = (ok: boolean | undefined): string => (ok === undefined ? '' : ok ? 'met' : 'MISSED');
+
+export function summaryTable(result: LoadTestResult): string {
+  const { options, stations, load, memory } = result;
+  const table = new Table({
+    head: ['figure', 'value', 'target'],
+    style: { head: [], border: [] },
+    wordWrap: true,
+    colWidths: [38, 46, 22],
+  });
+  table.push(
+    [
+      'stations ready / requested',
+      `${int(stations.ready)} / ${int(options.stations)}${stations.stalled ? ' (stalled)' : ''}`,
+      verdict(stations.ready === options.stations),
+    ],
+    [
+      'connect time (all ready)',
+      `${fmt(stations.connectS)} s (${int(stations.ready / Math.max(stations.connectS, 0.001))} stations/s, agent CPU ${fmt(stations.connectAgentCpuPercent)} %)`,
+      '',
+    ],
+    ['failed connection attempts / gave up', `${int(stations.connectFailures)} / ${int(stations.gaveUp)}`, ''],
+    ['agent: stations connected (/metrics)', int(stations.agentConnected), ''],
+    ['profile traffic settled after', `${fmt(result.settleS)} s`, ''],
+  );
+  if (load) {
+    const rateOk = load.medianPerS === undefined ? undefined : load.medianPerS >= TARGET.messagesPerS * 0.98;
+    table.push(
+      [`messages (${options.message}) sent`, `${int(load.sent)} in ${fmt(load.seconds)} s (asked ${int(options.rate)}/s)`, ''],
+      ['answered / CALLERROR / lost', `${int(load.answered)} / ${int(load.errors)} / ${int(load.lost)}`, ''],
+      ['not sent (every station busy)', int(load.notSent), ''],
+      ['agent counted (/metrics, result ok)', int(load.agentCounted), ''],
+      ['achieved msg/s (median of seconds)', int(load.medianPerS), `≥ ${int(TARGET.messagesPerS)}  ${verdict(rateOk)}`],
+      ['round trip p50 / p95 / p99', `${fmt(load.p50Ms, 2)} / ${fmt(load.p95Ms, 2)} / ${fmt(load.p99Ms, 2)} ms`, ''],
+      ['agent CPU (one core = 100 %)', `${fmt(load.agentCpuPercent)} %`, ''],
+      ['load generator CPU (this process)', `${fmt(load.generatorCpuPercent)} %`, ''],
+      ['connections dropped during load', int(load.drops), ''],
+    );
+  }
+  const memoryOk = memory.perStationKiB === undefined ? undefined : memory.perStationKiB <= TARGET.perStationKiB;
+  table.push(
+    ['agent RSS before / connected / end', `${mib(memory.beforeKiB)} / ${mib(memory.connectedKiB)} / ${mib(memory.endKiB)}`, ''],
+    ['agent RSS growth per station', `${fmt(memory.perStationKiB)} KiB`, `≤ ${TARGET.perStationKiB} KB  ${verdict(memoryOk)}`],
+    ['agent V8 heap used before / connected', `${mib(memory.heapBeforeKiB)} / ${mib(memory.heapConnectedKiB)}`, ''],
+  );
+  if (result.forecasts.length > 0) {
+    const runs = result.forecasts.map((f) => (f.lastAckMs === undefined ? `– (${f.matched}/${f.target})` : int(f.lastAckMs))).join(', ');
+    const firsts = result.forecasts.flatMap((f) => (f.firstAckMs === undefined ? [] : [f.firstAckMs]));
+    const requests = result.forecasts.map((f) => f.requestMs);
+    const forecastOk = result.forecastMedianMs === undefined ? false : result.forecastMedianMs < TARGET.forecastMs;
+    table.push(
+      [
+        `forecast → last ack, ${int(stations.ready)} stations`,
+        `median ${int(result.forecastMedianMs)} ms (runs: ${runs})`,
+        `< ${TARGET.forecastMs} ms  ${verdict(forecastOk)}`,
+      ],
+      ['forecast → first ack (median)', `${int(median(firsts))} ms`, ''],
+      ['forecast request → 204 (median)', `${fmt(median(requests))} ms`, ''],
+    );
+  }
+  table.push(['agent open-files limit', int(result.agent.openFilesLimit), '']);
+  return table.toString();
+}
+
+export function notes(result: LoadTestResult): string[] {
+  const lines = [...result.advice];
+  if (result.stations.connectErrors.length > 0)
+    lines.push(`connection errors seen: ${result.stations.connectErrors.slice(0, 5).join('; ')}`);
+  if (result.agent.warnings.length > 0)
+    lines.push(`agent warnings/errors: ${result.agent.warnings.map(([message, count]) => `${count}× ${message}`).join('; ')}`);
+  if (result.agent.dir) lines.push(`config, SQLite file and agent log kept in ${result.agent.dir}`);
+  return lines;
+}
