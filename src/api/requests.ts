@@ -14,7 +14,10 @@ function component<T extends z.ZodType>(id: string, schema: T): T {
 const Instant = z.iso.datetime({ offset: true }).describe('ISO 8601 with a time zone');
 
 export const IdParams = z.object({ id: z.string().min(1).max(64) });
-export const StationIdParams = z.object({ id: StationConfig.shape.id });
+/** A station identity as OCPP 2.0.1 allows it (printable ASCII without ':', as the CSMS accepts it), not only config ids. */
+export const StationIdParams = z.object({
+  id: z.string().regex(/^[\x21-\x39\x3b-\x7e]{1,48}$/, 'an OCPP station identity: 1–48 printable ASCII characters, no colon'),
+});
 
 export const StationsQuery = z.strictObject({ groupId: z.string().min(1).optional() });
 

@@ -82,6 +82,10 @@ describe('operator API — stations, validation, peers', () => {
     expect(noGroup.status).toBe(400);
     expect(Problem.parse(noGroup.data).errors).toEqual([{ path: 'groupId', message: 'required for a new station' }]);
     expect((await call(rig, 'get', '/stations/NEW-00002')).status).toBe(404);
+    // Any OCPP identity (printable ASCII, no colon) is a station id, not only the configuration's letters and digits.
+    expect((await call(rig, 'put', '/stations/CP%40007', { body: { groupId: 'g2' } })).status).toBe(201);
+    expect(StationDetail.parse((await call(rig, 'get', '/stations/CP%40007')).data).id).toBe('CP@007');
+    expect((await call(rig, 'delete', '/stations/CP%40007')).status).toBe(204);
     const badId = await call(rig, 'put', '/stations/bad%20id!', { body: { groupId: 'g1' } });
     expect(Problem.parse(badId.data).errors?.[0]?.path).toBe('id');
 
