@@ -41,6 +41,9 @@ export interface ConfiguredStation {
   readonly phases: 1 | 3;
 }
 
+/** Pending answers (10 s apart) before a station that never acknowledges its standing limit is let in anyway. */
+const MAX_PENDING_BOOTS = 6;
+
 export interface CsmsDeps {
   readonly config: OcppConfig;
   readonly stations: readonly ConfiguredStation[];
@@ -75,13 +78,37 @@ export async function startCsms(deps: CsmsDeps): Promise<Csms> {
     logger.warn('station is uncontrollable; counted at its maximum draw', { stationId: runtime.record.stationId, reason });
     saveRecord({ ...runtime.record, controllable: false });
     events.stationUncontrollable(runtime.record.stationId);
+    acceptWhenReady(runtime);
   };
+
+  /**
+   * Invariant 2: a station is let in (BootNotification Accepted) only once it carries its standing limits, so it
+   * cannot start a session unbounded. Pending until its SmartChargingCtrlr is read and the standing profiles are
+   * acknowledged; a station that cannot take profiles (uncontrollable) or keeps failing is let in anyway and
+   * counted at its maximum.
+   */
+  function bootDecision(runtime: StationRuntime): 'Pending' | 'Accepted' {
+    const ready = runtime.record.smartCharging !== undefined && (runtime.standingInstalled || !runtime.record.controllable);
+    if (ready || runtime.pendingBoots >= MAX_PENDING_BOOTS) {
+      if (!ready) logger.warn('station let in without its standing limit; counted at its maximum', { stationId: runtime.record.stationId });
+      runtime.pendingBoots = 0;
+      return 'Accepted';
+    }
+    runtime.pendingBoots++;
+    return 'Pending';
+  }
+
+  function acceptWhenReady(runtime: StationRuntime): void {
+    if (runtime.bootStatus !== 'Pending' || runtime.record.smartCharging === undefined) return;
+    if (runtime.standingInstalled || !runtime.record.controllable) void discovery.triggerBoot(runtime);
+  }
   const commands = new StationCommandService({
     registry,
     options: { timeoutMs: config.callTimeoutMs, retriesOnTimeout: 1, rejectionsBeforeUncontrollable: 3 },
     logger,
     metrics: deps.metrics,
     markUncontrollable,
+    standingInstalled: (runtime) => acceptWhenReady(runtime),
   });
   const discovery = new StationDiscovery({
     logger,
@@ -187,14 +214,15 @@ export async function startCsms(deps: CsmsDeps): Promise<Csms> {
       authorize: config.authorize,
       nowMs,
       booted: (r) => {
-        if (!r.record.smartCharging) {
-          r.bootStatus = 'Pending';
-          setImmediate(() => void discovery.discover(r).then(() => discovery.triggerBoot(r)));
-          return 'Pending';
+        // Core re-profiles a booted station (its profiles may be gone): once per connection, at the first boot.
+        if (!r.bootNotified) {
+          r.bootNotified = true;
+          setImmediate(() => events.stationBooted(stationId));
         }
-        r.bootStatus = 'Accepted';
-        setImmediate(() => events.stationBooted(stationId));
-        return 'Accepted';
+        const status = bootDecision(r);
+        r.bootStatus = status;
+        if (status === 'Pending' && !r.record.smartCharging) setImmediate(() => void discovery.discover(r).then(() => acceptWhenReady(r)));
+        return status;
       },
       evseSeen: (r, evseId) => {
         if (evseId > r.record.evseCount)
@@ -213,6 +241,8 @@ export async function startCsms(deps: CsmsDeps): Promise<Csms> {
     const previous = runtime.client;
     runtime.client = client;
     runtime.bootStatus = 'none';
+    runtime.bootNotified = false;
+    runtime.pendingBoots = 0;
     deps.metrics?.stationsConnected.inc();
     if (previous) {
       logger.warn('second connection for a station; the older one is closed', { stationId });

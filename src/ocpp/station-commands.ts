@@ -24,6 +24,8 @@ export interface StationCommandDeps {
   readonly metrics?: Metrics;
   /** The station cannot be steered: core must count it at its maximum. */
   readonly markUncontrollable: (runtime: StationRuntime, reason: string) => void;
+  /** The station acknowledged its standing limits (a Pending boot may now be accepted). */
+  readonly standingInstalled?: (runtime: StationRuntime) => void;
 }
 
 const LIMIT_OUTCOMES = { superseded: 'Superseded', closed: 'Offline', failed: 'Rejected' } as const satisfies Record<string, LimitOutcome>;
@@ -53,7 +55,15 @@ export class StationCommandService implements StationCommands {
   applyLimits(stationId: string, request: StationLimitRequest): Promise<LimitOutcome> {
     const runtime = this.deps.registry.get(stationId);
     if (!runtime) return Promise.resolve('Offline');
-    return runtime.queue.enqueue(request.kind, () => this.sendProfiles(runtime, limitProfiles(request)), LIMIT_OUTCOMES);
+    const outcome = runtime.queue.enqueue(request.kind, () => this.sendProfiles(runtime, limitProfiles(request)), LIMIT_OUTCOMES);
+    if (request.kind !== 'standing') return outcome;
+    return outcome.then((result) => {
+      if (result === 'Accepted') {
+        runtime.standingInstalled = true;
+        this.deps.standingInstalled?.(runtime);
+      }
+      return result;
+    });
   }
 
   private async sendProfiles(runtime: StationRuntime, requests: readonly SetChargingProfileRequest[]): Promise<LimitOutcome> {

@@ -12,6 +12,12 @@ export interface StationRuntime {
   record: StationRecord;
   client: RpcServerClient | undefined;
   bootStatus: 'none' | 'Pending' | 'Accepted';
+  /** Core heard of this connection's boot (it re-profiles the station); once per connection. */
+  bootNotified: boolean;
+  /** BootNotifications answered Pending in a row, so a station that never gets its standing limit is let in. */
+  pendingBoots: number;
+  /** The standing ChargingStationMaxProfile/TxDefaultProfile were acknowledged (since this agent started). */
+  standingInstalled: boolean;
   /** SetChargingProfile rejections in a row; reset by an acceptance. */
   consecutiveRejections: number;
   readonly connectors: Map<string, ConnectorStatus>;
@@ -42,6 +48,9 @@ export class StationRegistry {
       record,
       client: undefined,
       bootStatus: 'none',
+      bootNotified: false,
+      pendingBoots: 0,
+      standingInstalled: false,
       consecutiveRejections: 0,
       connectors: new Map(),
       transactionByEvse: new Map(),

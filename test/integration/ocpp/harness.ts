@@ -47,7 +47,11 @@ export async function startTestCsms(
   const events: StationEvents = {
     stationUpdated: (s) => recorded.stations.set(s.stationId, s),
     stationConnection: (stationId, connected) => recorded.connections.push({ stationId, connected }),
-    stationBooted: (id) => recorded.booted.push(id),
+    // Stands in for core, which answers a boot by installing the station's standing limit.
+    stationBooted: (id) => {
+      recorded.booted.push(id);
+      void harness.csms.commands.applyLimits(id, { kind: 'standing', limitA: 16 });
+    },
     stationUncontrollable: (id) => recorded.uncontrollable.push(id),
     session: (s) => recorded.sessions.push(s),
   };
