@@ -7,8 +7,8 @@ import type { Metrics } from './metrics';
 
 export function bindCoreMetrics(events: CoreEvents, provider: FlexibilityProvider, metrics: Metrics, nowMs: () => number): void {
   events.on('capacitySourceChanged', ({ groupId, to }) => metrics.groupFallback.set({ group: groupId }, to === 'forecast' ? 0 : 1));
-  events.on('planApplied', ({ groupId, durationMs }) => {
-    metrics.allocationSeconds.observe({ group: groupId }, durationMs / 1000);
+  events.on('planApplied', ({ groupId, planMs }) => {
+    metrics.allocationSeconds.observe({ group: groupId }, planMs / 1000);
     const applied = provider.plan(groupId);
     if (!applied) return;
     const now = nowMs();

@@ -79,10 +79,14 @@ function applyOverrides(raw: Record<string, unknown>, env: Env, problems: string
   }
 }
 
+/** Fields whose value must not appear in an error message (it would end up in logs and terminals). */
+const SECRET_FIELD = /(password|token|secret)$/i;
+
 export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
   return issues.map((issue) => {
     const expected = issue.code === 'invalid_type' ? `expected ${issue.expected}` : issue.message;
-    const got = 'input' in issue ? `got ${describe(issue.input)}` : '';
+    const secret = SECRET_FIELD.test(String(issue.path[issue.path.length - 1] ?? ''));
+    const got = !('input' in issue) ? '' : secret ? 'got [redacted]' : `got ${describe(issue.input)}`;
     return [fieldPath(issue.path), [got, expected].filter(Boolean).join(', ')].join(': ');
   });
 }

@@ -7,7 +7,16 @@ import type { StationId } from '../domain/station';
 
 export interface CoreEventMap {
   capacitySourceChanged: { groupId: GroupId; from: CapacitySource | undefined; to: CapacitySource; atMs: number };
-  planApplied: { groupId: GroupId; atMs: number; sessions: number; stationsChanged: number; failed: number; durationMs: number };
+  /** `durationMs`: the whole reallocation, station round trips included; `planMs`: the allocation alone. */
+  planApplied: {
+    groupId: GroupId;
+    atMs: number;
+    sessions: number;
+    stationsChanged: number;
+    failed: number;
+    durationMs: number;
+    planMs: number;
+  };
   complianceErrorSent: { groupId: GroupId; forecastRequestId: string; blocks: number; message: string };
   adjustRequested: { groupId: GroupId; blocks: number };
   standingLimitSet: { groupId: GroupId; stationId: StationId; limitA: number; outcome: string };

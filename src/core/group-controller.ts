@@ -204,6 +204,8 @@ export class GroupController {
     for (const transactionId of this.belowLimitSince.keys()) if (!current.has(transactionId)) this.belowLimitSince.delete(transactionId);
     for (const transactionId of this.pausedSince.keys()) if (!current.has(transactionId)) this.pausedSince.delete(transactionId);
     const fixedLoads = stations.filter((s) => !allocatableIds.has(s.stationId)).map((s) => this.fixedLoad(s, blocks));
+    // Wall time of the computation alone, for the allocation histogram (the injected clock may be virtual).
+    const planStarted = performance.now();
     const result = this.deps.plan({
       nowMs: started,
       group: this.options.layout,
@@ -217,6 +219,7 @@ export class GroupController {
         limitsA: this.applied.result.limitsA,
       },
     });
+    const planMs = performance.now() - planStarted;
     this.reports.afterPlan(started, blocks, sessions, result);
     for (const session of sessions) {
       const paused =
@@ -243,6 +246,7 @@ export class GroupController {
       stationsChanged: changed,
       failed,
       durationMs: this.deps.nowMs() - started,
+      planMs,
     });
   }
 

@@ -95,6 +95,12 @@ describe('config file loading', () => {
     expect(() => loadConfig(file, {})).toThrow(/stations\[0\]\.password: environment variable CS1_PASSWORD is not set/);
   });
 
+  it('never repeats a secret in its error: a too-short password is named, its value redacted', () => {
+    const file = write(JSON.stringify({ ...minimal, stations: [{ id: 'CS1', groupId: 'g1', password: 'short-secret' }] }));
+    expect(() => loadConfig(file, {})).toThrow(/stations\[0\]\.password: got \[redacted\]/);
+    expect(() => loadConfig(file, {})).not.toThrow(/short-secret/);
+  });
+
   it('applies FLEXBRIDGE_* overrides for ports and paths', () => {
     const file = write(JSON.stringify(minimal));
     const config = loadConfig(file, {
