@@ -97,7 +97,7 @@ export class OperatorFeed {
     const index = blockIndexAt(plan, now);
     const block = plan.blocks[index];
     if (!block) return;
-    history.plan(groupId, block.capacityA, allocatedIn(plan, index), now);
+    history.plan(groupId, block.capacityA, allocatedIn(plan, index), now, block.source);
     for (const [transactionId, limitsA] of plan.result.limitsA)
       book.limit(transactionId, limitsA[index] ?? 0, plan.result.reasons.get(transactionId), now);
   }

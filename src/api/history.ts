@@ -1,10 +1,13 @@
 // Recent capacity, allocation and measured current per group for charts: a fixed-size ring per group with one
 // sample per interval (the latest value in each interval wins), fed by plans and session updates in O(1) each.
+import type { CapacitySource } from '../domain/capacity';
 import type { PhaseCurrentsA } from '../domain/electrical';
 import type { ChargingSession } from '../domain/session';
 
 export interface Sample {
   readonly atMs: number;
+  /** Where the capacity came from at that time (forecast, fallback, safe default); unknown before the first plan. */
+  readonly source?: CapacitySource;
   readonly capacityA: PhaseCurrentsA;
   readonly allocatedA: PhaseCurrentsA;
   readonly measuredA: PhaseCurrentsA;
@@ -54,6 +57,7 @@ export class SampleRing {
 }
 
 interface GroupState {
+  source?: CapacitySource;
   capacityA: PhaseCurrentsA;
   allocatedA: PhaseCurrentsA;
   measuredA: [number, number, number];
@@ -80,9 +84,10 @@ export class GroupHistory {
   }
 
   /** The plan in force changed what the group may draw now. */
-  plan(groupId: string, capacityA: PhaseCurrentsA, allocatedA: PhaseCurrentsA, atMs: number): void {
+  plan(groupId: string, capacityA: PhaseCurrentsA, allocatedA: PhaseCurrentsA, atMs: number, source?: CapacitySource): void {
     const state = this.groups.get(groupId);
     if (!state) return;
+    if (source) state.source = source;
     state.capacityA = capacityA;
     state.allocatedA = allocatedA;
     this.record(state, atMs);
@@ -126,6 +131,7 @@ export class GroupHistory {
     const m = state.measuredA;
     state.ring.put({
       atMs,
+      ...(state.source && { source: state.source }),
       capacityA: state.capacityA,
       allocatedA: state.allocatedA,
       measuredA: [Math.max(0, round(m[0])), Math.max(0, round(m[1])), Math.max(0, round(m[2]))],

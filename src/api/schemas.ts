@@ -169,7 +169,13 @@ export const Plan = component(
 
 export const HistorySample = component(
   'HistorySample',
-  z.object({ at: Instant, capacityA: PhaseCurrentsA, allocatedA: PhaseCurrentsA, measuredA: PhaseCurrentsA }),
+  z.object({
+    at: Instant,
+    source: CapacitySource.optional(),
+    capacityA: PhaseCurrentsA,
+    allocatedA: PhaseCurrentsA,
+    measuredA: PhaseCurrentsA,
+  }),
 );
 
 export const Peer = component(

@@ -131,6 +131,7 @@ export function groupRoutes(context: ApiContext): Route[] {
           status: 200,
           body: samples.map((s) => ({
             at: iso(s.atMs),
+            ...(s.source && { source: s.source }),
             capacityA: [...s.capacityA],
             allocatedA: [...s.allocatedA],
             measuredA: [...s.measuredA],
