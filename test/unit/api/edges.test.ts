@@ -146,7 +146,7 @@ describe('config api section', () => {
     };
     expect(() => parseConfig(duplicates, 'test')).toThrow(
       expect.objectContaining({
-        problems: ['api.tokens[1].name: got "b", duplicate name "b"', 'api.tokens[1].token: got "…", the same token is given twice'],
+        problems: ['api.tokens[1].name: got "b", duplicate name "b"', 'api.tokens[1].token: got [redacted], the same token is given twice'],
       }),
     );
   });
