@@ -6,7 +6,8 @@ import { rmSync } from 'node:fs';
 import path from 'node:path';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
+// Node itself with tsx's loader (not the tsx binary), so a signal reaches the program and it can stop gracefully.
+const TSX_LOADER = require.resolve('tsx/cjs');
 const STATIONS = Number(process.env.DEMO_STATIONS ?? 50);
 
 const cpToken = randomBytes(24).toString('hex');
@@ -17,7 +18,7 @@ const env = { ...process.env, FLEXBRIDGE_DEMO_CP_TOKEN: cpToken, FLEXBRIDGE_DEMO
 const children: ChildProcess[] = [];
 
 function start(name: string, args: string[], onLine?: (line: string) => void): ChildProcess {
-  const child = spawn(TSX, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--require', TSX_LOADER, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let partial = '';
   const relay = (chunk: Buffer): void => {
@@ -42,7 +43,8 @@ let stopping = false;
 function stop(code = 0): void {
   if (stopping) return;
   stopping = true;
-  for (const child of children) child.kill('SIGINT');
+  // SIGTERM: a Ctrl-C in the terminal already sent SIGINT to the children, and a second SIGINT means "stop now".
+  for (const child of children) child.kill('SIGTERM');
   setTimeout(() => process.exit(code), 5000).unref();
   Promise.all(children.map((c) => new Promise((resolve) => (c.exitCode !== null ? resolve(null) : c.once('exit', resolve))))).then(() =>
     process.exit(code),
