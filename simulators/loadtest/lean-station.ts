@@ -61,6 +61,8 @@ export class LeanStation {
   private readonly setup: { action: SetupAction; payload: () => object }[] = [];
   private bootRetry: NodeJS.Timeout | undefined;
   private started = false;
+  /** Counted as ready by the host (boot accepted, transaction started, connected). */
+  private counted = false;
   private stopping = false;
   private lastMeterMs = Date.now();
   private readonly meter = { energyWh: 0, currentA: 0, transactionId: randomUUID(), seqNo: 0 };
@@ -205,7 +207,7 @@ export class LeanStation {
     } else if (call.action === 'TransactionEvent' && this.state === 'booted' && !this.started) {
       this.started = true;
       this.state = 'ready';
-      this.host.ready(this, true);
+      this.countReady(true);
     }
     this.pump();
   }
@@ -222,13 +224,13 @@ export class LeanStation {
       status = undefined;
     }
     if (status === 'Accepted') {
+      // A slow CSMS may trigger a second boot while the first is being accepted: both are answered, counted once.
       if (this.bootRetry) clearTimeout(this.bootRetry);
-      const wasReady = this.started;
-      this.state = wasReady ? 'ready' : 'booted';
+      this.state = this.started ? 'ready' : 'booted';
       this.setup.push({ action: 'StatusNotification', payload: () => statusNotification(this.host.timestamp()) });
       if (!this.started)
         this.setup.push({ action: 'TransactionEvent', payload: () => transactionStarted(this.host.timestamp(), this.meter) });
-      if (wasReady) this.host.ready(this, true);
+      if (this.started) this.countReady(true);
       return;
     }
     // Pending (waiting for the CSMS to read our variables and trigger a boot) or Rejected: retry after `interval`.
@@ -297,11 +299,16 @@ export class LeanStation {
     if (fits) this.enqueue(message.action, message.payload);
   }
 
+  private countReady(ready: boolean): void {
+    if (this.counted === ready) return;
+    this.counted = ready;
+    this.host.ready(this, ready);
+  }
+
   private onClosed(): void {
-    const wasReady = this.state === 'ready';
     this.state = 'closed';
     this.host.stats.add('connected', -1);
-    if (wasReady) this.host.ready(this, false);
+    this.countReady(false);
     if (this.inFlight?.load) this.host.stats.add('loadLost');
     this.inFlight = undefined;
     this.setup.length = 0;
