@@ -16,8 +16,11 @@ export const LoadTestOptions = z.object({
   message: z.enum(LOAD_MESSAGES).default('MeterValues'),
   /** Worker threads the stations are spread over. */
   workers: z.number().int().min(1).max(64).default(1),
-  /** Connection attempts in flight at once (the agent hashes each new station's password: scrypt). */
-  connectConcurrency: z.number().int().min(1).max(10_000).default(64),
+  /**
+   * Connection attempts in flight at once. The agent hashes each new station's password (scrypt) on the libuv pool
+   * that ws's permessage-deflate also uses: a deep backlog of hashes stalls every compressed message behind it.
+   */
+  connectConcurrency: z.number().int().min(1).max(10_000).default(8),
   /** Give up waiting for the fleet to connect when no station became ready for this long, s. */
   connectStallS: z.number().min(1).default(60),
   /** Forecasts whose delivery to every station is timed (median reported); 0 skips the forecast phase. */
