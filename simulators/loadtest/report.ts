@@ -51,7 +51,11 @@ export function summaryTable(result: LoadTestResult): string {
   table.push(
     ['agent RSS before / connected / end', `${mib(memory.beforeKiB)} / ${mib(memory.connectedKiB)} / ${mib(memory.endKiB)}`, ''],
     ['agent RSS growth per station', `${fmt(memory.perStationKiB)} KiB`, `≤ ${TARGET.perStationKiB} KB  ${verdict(memoryOk)}`],
-    ['agent V8 heap used before / connected', `${mib(memory.heapBeforeKiB)} / ${mib(memory.heapConnectedKiB)}`, ''],
+    [
+      'agent V8 heap used before / connected',
+      `${mib(memory.heapBeforeKiB)} / ${mib(memory.heapConnectedKiB)} (committed ${mib(memory.heapTotalConnectedKiB)})`,
+      '',
+    ],
   );
   if (result.forecasts.length > 0) {
     const runs = result.forecasts.map((f) => (f.lastAckMs === undefined ? `– (${f.matched}/${f.target})` : int(f.lastAckMs))).join(', ');

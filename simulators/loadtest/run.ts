@@ -24,6 +24,8 @@ export interface MemoryFigures {
   /** V8 heap in use (/metrics flexbridge_process_nodejs_heap_size_used_bytes) before and once connected, KiB. */
   readonly heapBeforeKiB: number | undefined;
   readonly heapConnectedKiB: number | undefined;
+  /** V8 heap committed (flexbridge_process_nodejs_heap_size_total_bytes) once connected, KiB: the part of RSS the GC keeps. */
+  readonly heapTotalConnectedKiB: number | undefined;
 }
 
 export interface LoadTestResult {
@@ -112,7 +114,9 @@ export async function runLoadTest(input: LoadTestOptionsInput, progress: Progres
       settleS += await settleProfiles(fleet, 1000, 60_000, progress);
     }
     const connectedKiB = agent.rssKiB();
-    const heapConnectedKiB = heapKiB(await agent.metrics().catch(() => undefined));
+    const connectedMetrics = await agent.metrics().catch(() => undefined);
+    const heapConnectedKiB = heapKiB(connectedMetrics);
+    const heapTotalConnectedKiB = heapKiB(connectedMetrics, 'total');
 
     const load =
       options.rate > 0 && connected.ready > 0
@@ -161,7 +165,7 @@ export async function runLoadTest(input: LoadTestOptionsInput, progress: Progres
       },
       settleS,
       load,
-      memory: { beforeKiB, connectedKiB, endKiB, perStationKiB, heapBeforeKiB, heapConnectedKiB },
+      memory: { beforeKiB, connectedKiB, endKiB, perStationKiB, heapBeforeKiB, heapConnectedKiB, heapTotalConnectedKiB },
       forecasts,
       forecastMedianMs: completed.length === forecasts.length ? median(completed) : undefined,
       agent: { openFilesLimit, warnings, exitCode, dir: options.keep ? dir : undefined },
@@ -175,8 +179,8 @@ export async function runLoadTest(input: LoadTestOptionsInput, progress: Progres
   }
 }
 
-function heapKiB(metrics: Map<string, number> | undefined): number | undefined {
-  const bytes = metrics?.get('flexbridge_process_nodejs_heap_size_used_bytes');
+function heapKiB(metrics: Map<string, number> | undefined, which: 'used' | 'total' = 'used'): number | undefined {
+  const bytes = metrics?.get(`flexbridge_process_nodejs_heap_size_${which}_bytes`);
   return bytes === undefined ? undefined : bytes / 1024;
 }
 
