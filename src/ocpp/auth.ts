@@ -20,6 +20,8 @@ export interface AuthPolicy {
   /** Unknown stations join this group on first connect (their first password is kept); unset = refuse them. */
   readonly autoRegisterGroup?: string;
   readonly findStation: (stationId: string) => StationRecord | undefined;
+  /** Checks a password against the stored hash (default: scrypt every time). */
+  readonly verify?: (stationId: string, password: string, stored: string) => Promise<boolean>;
 }
 
 export type AuthDecision =

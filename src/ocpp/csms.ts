@@ -14,7 +14,7 @@ import type { OcppConfig } from '../config/schema';
 import type { Store, StationRecord } from '../store/store';
 import { authenticateStation, OCPP_SUBPROTOCOL } from './auth';
 import { identityFromUrl } from './identity';
-import { hashPassword, verifyPassword } from './passwords';
+import { hashPassword, PasswordVerifier, verifyPassword } from './passwords';
 import { registerStationHandlers } from './handlers';
 import { SessionTracker } from './session-tracker';
 import { StationCommandService } from './station-commands';
@@ -166,12 +166,14 @@ export async function startCsms(deps: CsmsDeps): Promise<Csms> {
     wssOptions: { perMessageDeflate: true, maxPayload: 1024 * 1024 },
   });
 
+  const passwords = new PasswordVerifier();
   rpc.auth(async (accept, reject, handshake) => {
     try {
       const decision = await authenticateStation(handshake, {
         securityProfile: config.securityProfile,
         autoRegisterGroup: config.autoRegisterGroup,
         findStation: (id) => registry.get(id)?.record,
+        verify: (id, password, stored) => passwords.verify(id, password, stored),
       });
       if (!decision.accept) {
         logger.warn('station connection refused', { stationId: handshake.identity, code: decision.code, reason: decision.reason });
@@ -312,6 +314,7 @@ export async function startCsms(deps: CsmsDeps): Promise<Csms> {
       const runtime = registry.remove(stationId);
       if (!runtime) return false;
       store.stations.delete(stationId);
+      passwords.forget(stationId);
       void runtime.client?.close({ code: 1008, reason: 'station removed' });
       return true;
     },

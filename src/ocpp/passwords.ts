@@ -1,6 +1,6 @@
 // Station Basic-auth passwords (OCPP security profiles 1 and 2): only a salted scrypt hash is ever stored.
 // Format `scrypt$<N>$<r>$<p>$<salt b64>$<hash b64>`, so the cost can be raised later without breaking old hashes.
-import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 
 const COST = { N: 16384, r: 8, p: 1 } as const;
 const KEY_LENGTH = 32;
@@ -24,4 +24,26 @@ export async function verifyPassword(password: string, stored: string): Promise<
   const expected = Buffer.from(hash, 'base64');
   const key = await derive(password, Buffer.from(salt, 'base64'), Number(n), Number(r), Number(p));
   return key.length === expected.length && timingSafeEqual(key, expected);
+}
+
+/**
+ * scrypt is slow on purpose (~50 ms on the libuv pool); a reconnect storm of thousands of stations must not pay it
+ * again for a password already proven in this process. A success is remembered as a SHA-256 of (hash, password)
+ * per station; a wrong password, a changed hash or a new process always goes through scrypt.
+ */
+export class PasswordVerifier {
+  private readonly proven = new Map<string, { readonly stored: string; readonly digest: Buffer }>();
+
+  async verify(stationId: string, password: string, stored: string): Promise<boolean> {
+    const digest = createHash('sha256').update(stored).update('\0').update(password).digest();
+    const known = this.proven.get(stationId);
+    if (known && known.stored === stored && timingSafeEqual(known.digest, digest)) return true;
+    const valid = await verifyPassword(password, stored);
+    if (valid) this.proven.set(stationId, { stored, digest });
+    return valid;
+  }
+
+  forget(stationId: string): void {
+    this.proven.delete(stationId);
+  }
 }

@@ -3,7 +3,7 @@
 import { CommandQueue } from '../../../src/ocpp/command-queue';
 import { readSmartCharging } from '../../../src/ocpp/discovery';
 import { identityFromUrl } from '../../../src/ocpp/identity';
-import { hashPassword, verifyPassword } from '../../../src/ocpp/passwords';
+import { hashPassword, PasswordVerifier, verifyPassword } from '../../../src/ocpp/passwords';
 import { applyTransactionEvent, readMeter } from '../../../src/ocpp/sessions';
 
 describe('§1.1 station identity from the URL', () => {
@@ -126,5 +126,19 @@ describe('A00 station passwords', () => {
     expect(await verifyPassword('a-long-station-password', hash)).toBe(true);
     expect(await verifyPassword('another-password-xx', hash)).toBe(false);
     expect(await verifyPassword('a-long-station-password', 'garbage')).toBe(false);
+  });
+});
+
+describe('A00 reconnect storms', () => {
+  test('a password proven once is accepted again from memory; a wrong one or a changed hash is checked afresh', async () => {
+    const verifier = new PasswordVerifier();
+    const first = await hashPassword('station-password-0001');
+    expect(await verifier.verify('CS-1', 'station-password-0001', first)).toBe(true);
+    expect(await verifier.verify('CS-1', 'station-password-0001', first)).toBe(true);
+    expect(await verifier.verify('CS-1', 'station-password-0002', first)).toBe(false);
+    const rotated = await hashPassword('station-password-0002');
+    expect(await verifier.verify('CS-1', 'station-password-0001', rotated)).toBe(false);
+    expect(await verifier.verify('CS-1', 'station-password-0002', rotated)).toBe(true);
+    expect(await verifier.verify('CS-2', 'station-password-0002', first)).toBe(false);
   });
 });
