@@ -86,7 +86,11 @@ export class StationCommandService implements StationCommands {
 
   private async sendProfile(runtime: StationRuntime, request: SetChargingProfileRequest): Promise<LimitOutcome> {
     const { timeoutMs, retriesOnTimeout, rejectionsBeforeUncontrollable } = this.deps.options;
-    const log = this.deps.logger.child({ stationId: runtime.record.stationId });
+    // A child logger only when there is something to say: this is the hot path of a forecast going out.
+    const log = {
+      warn: (message: string, fields: Record<string, unknown>) =>
+        this.deps.logger.warn(message, { stationId: runtime.record.stationId, ...fields }),
+    };
     let result: CallResult = { kind: 'timeout' };
     for (let attempt = 0; attempt <= retriesOnTimeout && result.kind === 'timeout'; attempt++) {
       result = await callStation(runtime, 'SetChargingProfile', request, { timeoutMs, metrics: this.deps.metrics });

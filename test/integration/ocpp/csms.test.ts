@@ -349,6 +349,21 @@ describe('OCPP CSMS — refusals and robustness', () => {
     expect(t.store.stations.list().map((s) => s.stationId)).toEqual(['CS-1']);
   };
 
+  test('§1.2 — permessage-deflate is negotiated, without context takeover (small frames stay uncompressed)', async () => {
+    const extensions = await new Promise<string>((resolve, reject) => {
+      const ws = new WebSocket(`ws://127.0.0.1:${t.csms.port}/ocpp/CS-1`, ['ocpp2.0.1'], {
+        headers: { Authorization: `Basic ${Buffer.from(`CS-1:${PASSWORD}`).toString('base64')}` },
+        perMessageDeflate: true,
+      });
+      ws.on('upgrade', (res) => resolve(String(res.headers['sec-websocket-extensions'] ?? '')));
+      ws.on('open', () => ws.close());
+      ws.on('error', reject);
+    });
+    expect(extensions).toMatch(/permessage-deflate/);
+    expect(extensions).toMatch(/server_no_context_takeover/);
+    expect(extensions).toMatch(/client_no_context_takeover/);
+  });
+
   test('§1.2 / TC_B_58 — a connection that does not offer ocpp2.0.1 is refused', async () => {
     await expect(connectStation(t.url, { protocols: ['ocpp1.6'] })).rejects.toMatchObject({ code: 400 });
     unchanged();
