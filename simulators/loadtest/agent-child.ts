@@ -36,6 +36,17 @@ export interface AgentChild {
 
 export class AgentStartError extends Error {}
 
+/** The commit the agent runs from, marked when src/ has changes not yet committed (the agent runs from the work tree). */
+export function agentVersion(): string {
+  try {
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim() !== '';
+    return dirty ? `${commit} + uncommitted src/ changes` : commit;
+  } catch {
+    return 'unknown (not a git work tree)';
+  }
+}
+
 /** A port that was free a moment ago (the agent logs at warn, so its start line with the real ports is not printed). */
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -89,6 +89,7 @@ export class LeanStation {
         opened = true;
         this.state = 'open';
         this.host.stats.add('connected');
+        if (socket.extensions.includes('permessage-deflate')) this.host.stats.add('deflated');
         this.enqueue('BootNotification', () => bootNotification('PowerUp'));
         resolve();
       });

@@ -31,6 +31,7 @@ export function summaryTable(result: LoadTestResult): string {
     ],
     ['failed connection attempts / gave up', `${int(stations.connectFailures)} / ${int(stations.gaveUp)}`, ''],
     ['agent: stations connected (/metrics)', int(stations.agentConnected), ''],
+    ['connections with permessage-deflate', `${int(stations.deflated)} (${options.deflate ? 'offered' : 'not offered'})`, ''],
     ['profile traffic settled after', `${fmt(result.settleS)} s`, ''],
   );
   if (load) {
@@ -72,7 +73,7 @@ export function summaryTable(result: LoadTestResult): string {
       ['forecast request → 204 (median)', `${fmt(median(requests))} ms`, ''],
     );
   }
-  table.push(['agent open-files limit', int(result.agent.openFilesLimit), '']);
+  table.push(['agent open-files limit', int(result.agent.openFilesLimit), ''], ['agent sources', result.agent.version, '']);
   return table.toString();
 }
 

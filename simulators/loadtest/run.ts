@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startCapacityProvider, type CapacityProvider } from '../oscp-cp';
-import { startAgentChild, type AgentChild } from './agent-child';
+import { agentVersion, startAgentChild, type AgentChild } from './agent-child';
 import { timeForecast, type ForecastRun } from './forecasts';
 import { startGenerator, type Generator } from './generator';
 import { median } from './histogram';
@@ -39,6 +39,8 @@ export interface LoadTestResult {
     readonly connectFailures: number;
     readonly gaveUp: number;
     readonly emfile: number;
+    /** Connections on which permessage-deflate was negotiated. */
+    readonly deflated: number;
     readonly agentConnected: number | undefined;
     readonly connectErrors: readonly string[];
   };
@@ -48,6 +50,8 @@ export interface LoadTestResult {
   readonly forecasts: readonly ForecastRun[];
   readonly forecastMedianMs: number | undefined;
   readonly agent: {
+    /** Commit of the agent's sources at the start of the run. */
+    readonly version: string;
     readonly openFilesLimit: number | undefined;
     readonly warnings: readonly (readonly [string, number])[];
     readonly exitCode: number | null;
@@ -75,6 +79,7 @@ export async function runLoadTest(input: LoadTestOptionsInput, progress: Progres
   let cp: CapacityProvider | undefined;
   let generator: Generator | undefined;
   try {
+    const version = agentVersion();
     progress.phase('agent', 0);
     progress.update(0, 'starting the agent');
     agent = await startAgentChild({ dir, bootstrapToken, groupId: GROUP_ID, nodeFlags: options.agentNodeFlags });
@@ -160,6 +165,7 @@ export async function runLoadTest(input: LoadTestOptionsInput, progress: Progres
         connectFailures: stats.connectFailures,
         gaveUp: stats.gaveUp,
         emfile: stats.emfile,
+        deflated: stats.deflated,
         agentConnected,
         connectErrors,
       },
@@ -168,7 +174,7 @@ export async function runLoadTest(input: LoadTestOptionsInput, progress: Progres
       memory: { beforeKiB, connectedKiB, endKiB, perStationKiB, heapBeforeKiB, heapConnectedKiB, heapTotalConnectedKiB },
       forecasts,
       forecastMedianMs: completed.length === forecasts.length ? median(completed) : undefined,
-      agent: { openFilesLimit, warnings, exitCode, dir: options.keep ? dir : undefined },
+      agent: { version, openFilesLimit, warnings, exitCode, dir: options.keep ? dir : undefined },
       advice: advice(options, stats.emfile, connected.ready, openFilesLimit),
     };
   } finally {

@@ -27,9 +27,11 @@ export const STAT = {
   /** Stations that gave up connecting. */
   gaveUp: 14,
   bootPending: 15,
+  /** Connections opened with permessage-deflate negotiated. */
+  deflated: 16,
 } as const;
 export type StatName = keyof typeof STAT;
-export const STAT_SLOTS = 16;
+export const STAT_SLOTS = 17;
 
 export class WorkerStats {
   constructor(readonly values: Float64Array) {}
