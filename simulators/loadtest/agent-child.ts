@@ -31,7 +31,16 @@ export interface AgentChild {
   /** Soft limit of open files of the agent process (/proc/<pid>/limits). */
   openFilesLimit(): number | undefined;
   metrics(): Promise<Map<string, number>>;
+  /** Round trip of GET /healthz, ms: the agent's event-loop lag as a client sees it. */
+  probeMs(): Promise<number>;
   stop(): Promise<number | null>;
+}
+
+/** Agents still running, so a signal to the driver does not leave one behind. */
+const running = new Set<ChildProcessWithoutNullStreams>();
+
+export function killRunningAgents(): void {
+  for (const child of running) child.kill('SIGTERM');
 }
 
 export class AgentStartError extends Error {}
@@ -140,7 +149,13 @@ export async function startAgentChild(settings: AgentSettings): Promise<AgentChi
     const text = chunk.toString('utf8').trim().split('\n')[0]?.slice(0, 160) ?? '';
     if (text) counts.set(`stderr: ${text}`, (counts.get(`stderr: ${text}`) ?? 0) + 1);
   });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  running.add(child);
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      running.delete(child);
+      resolve(code);
+    }),
+  );
   const pid = child.pid;
   if (pid === undefined) throw new AgentStartError('the agent process did not start');
 
@@ -185,6 +200,14 @@ export async function startAgentChild(settings: AgentSettings): Promise<AgentChi
     metrics: async () => {
       const response = await fetch(`${httpUrl}/metrics`);
       return parseMetrics(await response.text());
+    },
+    probeMs: async () => {
+      const startMs = performance.now();
+      await fetch(`${httpUrl}/healthz`).then(
+        (r) => r.arrayBuffer(),
+        () => undefined,
+      );
+      return performance.now() - startMs;
     },
     stop: async () => {
       if (child.exitCode === null) child.kill('SIGTERM');

@@ -7,7 +7,7 @@ import { AgentStartError } from './agent-child';
 import { LOAD_MESSAGES, LoadTestConfigError, type LoadMessage } from './options';
 import type { Progress } from './phases';
 import { notes, summaryTable } from './report';
-import { runLoadTest } from './run';
+import { abortRunningLoadTests, runLoadTest } from './run';
 
 function number(name: string, { integer = false, min = 0 } = {}): (value: string) => number {
   return (value) => {
@@ -93,6 +93,12 @@ function progressBar(): { progress: Progress; stop(): void } {
 
 async function main(): Promise<void> {
   program.parse();
+  for (const signal of ['SIGINT', 'SIGTERM'] as const)
+    process.once(signal, () => {
+      abortRunningLoadTests();
+      process.stderr.write(`\nloadtest: ${signal}: agent stopped, no summary\n`);
+      process.exit(130);
+    });
   const cli = program.opts<CliOptions>();
   const { progress, stop } = progressBar();
   const result = await runLoadTest(

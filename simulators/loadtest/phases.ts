@@ -179,3 +179,13 @@ export async function runLoad(
 export function fmt(value: number | undefined, digits = 1): string {
   return value === undefined ? '–' : value.toFixed(digits);
 }
+
+/** Waits until three /healthz round trips in a row take under 20 ms (the agent finished what the last step started). */
+export async function agentIdle(agent: AgentChild, maxMs = 30_000): Promise<void> {
+  const deadline = Date.now() + maxMs;
+  let quick = 0;
+  while (quick < 3 && Date.now() < deadline) {
+    quick = (await agent.probeMs()) < 20 ? quick + 1 : 0;
+    await sleep(100);
+  }
+}

@@ -35,7 +35,9 @@ export function summaryTable(result: LoadTestResult): string {
     ['profile traffic settled after', `${fmt(result.settleS)} s`, ''],
   );
   if (load) {
-    const rateOk = load.medianPerS === undefined ? undefined : load.medianPerS >= TARGET.messagesPerS * 0.98;
+    // Judged only when the run asked for the target rate (2 % slack for the per-second sampling).
+    const rateOk =
+      load.medianPerS === undefined || options.rate < TARGET.messagesPerS ? undefined : load.medianPerS >= TARGET.messagesPerS * 0.98;
     table.push(
       [`messages (${options.message}) sent`, `${int(load.sent)} in ${fmt(load.seconds)} s (asked ${int(options.rate)}/s)`, ''],
       ['answered / CALLERROR / lost', `${int(load.answered)} / ${int(load.errors)} / ${int(load.lost)}`, ''],
@@ -62,12 +64,14 @@ export function summaryTable(result: LoadTestResult): string {
     const runs = result.forecasts.map((f) => (f.lastAckMs === undefined ? `– (${f.matched}/${f.target})` : int(f.lastAckMs))).join(', ');
     const firsts = result.forecasts.flatMap((f) => (f.firstAckMs === undefined ? [] : [f.firstAckMs]));
     const requests = result.forecasts.map((f) => f.requestMs);
-    const forecastOk = result.forecastMedianMs === undefined ? false : result.forecastMedianMs < TARGET.forecastMs;
+    // The target is for 1,000 stations: judged at that size only.
+    const forecastOk =
+      stations.ready !== 1000 ? undefined : result.forecastMedianMs === undefined ? false : result.forecastMedianMs < TARGET.forecastMs;
     table.push(
       [
         `forecast → last ack, ${int(stations.ready)} stations`,
         `median ${int(result.forecastMedianMs)} ms (runs: ${runs})`,
-        `< ${TARGET.forecastMs} ms  ${verdict(forecastOk)}`,
+        `< ${TARGET.forecastMs} ms @ 1,000  ${verdict(forecastOk)}`,
       ],
       ['forecast → first ack (median)', `${int(median(firsts))} ms`, ''],
       ['forecast request → 204 (median)', `${fmt(median(requests))} ms`, ''],

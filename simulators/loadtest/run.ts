@@ -5,12 +5,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startCapacityProvider, type CapacityProvider } from '../oscp-cp';
-import { agentVersion, startAgentChild, type AgentChild } from './agent-child';
+import { agentVersion, killRunningAgents, startAgentChild, type AgentChild } from './agent-child';
 import { timeForecast, type ForecastRun } from './forecasts';
 import { startGenerator, type Generator } from './generator';
 import { median } from './histogram';
 import { parseLoadTestOptions, type LoadTestOptions, type LoadTestOptionsInput } from './options';
-import { connectFleet, runLoad, settleProfiles, type LoadOutcome, type Progress } from './phases';
+import { agentIdle, connectFleet, runLoad, settleProfiles, type LoadOutcome, type Progress } from './phases';
 
 export interface MemoryFigures {
   /** Agent RSS after start, before any station, KiB. */
@@ -66,6 +66,16 @@ const WARM_UP_LIMIT_A = 12;
 const silent: Progress = { phase: () => undefined, update: () => undefined };
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Temporary folders of runs in progress that are to be removed at the end. */
+const tempDirs = new Set<string>();
+
+/** For a signal handler: stops the agents of runs in progress and removes their temporary folders. */
+export function abortRunningLoadTests(): void {
+  killRunningAgents();
+  for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
+  tempDirs.clear();
+}
+
 export function stationIdentities(prefix: string, count: number): string[] {
   return Array.from({ length: count }, (_, i) => `${prefix}-${String(i + 1).padStart(5, '0')}`);
 }
@@ -73,6 +83,7 @@ export function stationIdentities(prefix: string, count: number): string[] {
 export async function runLoadTest(input: LoadTestOptionsInput, progress: Progress = silent): Promise<LoadTestResult> {
   const options = parseLoadTestOptions(input);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flexbridge-loadtest-'));
+  if (!options.keep) tempDirs.add(dir);
   const bootstrapToken = randomBytes(24).toString('base64url');
   const password = randomBytes(18).toString('base64url'); // 24 characters: within OCPP's 16–40
   let agent: AgentChild | undefined;
@@ -117,6 +128,7 @@ export async function runLoadTest(input: LoadTestOptionsInput, progress: Progres
       progress.update(0, `forecast: every session at ${WARM_UP_LIMIT_A} A`);
       await forecastRun(WARM_UP_LIMIT_A);
       settleS += await settleProfiles(fleet, 1000, 60_000, progress);
+      await agentIdle(agent);
     }
     const connectedKiB = agent.rssKiB();
     const connectedMetrics = await agent.metrics().catch(() => undefined);
@@ -134,8 +146,9 @@ export async function runLoadTest(input: LoadTestOptionsInput, progress: Progres
         const limitA = k % 2 === 1 ? 16 : 10;
         progress.phase(`forecast ${k}/${options.forecasts}`, 0);
         progress.update(0, `every session to ${limitA} A`);
+        // Each forecast starts on an agent that finished the previous one (its write-ahead persists, session flushes).
+        await agentIdle(agent);
         forecasts.push(await forecastRun(limitA));
-        await sleep(500);
       }
     }
     const endKiB = agent.rssKiB();
@@ -182,6 +195,7 @@ export async function runLoadTest(input: LoadTestOptionsInput, progress: Progres
     await agent?.stop().catch(() => undefined);
     await cp?.close().catch(() => undefined);
     if (!options.keep) fs.rmSync(dir, { recursive: true, force: true });
+    tempDirs.delete(dir);
   }
 }
 
