@@ -76,7 +76,8 @@ describe('e2e — uncontrollable stations and a 200-station forecast', () => {
             r.agent
               .logs()
               .slice(before)
-              .find((l) => l.message === 'plan applied' && Number(l.stationsChanged) > 0),
+              // The plan this forecast started, not one already under way when it arrived.
+              .find((l) => l.message === 'plan applied' && Number(l.stationsChanged) > 0 && Number(l.atMs) >= sentAt),
           60_000,
           'plan applied after the new forecast',
         );
