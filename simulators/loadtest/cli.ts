@@ -35,7 +35,7 @@ const program = new Command('loadtest')
     '--connect-concurrency <n>',
     'connection attempts in flight at once (each makes the agent hash a password on its libuv pool)',
     number('--connect-concurrency', { integer: true, min: 1 }),
-    8,
+    64,
   )
   .option('--connect-stall <s>', 'give up connecting when no station got ready for this long', number('--connect-stall', { min: 1 }), 60)
   .option(
