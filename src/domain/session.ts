@@ -30,6 +30,11 @@ export interface ChargingSession {
   readonly startedAt: string;
   /** ISO 8601 UTC; set once the transaction has ended. */
   readonly endedAt?: string;
+  /**
+   * The end was inferred (the connector went Available with no Ended from the station): provisional, so the
+   * station's own Ended, arriving later, still sets the final time and meter reading.
+   */
+  readonly endInferred?: true;
   /** Energy.Active.Import.Register at the last reading, Wh. */
   readonly meterWh?: number;
   /** Meter register at session start, Wh, so energy used = meterWh − meterStartWh. */

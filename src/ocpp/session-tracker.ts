@@ -7,6 +7,9 @@ import type { SessionRepository } from '../store/store';
 import { applyMeterValues, applyTransactionEvent, type TransactionContext } from './sessions';
 import type { MeterValue, TransactionEventRequest } from './payloads';
 
+/** Ended sessions kept in memory to recognise late events without a store read. */
+const RECENTLY_ENDED_KEPT = 4096;
+
 export interface SessionSink {
   session(session: ChargingSession): void;
 }
@@ -14,6 +17,8 @@ export interface SessionSink {
 export class SessionTracker {
   private readonly active = new Map<string, ChargingSession>();
   private readonly dirty = new Map<string, ChargingSession>();
+  /** Insertion-ordered, bounded: the oldest is dropped first (it is still in the store). */
+  private readonly recentlyEnded = new Map<string, ChargingSession>();
   private flushTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -44,19 +49,35 @@ export class SessionTracker {
   }
 
   transactionEvent(event: TransactionEventRequest, context: TransactionContext): ChargingSession | undefined {
-    const previous = this.active.get(event.transactionInfo.transactionId);
+    const transactionId = event.transactionInfo.transactionId;
+    const previous = this.active.get(transactionId) ?? this.ended(transactionId, context.stationId);
     const outcome = applyTransactionEvent(previous, event, context);
     if (outcome.kind === 'duplicate') {
-      this.logger.debug('transaction event already processed', { stationId: context.stationId, seqNo: event.seqNo });
+      this.logger.debug('transaction event already processed', { stationId: context.stationId, transactionId, seqNo: event.seqNo });
+      return previous;
+    }
+    if (outcome.kind === 'after-end') {
+      this.logger.info('transaction event after Ended ignored: an ended transaction is final', {
+        stationId: context.stationId,
+        transactionId,
+        eventType: event.eventType,
+        seqNo: event.seqNo,
+        endedSeqNo: previous?.lastSeqNo,
+      });
       return previous;
     }
     const { session } = outcome;
-    if (outcome.ended) this.active.delete(session.transactionId);
-    else this.active.set(session.transactionId, session);
+    const wasActive = previous !== undefined && previous.endedAt === undefined;
+    const isActive = session.endedAt === undefined;
+    if (isActive) this.active.set(transactionId, session);
+    else {
+      this.active.delete(transactionId);
+      this.rememberEnded(session);
+    }
     this.sink.session(session);
-    this.write(session, outcome.started || outcome.ended);
-    if (outcome.started && !outcome.ended) this.metrics?.sessionsActive.inc({ group: session.groupId });
-    if (outcome.ended && previous) this.metrics?.sessionsActive.dec({ group: session.groupId });
+    this.write(session, outcome.started || outcome.ended || wasActive !== isActive);
+    if (!wasActive && isActive) this.metrics?.sessionsActive.inc({ group: session.groupId });
+    if (wasActive && !isActive) this.metrics?.sessionsActive.dec({ group: session.groupId });
     if (outcome.started || outcome.ended) {
       this.logger.info(outcome.ended ? 'session ended' : 'session started', {
         stationId: session.stationId,
@@ -66,6 +87,24 @@ export class SessionTracker {
       });
     }
     return session;
+  }
+
+  /**
+   * An ended transaction, so that a late or repeated event for it is recognised instead of starting it anew: the
+   * recently ended ones from memory (late events come within seconds), older ones from the store.
+   */
+  private ended(transactionId: string, stationId: string): ChargingSession | undefined {
+    const found = this.recentlyEnded.get(transactionId) ?? this.dirty.get(transactionId) ?? this.repository.get(transactionId);
+    return found?.endedAt !== undefined && found.stationId === stationId ? found : undefined;
+  }
+
+  private rememberEnded(session: ChargingSession): void {
+    this.recentlyEnded.delete(session.transactionId);
+    this.recentlyEnded.set(session.transactionId, session);
+    if (this.recentlyEnded.size > RECENTLY_ENDED_KEPT) {
+      const oldest = this.recentlyEnded.keys().next();
+      if (!oldest.done) this.recentlyEnded.delete(oldest.value);
+    }
   }
 
   meterValues(transactionId: string, values: readonly MeterValue[]): void {
@@ -95,13 +134,15 @@ export class SessionTracker {
   endStale(transactionId: string, atMs: number): void {
     const previous = this.active.get(transactionId);
     if (!previous) return;
-    const session = {
+    const session: ChargingSession = {
       ...previous,
       endedAt: new Date(atMs).toISOString(),
+      endInferred: true,
       chargingState: 'Idle' as const,
       measuredCurrentA: [0, 0, 0] as const,
     };
     this.active.delete(transactionId);
+    this.rememberEnded(session);
     this.metrics?.sessionsActive.dec({ group: session.groupId });
     this.sink.session(session);
     this.write(session, true);

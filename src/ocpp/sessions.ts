@@ -1,7 +1,7 @@
 // Turns TransactionEvent and MeterValues payloads into ChargingSession updates (OCPP digest §3.2–§3.3).
 // Pure: idempotent on replays (transactionId + seqNo), lenient about timestamps, explicit about units.
 import { DateTime } from 'luxon';
-import type { ChargingSession } from '../domain/session';
+import type { ChargingSession, ChargingState } from '../domain/session';
 import type { GroupId } from '../domain/group';
 import type { StationId } from '../domain/station';
 import type { MeterValue, SampledValue, TransactionEventRequest } from './payloads';
@@ -12,6 +12,8 @@ export interface MeterReading {
   /** Current.Import per phase, A. */
   readonly currentA?: readonly [number, number, number];
 }
+
+const ZERO_A: readonly [number, number, number] = [0, 0, 0];
 
 const PHASE_INDEX: Record<string, 0 | 1 | 2> = { L1: 0, L2: 1, L3: 2, 'L1-N': 0, 'L2-N': 1, 'L3-N': 2 };
 
@@ -64,36 +66,64 @@ export interface TransactionContext {
 }
 
 export type TransactionOutcome =
+  /** Nothing new: the same seqNo again, or an event older than what we hold that adds nothing. */
   | { readonly kind: 'duplicate' }
+  /** An event after the transaction ended (a second Ended, a late Updated): answered, never applied (E06). */
+  | { readonly kind: 'after-end' }
   | { readonly kind: 'applied'; readonly session: ChargingSession; readonly started: boolean; readonly ended: boolean };
 
-/** Applies one TransactionEvent to the session it belongs to (or starts one: an Updated for an unknown id too). */
+/**
+ * Applies one TransactionEvent to the session it belongs to (or starts one: an Updated for an unknown id too).
+ *
+ * The result depends on the set of events received, not on their order or repetition (E-block: events may be
+ * replayed after an outage, duplicated, or overtake each other): a field that only grows (meter register, seqNo) or
+ * only shrinks (start time, start register) merges by max/min; a field that follows the latest state (charging state,
+ * measured current, phases) is taken only from an event newer than every one applied. An ended transaction is final:
+ * an event numbered after its end is refused as `after-end`, and older ones may only fill in what it lacks.
+ */
 export function applyTransactionEvent(
-  previous: ChargingSession | undefined,
+  held: ChargingSession | undefined,
   event: TransactionEventRequest,
   context: TransactionContext,
 ): TransactionOutcome {
-  if (previous && (previous.endedAt !== undefined || event.seqNo <= previous.lastSeqNo)) return { kind: 'duplicate' };
-  const at = parseTime(event.timestamp, context.nowMs);
+  const previous = held?.endInferred ? reopened(held) : held;
+  const seqNo = event.seqNo;
+  const wasEnded = previous?.endedAt !== undefined;
+  if (previous && seqNo === previous.lastSeqNo) return { kind: 'duplicate' };
+  if (previous && wasEnded && seqNo > previous.lastSeqNo) return { kind: 'after-end' };
+  const newest = previous === undefined || seqNo > previous.lastSeqNo;
+  const atMs = parseTime(event.timestamp, context.nowMs).toMillis();
+  const at = new Date(atMs).toISOString();
   const meter = readMeter(event.meterValue ?? []);
+  const endsNow = !wasEnded && event.eventType === 'Ended';
   const phases = event.numberOfPhasesUsed;
-  const phasesUsed = phases === 1 || phases === 2 || phases === 3 ? phases : previous?.phasesUsed;
-  const ended = event.eventType === 'Ended';
-  const chargingState =
-    event.transactionInfo.chargingState ??
-    (ended ? 'Idle' : (previous?.chargingState ?? (event.eventType === 'Started' ? 'EVConnected' : 'Charging')));
-  const meterWh = meter.energyWh ?? previous?.meterWh;
-  const meterStartWh = previous?.meterStartWh ?? meter.energyWh;
-  const measuredCurrentA = ended ? ([0, 0, 0] as const) : (meter.currentA ?? previous?.measuredCurrentA);
+  const reportedPhases = phases === 1 || phases === 2 || phases === 3 ? phases : undefined;
+  const phasesUsed = (newest || previous?.phasesUsed === undefined ? reportedPhases : undefined) ?? previous?.phasesUsed;
+  const chargingState: ChargingState = endsNow
+    ? (event.transactionInfo.chargingState ?? 'Idle')
+    : previous && (wasEnded || !newest)
+      ? previous.chargingState
+      : (event.transactionInfo.chargingState ?? previous?.chargingState ?? (event.eventType === 'Started' ? 'EVConnected' : 'Charging'));
+  const meterWh = maxOf(previous?.meterWh, meter.energyWh);
+  const meterStartWh = minOf(previous?.meterStartWh, meter.energyWh);
+  const measuredCurrentA = wasEnded
+    ? (previous?.measuredCurrentA ?? ZERO_A)
+    : endsNow
+      ? ZERO_A
+      : newest
+        ? (meter.currentA ?? previous?.measuredCurrentA)
+        : (previous?.measuredCurrentA ?? meter.currentA);
   const connectorId = event.evse?.connectorId ?? previous?.connectorId;
+  const startedAt = previous === undefined || atMs < Date.parse(previous.startedAt) ? at : previous.startedAt;
+  const endedAt = wasEnded ? previous?.endedAt : endsNow ? at : undefined;
   const session: ChargingSession = {
     transactionId: event.transactionInfo.transactionId,
     stationId: context.stationId,
     groupId: context.groupId,
     evseId: event.evse?.id ?? previous?.evseId ?? 1,
     chargingState,
-    startedAt: previous?.startedAt ?? at.toISO() ?? new Date(context.nowMs).toISOString(),
-    lastSeqNo: event.seqNo,
+    startedAt,
+    lastSeqNo: Math.max(seqNo, previous?.lastSeqNo ?? seqNo),
     priority: previous?.priority ?? 0,
     ...(connectorId !== undefined && { connectorId }),
     ...(phasesUsed !== undefined && { phasesUsed }),
@@ -101,9 +131,38 @@ export function applyTransactionEvent(
     ...(meterStartWh !== undefined && { meterStartWh }),
     ...(measuredCurrentA !== undefined && { measuredCurrentA }),
     ...(previous?.evNeeds && { evNeeds: previous.evNeeds }),
-    ...(ended && { endedAt: at.toISO() ?? new Date(context.nowMs).toISOString() }),
+    ...(endedAt !== undefined && { endedAt }),
   };
-  return { kind: 'applied', session, started: previous === undefined, ended };
+  if (held && !held.endInferred && !newest && sameSession(held, session)) return { kind: 'duplicate' };
+  return { kind: 'applied', session, started: previous === undefined, ended: endsNow };
+}
+
+/** A session whose end was only inferred, as it was before: the station's own events decide. */
+function reopened(session: ChargingSession): ChargingSession {
+  const { endedAt: _endedAt, endInferred: _inferred, ...open } = session;
+  return open;
+}
+
+function maxOf(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined ? b : b === undefined ? a : Math.max(a, b);
+}
+
+function minOf(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined ? b : b === undefined ? a : Math.min(a, b);
+}
+
+/** The fields an older event may fill in: when none changed, the event was a replay. */
+function sameSession(a: ChargingSession, b: ChargingSession): boolean {
+  return (
+    a.startedAt === b.startedAt &&
+    a.meterWh === b.meterWh &&
+    a.meterStartWh === b.meterStartWh &&
+    a.phasesUsed === b.phasesUsed &&
+    a.evseId === b.evseId &&
+    a.connectorId === b.connectorId &&
+    a.measuredCurrentA === b.measuredCurrentA &&
+    a.chargingState === b.chargingState
+  );
 }
 
 /** A MeterValues message for an EVSE with an active session: the same reading rules, no seqNo. */

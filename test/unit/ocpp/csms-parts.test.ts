@@ -42,7 +42,7 @@ describe('§3.2 meter values', () => {
   test('Current.Import without a phase counts on every phase', () => {
     expect(readMeter([{ timestamp: at, sampledValue: [{ value: 9, measurand: 'Current.Import' }] }]).currentA).toEqual([9, 9, 9]);
   });
-  test('replays with an old seqNo and events after Ended are duplicates', () => {
+  test('a replay of the last seqNo is a duplicate; an event numbered after Ended is after-end', () => {
     const context = { stationId: 'S', groupId: 'g', nowMs: 0 };
     const started = applyTransactionEvent(
       undefined,
@@ -71,7 +71,7 @@ describe('§3.2 meter values', () => {
         { eventType: 'Updated', timestamp: at, triggerReason: 'x', seqNo: 9, transactionInfo: { transactionId: 't' } },
         context,
       ).kind,
-    ).toBe('duplicate');
+    ).toBe('after-end');
   });
 });
 
