@@ -21,12 +21,65 @@ export const StationIdParams = z.object({
 
 export const StationsQuery = z.strictObject({ groupId: z.string().min(1).optional() });
 
-export const SessionsQuery = z.strictObject({
-  state: z.enum(['active', 'recent']).default('active').describe('active sessions, or recently ended ones (newest first)'),
-  groupId: z.string().min(1).optional(),
-  stationId: z.string().min(1).optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(200),
+/**
+ * Where a page of sessions resumes: the sort key of the last session of the previous page (startedAt for active
+ * sessions, endedAt for ended ones, then transactionId), so sessions added meanwhile neither repeat nor push others
+ * out. Sent as base64url JSON, which clients treat as opaque.
+ */
+export const SessionCursor = z.object({
+  state: z.enum(['active', 'ended']),
+  at: z.string().min(1).max(64),
+  id: z.string().min(1).max(256),
 });
+export type SessionCursor = z.infer<typeof SessionCursor>;
+
+export function encodeSessionCursor(cursor: SessionCursor): string {
+  return Buffer.from(JSON.stringify([cursor.state, cursor.at, cursor.id]), 'utf8').toString('base64url');
+}
+
+const CursorFields = z.tuple([SessionCursor.shape.state, SessionCursor.shape.at, SessionCursor.shape.id]);
+
+function decodeSessionCursor(text: string): SessionCursor | undefined {
+  // Node's base64url decoder skips what is not base64url; insisting on the canonical form refuses mangled cursors.
+  if (!/^[A-Za-z0-9_-]+$/.test(text)) return undefined;
+  let fields: unknown;
+  try {
+    fields = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  const parsed = CursorFields.safeParse(fields);
+  return parsed.success ? { state: parsed.data[0], at: parsed.data[1], id: parsed.data[2] } : undefined;
+}
+
+export const SessionsQuery = z
+  .strictObject({
+    state: z
+      .enum(['active', 'ended', 'recent'])
+      .default('active')
+      // `recent` was the name before ended sessions were paged from the store; scripts may still send it.
+      .transform((state) => (state === 'recent' ? 'ended' : state))
+      .describe('active sessions (oldest start first), or ended ones (newest end first, the whole stored history); recent = ended'),
+    groupId: z.string().min(1).optional(),
+    stationId: z.string().min(1).optional(),
+    limit: z.coerce.number().int().min(1).max(1000).default(100).describe('sessions per page'),
+    cursor: z
+      .string()
+      .max(512, { abort: true })
+      .transform((text, ctx) => {
+        // Empty is the first page, so a script's loop can start with `cursor=$NEXT` unset.
+        if (text === '') return undefined;
+        const cursor = decodeSessionCursor(text);
+        if (cursor === undefined) ctx.addIssue({ code: 'custom', message: 'not a cursor this API returned as nextCursor' });
+        return cursor ?? z.NEVER;
+      })
+      .optional()
+      .describe('nextCursor of the previous page, with the same state and filters; empty or absent: the first page'),
+  })
+  .superRefine((query, ctx) => {
+    if (query.cursor !== undefined && query.cursor.state !== query.state)
+      ctx.addIssue({ code: 'custom', path: ['cursor'], message: `a cursor of ${query.cursor.state} sessions, not ${query.state} ones` });
+  });
 
 export const RangeQuery = z.strictObject({
   from: Instant.optional(),

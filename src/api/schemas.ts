@@ -226,7 +226,14 @@ export const ApiEventEnvelope = component(
 
 export const GroupList = component('GroupList', z.array(GroupSummary));
 export const StationList = component('StationList', z.array(StationSummary));
-export const SessionList = component('SessionList', z.array(SessionSummary));
+export const SessionPage = component(
+  'SessionPage',
+  z.object({
+    items: z.array(SessionSummary).describe('at most `limit` sessions, in the order of the state asked for'),
+    total: z.number().int().describe('sessions matching the state and filters, on every page together'),
+    nextCursor: z.string().nullable().describe('pass as `cursor` to get the next page; null on the last page'),
+  }),
+);
 export const ForecastBook = component('ForecastBook', z.array(ForecastSeries).describe('one series per forecast type'));
 export const History = component('History', z.array(HistorySample).describe('oldest first, one sample per interval'));
 export const PeerList = component('PeerList', z.array(Peer));
@@ -238,6 +245,7 @@ export type StationSummary = z.infer<typeof StationSummary>;
 export type StationDetail = z.infer<typeof StationDetail>;
 export type SessionSummary = z.infer<typeof SessionSummary>;
 export type SessionDetail = z.infer<typeof SessionDetail>;
+export type SessionPage = z.infer<typeof SessionPage>;
 export type ForecastSeries = z.infer<typeof ForecastSeries>;
 export type Plan = z.infer<typeof Plan>;
 export type HistorySample = z.infer<typeof HistorySample>;

@@ -131,6 +131,16 @@ export interface SessionRepository {
   upsertMany(sessions: readonly ChargingSession[]): void;
   /** Drops ended sessions older than `endedBefore`; returns how many. */
   prune(endedBefore: string): number;
+  /**
+   * One page of ended sessions, newest end first (endedAt, then transactionId, both descending): at most `limit`
+   * of them after the session `after` names, and how many ended sessions match the filter in all.
+   */
+  ended(query: {
+    readonly groupId?: GroupId;
+    readonly stationId?: StationId;
+    readonly after?: { readonly endedAt: string; readonly transactionId: string };
+    readonly limit: number;
+  }): { sessions: ChargingSession[]; total: number };
 }
 
 export interface PlanRepository {

@@ -28,6 +28,44 @@ export function sqliteSessions(db: Database): SessionRepository {
     }
   });
   const prune = db.prepare('DELETE FROM sessions WHERE ended_at IS NOT NULL AND ended_at < ?');
+  // One prepared statement per filter (so each uses its partial index of migration 0002), with and without a
+  // cursor; `ended_at IS NOT NULL` must be spelled out for SQLite to pick a partial index.
+  const endedFilters = {
+    all: '',
+    group: ' AND group_id = @groupId',
+    station: ' AND station_id = @stationId',
+    both: ' AND station_id = @stationId AND group_id = @groupId',
+  } as const;
+  type EndedFilter = keyof typeof endedFilters;
+  const endedStatements = (filter: EndedFilter) => ({
+    first: db
+      .prepare(
+        `SELECT data FROM sessions WHERE ended_at IS NOT NULL${endedFilters[filter]}
+         ORDER BY ended_at DESC, transaction_id DESC LIMIT @limit`,
+      )
+      .pluck(),
+    after: db
+      .prepare(
+        `SELECT data FROM sessions WHERE ended_at IS NOT NULL${endedFilters[filter]}
+         AND (ended_at, transaction_id) < (@endedAt, @transactionId)
+         ORDER BY ended_at DESC, transaction_id DESC LIMIT @limit`,
+      )
+      .pluck(),
+    count: db.prepare(`SELECT COUNT(*) FROM sessions WHERE ended_at IS NOT NULL${endedFilters[filter]}`).pluck(),
+  });
+  const ended = {
+    all: endedStatements('all'),
+    group: endedStatements('group'),
+    station: endedStatements('station'),
+    both: endedStatements('both'),
+  };
+  // A read transaction so the page and the total are of the same moment even if another connection writes.
+  const endedPage = db.transaction(
+    (statements: ReturnType<typeof endedStatements>, params: Record<string, string | number>, cursor: boolean) => ({
+      rows: (cursor ? statements.after : statements.first).all(params),
+      total: statements.count.get(params),
+    }),
+  );
   return {
     get: (transactionId) => {
       const data = get.get(transactionId) as string | undefined;
@@ -49,5 +87,17 @@ export function sqliteSessions(db: Database): SessionRepository {
       if (sessions.length > 0) upsertMany(sessions);
     },
     prune: (endedBefore) => prune.run(endedBefore).changes,
+    ended: (query) => {
+      const filter: EndedFilter =
+        query.stationId !== undefined ? (query.groupId !== undefined ? 'both' : 'station') : query.groupId !== undefined ? 'group' : 'all';
+      const params = {
+        limit: query.limit,
+        ...(query.groupId !== undefined && { groupId: query.groupId }),
+        ...(query.stationId !== undefined && { stationId: query.stationId }),
+        ...(query.after !== undefined && { endedAt: query.after.endedAt, transactionId: query.after.transactionId }),
+      };
+      const { rows, total } = endedPage(ended[filter], params, query.after !== undefined);
+      return { sessions: rows.map((row) => fromData(String(row))), total: Number(total) };
+    },
   };
 }

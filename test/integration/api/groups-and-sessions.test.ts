@@ -12,7 +12,7 @@ import {
   PeerList,
   Plan,
   SessionDetail,
-  SessionList,
+  SessionPage,
   StationDetail,
   StationList,
 } from '../../../src/api/schemas';
@@ -145,8 +145,18 @@ describe('operator API — groups, plan, forecasts, history, stations, sessions 
   });
 
   it('shows sessions with energy and limit history, and recently ended ones', async () => {
-    const active = SessionList.parse((await call(rig, 'get', `/sessions?groupId=${GROUP}`, { token: READ_TOKEN })).data);
+    const page = SessionPage.parse((await call(rig, 'get', `/sessions?groupId=${GROUP}`, { token: READ_TOKEN })).data);
+    expect(page).toMatchObject({ total: 3, nextCursor: null });
+    const active = page.items;
     expect(active).toHaveLength(3);
+    // Two pages of active sessions, oldest first, that together are the one-page answer.
+    const first = SessionPage.parse((await call(rig, 'get', `/sessions?groupId=${GROUP}&limit=2`, { token: READ_TOKEN })).data);
+    expect(first).toMatchObject({ total: 3, items: active.slice(0, 2).map((s) => ({ transactionId: s.transactionId })) });
+    const second = SessionPage.parse(
+      (await call(rig, 'get', `/sessions?groupId=${GROUP}&limit=2&cursor=${first.nextCursor ?? ''}`, { token: READ_TOKEN })).data,
+    );
+    expect(second).toMatchObject({ total: 3, nextCursor: null, items: [{ transactionId: active[2]!.transactionId }] });
+    expect(active.map((s) => s.startedAt)).toEqual(active.map((s) => s.startedAt).sort());
     expect(active.every((s) => s.state === 'active' && (s.limitA ?? 0) >= 6)).toBe(true);
     const id = active[0]!.transactionId;
     const detail = await eventually(
@@ -164,7 +174,7 @@ describe('operator API — groups, plan, forecasts, history, stations, sessions 
     rig.fleet!.unplug(active[0]!.stationId, 1);
     const recent = await eventually(
       async () => {
-        const r = SessionList.parse((await call(rig, 'get', '/sessions?state=recent', { token: READ_TOKEN })).data);
+        const r = SessionPage.parse((await call(rig, 'get', '/sessions?state=recent', { token: READ_TOKEN })).data).items;
         return r.length > 0 && r;
       },
       20_000,

@@ -92,7 +92,9 @@ describe('operator API — OpenAPI document', () => {
       'query:groupId:false',
       'query:stationId:false',
       'query:limit:false',
+      'query:cursor:false',
     ]);
+    expect(sessions.responses['200']?.content?.['application/json']?.schema.$ref).toBe('#/components/schemas/SessionPage');
     expect(doc.paths['/overrides']!.post!.requestBody).toEqual({
       required: true,
       content: { 'application/json': { schema: { $ref: '#/components/schemas/Override' } } },
@@ -112,6 +114,7 @@ describe('operator API — OpenAPI document', () => {
       'Plan',
       'StationDetail',
       'SessionDetail',
+      'SessionPage',
       'Override',
       'StationUpsert',
       'Problem',

@@ -165,6 +165,58 @@ describe('SQLite store', () => {
     expect(store.sessions.get('t1')).toBeUndefined();
   });
 
+  it('sessions: ended ones page newest first by (endedAt, transactionId) with the filtered total, through their indexes', () => {
+    const base = { evseId: 1, chargingState: 'Idle' as const, startedAt: '2026-01-01T00:00:00.000Z', lastSeqNo: 0, priority: 0 };
+    const endedAt = (minute: number): string => new Date(Date.UTC(2026, 0, 2, 0, minute)).toISOString();
+    // Pairs share an end time, so the transactionId decides their order; one session still active counts nowhere.
+    store.sessions.upsertMany([
+      ...Array.from({ length: 10 }, (_, i) => ({
+        ...base,
+        transactionId: `t${i}`,
+        stationId: `CS-${i % 3}`,
+        groupId: i % 2 === 0 ? 'g1' : 'g2',
+        endedAt: endedAt(Math.floor(i / 2)),
+      })),
+      { ...base, transactionId: 'live', stationId: 'CS-0', groupId: 'g1' },
+    ]);
+    reopen();
+    const ids = (page: { sessions: { transactionId: string }[] }): string[] => page.sessions.map((s) => s.transactionId);
+    const first = store.sessions.ended({ limit: 4 });
+    expect(first.total).toBe(10);
+    expect(ids(first)).toEqual(['t9', 't8', 't7', 't6']);
+    const last = first.sessions.at(-1)!;
+    const second = store.sessions.ended({ limit: 4, after: { endedAt: last.endedAt!, transactionId: last.transactionId } });
+    expect(ids(second)).toEqual(['t5', 't4', 't3', 't2']);
+    expect(ids(store.sessions.ended({ limit: 4, after: { endedAt: endedAt(1), transactionId: 't2' } }))).toEqual(['t1', 't0']);
+    expect(store.sessions.ended({ groupId: 'g1', limit: 100 })).toMatchObject({ total: 5 });
+    expect(ids(store.sessions.ended({ groupId: 'g1', limit: 100 }))).toEqual(['t8', 't6', 't4', 't2', 't0']);
+    expect(ids(store.sessions.ended({ stationId: 'CS-0', limit: 100 }))).toEqual(['t9', 't6', 't3', 't0']);
+    const both = store.sessions.ended({ stationId: 'CS-0', groupId: 'g2', limit: 1 });
+    expect({ ids: ids(both), total: both.total }).toEqual({ ids: ['t9'], total: 2 });
+    expect(store.sessions.ended({ groupId: 'nobody', limit: 10 })).toEqual({ sessions: [], total: 0 });
+
+    store.close();
+    const db = new Database(file, { readonly: true });
+    const plan = (sql: string): string =>
+      db
+        .prepare(`EXPLAIN QUERY PLAN ${sql}`)
+        .all()
+        .map((row) => JSON.stringify(row))
+        .join(' ');
+    const order = 'ORDER BY ended_at DESC, transaction_id DESC LIMIT 10';
+    const after = "(ended_at, transaction_id) < ('x', 'y')";
+    expect(plan(`SELECT data FROM sessions WHERE ended_at IS NOT NULL AND ${after} ${order}`)).toContain('sessions_ended');
+    expect(plan(`SELECT data FROM sessions WHERE ended_at IS NOT NULL AND group_id = 'g1' AND ${after} ${order}`)).toContain(
+      'sessions_group_ended',
+    );
+    expect(plan(`SELECT data FROM sessions WHERE ended_at IS NOT NULL AND station_id = 'CS-1' ${order}`)).toContain(
+      'sessions_station_ended',
+    );
+    expect(plan(`SELECT data FROM sessions WHERE ended_at IS NOT NULL ${order}`)).not.toContain('TEMP B-TREE');
+    db.close();
+    store = openSqliteStore(file);
+  });
+
   it('plans and key/value documents survive reopen', () => {
     store.plans.save({ groupId: 'g1', computedAt: '2026-01-01T00:00:00.000Z', plan: { sessions: [{ limitA: [16, 16, 16] }] } });
     store.kv.set('meter:g1', { energyWh: 1234 });
