@@ -28,6 +28,8 @@ export interface StationOptions {
 }
 
 const OFFLINE_QUEUE_MAX = 200;
+/** Orders standing-limit changes across every station of the process (several can share a millisecond). */
+let nextStandingSeq = 0;
 
 export class Station {
   readonly identity: string;
@@ -39,6 +41,11 @@ export class Station {
   meterIntervalS: number;
   connection: 'idle' | 'connecting' | 'open' | 'closed' = 'idle';
   bootStatus: 'none' | 'Pending' | 'Rejected' | 'Accepted' = 'none';
+  /**
+   * Change-only log of the station-wide limit that holds with no lease: the lowest non-expiring
+   * ChargingStationMaxProfile on EVSE 0 (undefined: none installed). Lets a test add up standing limits over time.
+   */
+  readonly standingLog: { readonly seq: number; readonly atMs: number; readonly limitA: number | undefined }[] = [];
   private readonly electrical: StationElectrical;
   private readonly offlineQueue: Record<string, unknown>[] = [];
   private lastSettleMs: number | undefined;
@@ -400,6 +407,26 @@ export class Station {
 
   /** Something changed the profiles: re-apply them now. */
   profilesChanged(): void {
-    this.settle(this.nowMs());
+    const atMs = this.nowMs();
+    this.recordStanding(atMs);
+    this.settle(atMs);
+  }
+
+  private recordStanding(atMs: number): void {
+    let limitA: number | undefined;
+    for (const profile of this.profiles.scheduled()) {
+      const standing =
+        profile.purpose === 'ChargingStationMaxProfile' &&
+        profile.evseId === 0 &&
+        profile.durationS === undefined &&
+        profile.validToMs === undefined &&
+        profile.rateUnit === 'A';
+      const first = profile.periods[0]?.limit;
+      if (standing && first !== undefined) limitA = Math.min(limitA ?? Infinity, first);
+    }
+    const last = this.standingLog[this.standingLog.length - 1];
+    if (last?.limitA === limitA) return;
+    if (this.standingLog.length >= 1000) this.standingLog.shift();
+    this.standingLog.push({ seq: nextStandingSeq++, atMs, limitA });
   }
 }

@@ -1,7 +1,7 @@
 // One controller per group: turns capacity in force and sessions into a plan, then applies it to the stations
 // decreases first, increases only after the decreases were acknowledged (DESIGN invariant 1).
 import type { CapacitySource } from '../domain/capacity';
-import { IEC61851_MIN_CURRENT_A, type PhaseCurrentsA } from '../domain/electrical';
+import { floorToTenth, IEC61851_MIN_CURRENT_A, type PhaseCurrentsA } from '../domain/electrical';
 import type { GroupLayout } from '../domain/group';
 import type { StationId } from '../domain/station';
 import type { Logger } from '../log';
@@ -173,7 +173,7 @@ export class GroupController {
     if (!first) return;
     this.noteSource(first.source, started);
     const stations = this.deps.fleet.stationsOf(this.groupId);
-    await this.applyStanding(stations, started);
+    const standingHeldBack = await this.applyStanding(stations, started);
 
     const allocatable = stations.filter((s) => s.connected && s.controllable && s.profileStackLevel >= 1);
     const allocatableIds = new Set(allocatable.map((s) => s.stationId));
@@ -238,7 +238,7 @@ export class GroupController {
     const desired = stationSchedules(blocks, planned, allocatable, started, this.options.leaseMs);
     const { changed, failed } = await this.transition(desired, started);
     this.applied = { computedAtMs: started, blocks, result, source: first.source };
-    this.scheduleNext(blocks, started, failed > 0);
+    this.scheduleNext(blocks, started, failed > 0 || standingHeldBack);
     this.deps.events.emit('planApplied', {
       groupId: this.groupId,
       atMs: started,
@@ -282,35 +282,62 @@ export class GroupController {
     return { stationId: station.stationId, phases: station.phases, limitsA };
   }
 
-  /** Standing limits follow the fallback capacity; lowered ones go out before raised ones. */
-  private async applyStanding(stations: readonly FleetStation[], nowMs: number): Promise<void> {
+  /**
+   * Standing limits follow the fallback capacity; lowered ones go out before raised ones, and a raise — a joining
+   * station's first standing limit too — gets only what the standing budget still has room for once the decreases
+   * are acknowledged, so the group's standing limits add up to at most FC − margin at every instant (a station
+   * without one counts at 0: it stays Pending until it has one). Returns whether any station got less than its share.
+   */
+  private async applyStanding(stations: readonly FleetStation[], nowMs: number): Promise<boolean> {
     const { id, safeLimitA, safetyMarginA } = this.options.layout;
     const fallback = this.deps.forecasts.blocks(id, 'FALLBACK_CONSUMPTION', nowMs, nowMs + this.options.horizonMs);
     const standingA = standingCapacityA(fallback, nowMs, nowMs + this.options.horizonMs, safeLimitA);
+    const budgetA = Math.max(0, Math.min(...standingA) - safetyMarginA);
     const shares = standingLimits(standingA, safetyMarginA, stations);
-    const connected = stations.filter(
-      (s) => s.connected && s.controllable && shares.get(s.stationId) !== this.standingSent.get(s.stationId),
-    );
-    const current = (s: FleetStation): number => this.deps.ledger.standingA(s.stationId) ?? s.stationMaxCurrentA;
-    const lower = connected.filter((s) => (shares.get(s.stationId) ?? 0) <= current(s));
-    const higher = connected.filter((s) => (shares.get(s.stationId) ?? 0) > current(s));
-    const prepare = (station: FleetStation): (() => Promise<boolean>) => {
-      const limitA = shares.get(station.stationId) ?? 0;
-      this.deps.ledger.standingSent(station.stationId, limitA);
-      return async () => {
-        const outcome = await this.deps.commands.applyLimits(station.stationId, { kind: 'standing', limitA });
-        if (outcome === ACCEPTED) {
-          this.deps.ledger.standingAcknowledged(station.stationId, limitA);
-          this.standingSent.set(station.stationId, limitA);
-        } else {
-          this.deps.ledger.standingFailed(station.stationId);
-        }
-        this.deps.events.emit('standingLimitSet', { groupId: this.groupId, stationId: station.stationId, limitA, outcome });
-        return outcome === ACCEPTED;
-      };
+    const { ledger } = this.deps;
+    const committed = (s: FleetStation): number | undefined => ledger.standingCommittedA(s.stationId);
+    const toSend = stations.filter((s) => s.connected && s.controllable && shares.get(s.stationId) !== this.standingSent.get(s.stationId));
+    const lower = toSend.filter((s) => {
+      const held = committed(s);
+      return held !== undefined && (shares.get(s.stationId) ?? 0) <= held;
+    });
+    const higher = toSend.filter((s) => !lower.includes(s));
+    const lowered = await this.sendBatch(lower.map((s) => this.prepareStanding(s, shares.get(s.stationId) ?? 0)));
+    if (!lowered.every(Boolean)) return higher.length > 0;
+
+    let roomA = budgetA;
+    for (const station of stations) roomA -= committed(station) ?? 0;
+    let heldBack = false;
+    const grants: (() => Promise<boolean>)[] = [];
+    for (const station of higher) {
+      const heldA = committed(station);
+      const shareA = shares.get(station.stationId) ?? 0;
+      let grantA = Math.min(shareA, floorToTenth((heldA ?? 0) + Math.max(0, roomA)));
+      // Below the IEC 61851 minimum a standing limit lets no EV charge: 0 until there is room for 6 A.
+      if (grantA < IEC61851_MIN_CURRENT_A) grantA = heldA ?? 0;
+      if (grantA < shareA) heldBack = true;
+      if (heldA !== undefined && grantA <= heldA) continue;
+      roomA -= grantA - (heldA ?? 0);
+      grants.push(this.prepareStanding(station, grantA));
+    }
+    if (heldBack) this.log.info('standing limits held below their share until the standing budget has room', { budgetA });
+    await this.sendBatch(grants);
+    return heldBack;
+  }
+
+  private prepareStanding(station: FleetStation, limitA: number): () => Promise<boolean> {
+    this.deps.ledger.standingSent(station.stationId, limitA);
+    return async () => {
+      const outcome = await this.deps.commands.applyLimits(station.stationId, { kind: 'standing', limitA });
+      if (outcome === ACCEPTED) {
+        this.deps.ledger.standingAcknowledged(station.stationId, limitA);
+        this.standingSent.set(station.stationId, limitA);
+      } else {
+        this.deps.ledger.standingFailed(station.stationId);
+      }
+      this.deps.events.emit('standingLimitSet', { groupId: this.groupId, stationId: station.stationId, limitA, outcome });
+      return outcome === ACCEPTED;
     };
-    const lowered = await this.sendBatch(lower.map(prepare));
-    if (lowered.every(Boolean)) await this.sendBatch(higher.map(prepare));
   }
 
   /**

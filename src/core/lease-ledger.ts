@@ -124,6 +124,16 @@ export class LeaseLedger {
     entry.live = snapshot.live;
   }
 
+  /**
+   * The most the station's standing limit may be right now: the higher of the acknowledged one and one in flight;
+   * undefined while flexbridge has installed none (a joining station, or one that rebooted).
+   */
+  standingCommittedA(stationId: StationId): number | undefined {
+    const entry = this.stations.get(stationId);
+    if (!entry || (entry.standingA === undefined && entry.pendingStandingA === undefined)) return undefined;
+    return Math.max(entry.standingA ?? 0, entry.pendingStandingA ?? 0);
+  }
+
   /** The station's standing limit as acknowledged, if any. */
   standingA(stationId: StationId): number | undefined {
     return this.stations.get(stationId)?.standingA;
