@@ -1,8 +1,7 @@
-// The operator dashboard in a real browser (Debian's chromium driven by playwright-core) against a real agent started
+// The operator dashboard in a real browser (chromium driven by playwright-core) against a real agent started
 // in-process, the OSCP Capacity Provider simulator and simulated stations, all on 127.0.0.1 with ports 0.
 // Proves: the token flow, the safe-default banner before any forecast, the chart drawn with capacity and allocated
 // after a forecast, the station table, and the fallback banner following the grid link (CP heartbeats stop, resume).
-import fs from 'node:fs';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -12,9 +11,9 @@ import { createLogger } from '../../src/log';
 import { createFleet, type Fleet } from '../../simulators/ocpp-station';
 import { startCapacityProvider, type CapacityProvider } from '../../simulators/oscp-cp';
 import { eventually, flatDay, stationIds } from '../e2e/harness';
+import { findChromium } from '../helpers/browser';
 import { tempDir } from '../helpers/processes';
 
-const CHROMIUM = '/usr/bin/chromium';
 const GROUP = 'g1';
 const BOOTSTRAP_TOKEN = 'dashboard-bootstrap-token-0123456789';
 const READ_TOKEN = 'dashboard-read-token-0123456789';
@@ -38,8 +37,8 @@ describe('dashboard — the operator page in chromium against a running agent', 
   let baseUrl: string;
 
   beforeAll(async () => {
-    // CI installs chromium (.ci/run); a missing browser is a failure here, never a skip.
-    if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium)`);
+    // The system's chromium or the npm-packaged one; a missing browser is a failure here (it throws), never a skip.
+    const chromiumExecutable = await findChromium();
     const logStream = new PassThrough();
     logStream.on('data', (chunk: Buffer) => logLines.push(...chunk.toString('utf8').split('\n').filter(Boolean)));
     cp = await startCapacityProvider({ port: 0, replyDelayMs: 20, handshakeDelayMs: 20, heartbeatIntervalS: 1 });
@@ -77,9 +76,14 @@ describe('dashboard — the operator page in chromium against a running agent', 
     const stations = fleet;
     await eventually(() => stations.summary().bootAccepted === STATIONS.length, 30_000, 'all stations booted');
     browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+      executablePath: chromiumExecutable.executablePath,
+      ...(chromiumExecutable.env ? { env: chromiumExecutable.env } : {}),
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', ...chromiumExecutable.args],
     });
+    // Which browser ran is part of the result: CI runs this file once with each.
+    process.stderr.write(
+      `dashboard test: chromium ${browser.version()} (${chromiumExecutable.source}: ${chromiumExecutable.executablePath})\n`,
+    );
     page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
     page.on('pageerror', (error) => pageProblems.push(`page error: ${error.message}`));
     page.on('console', (message) => {
