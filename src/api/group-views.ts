@@ -129,15 +129,12 @@ export function planView(core: FlexibilityProvider, group: GroupConfig, plan: Ap
 /** The forecast book of a group in [fromMs, toMs): one series per type that has blocks there. */
 export function forecastView(forecasts: ForecastSource, groupId: string, fromMs: number, toMs: number, nowMs: number): ForecastSeries[] {
   return CAPACITY_FORECAST_TYPES.flatMap((type) => {
-    const blocks = forecasts.blocks(groupId, type, fromMs, toMs).map((b) => {
-      const startMs = b.start.toMillis();
-      return {
-        start: iso(startMs),
-        end: iso(b.end.toMillis()),
-        limitA: copy(b.limitA),
-        requestId: forecasts.requestIdAt(groupId, type, startMs) ?? '',
-      };
-    });
+    const blocks = forecasts.blocks(groupId, type, fromMs, toMs).map((b) => ({
+      start: iso(b.startMs),
+      end: iso(b.endMs),
+      limitA: copy(b.limitA),
+      requestId: forecasts.requestIdAt(groupId, type, b.startMs) ?? '',
+    }));
     if (blocks.length === 0) return [];
     const requestId = forecasts.requestIdAt(groupId, type, nowMs) ?? blocks[blocks.length - 1]?.requestId;
     return [{ type, ...(requestId ? { requestId } : {}), blocks }];

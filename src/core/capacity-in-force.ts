@@ -1,13 +1,10 @@
 // Decides which capacity applies to a group over a horizon: the forecast while the grid link is up,
 // the fallback (FC) while it is down, and the configured safe limit wherever neither says anything.
 import type { CapacityBlock, CapacitySource } from '../domain/capacity';
-import type { PhaseCurrentsA } from '../domain/electrical';
+import { minCurrents, type PhaseCurrentsA } from '../domain/electrical';
 
-/** A stretch of time with one capacity and the reason it applies. Times are epoch milliseconds. */
-export interface CapacitySegment {
-  readonly startMs: number;
-  readonly endMs: number;
-  readonly limitA: PhaseCurrentsA;
+/** A stretch of time with one capacity and the reason it applies. */
+export interface CapacitySegment extends CapacityBlock {
   readonly source: CapacitySource;
 }
 
@@ -23,22 +20,13 @@ export interface CapacityInputs {
   readonly safeLimitA: number;
 }
 
-interface Span {
-  startMs: number;
-  endMs: number;
-  limitA: PhaseCurrentsA;
-}
-
-function toSpans(blocks: readonly CapacityBlock[]): Span[] {
-  return blocks
-    .map((b) => ({ startMs: b.start.toMillis(), endMs: b.end.toMillis(), limitA: b.limitA }))
-    .filter((s) => s.endMs > s.startMs)
-    .sort((a, b) => a.startMs - b.startMs);
+function toSpans(blocks: readonly CapacityBlock[]): CapacityBlock[] {
+  return blocks.filter((s) => s.endMs > s.startMs).sort((a, b) => a.startMs - b.startMs);
 }
 
 /** The span covering `t` (spans sorted, non-overlapping as the forecast book delivers them); cursor-based. */
-function cover(spans: readonly Span[], cursor: { i: number }, t: number): Span | undefined {
-  while (cursor.i < spans.length && (spans[cursor.i] as Span).endMs <= t) cursor.i += 1;
+function cover(spans: readonly CapacityBlock[], cursor: { i: number }, t: number): CapacityBlock | undefined {
+  while (cursor.i < spans.length && (spans[cursor.i] as CapacityBlock).endMs <= t) cursor.i += 1;
   const span = spans[cursor.i];
   return span && span.startMs <= t ? span : undefined;
 }
@@ -49,11 +37,6 @@ function bounded(limitA: PhaseCurrentsA, safeLimitA: number): PhaseCurrentsA {
   return [phase(limitA[0]), phase(limitA[1]), phase(limitA[2])];
 }
 
-const minCurrents = (a: PhaseCurrentsA, b: PhaseCurrentsA): PhaseCurrentsA => [
-  Math.min(a[0], b[0]),
-  Math.min(a[1], b[1]),
-  Math.min(a[2], b[2]),
-];
 const sameCurrents = (a: PhaseCurrentsA, b: PhaseCurrentsA): boolean => a[0] === b[0] && a[1] === b[1] && a[2] === b[2];
 
 /**

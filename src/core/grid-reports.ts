@@ -1,6 +1,5 @@
 // What a group tells its Capacity Provider after planning: a compliance error when load it cannot control
 // exceeds the capacity (once per forecast), and an adjust request when EVs' stated needs do not fit (rate-limited).
-import { DateTime } from 'luxon';
 import type { CapacityBlock } from '../domain/capacity';
 import type { GroupLayout } from '../domain/group';
 import type { Logger } from '../log';
@@ -10,8 +9,6 @@ import type { ForecastSource, GridReporter } from './ports';
 
 /** Adjust requests go out at most this often per group. */
 export const ADJUST_INTERVAL_MS = 15 * 60_000;
-
-const toDateTime = (ms: number): DateTime => DateTime.fromMillis(ms, { zone: 'utc' });
 
 export class GridReports {
   private readonly reportedOverloads = new Set<string>();
@@ -89,7 +86,7 @@ export class GridReports {
 }
 
 function toCapacityBlock(block: PlanBlock): CapacityBlock {
-  return { start: toDateTime(block.startMs), end: toDateTime(block.endMs), limitA: block.capacityA };
+  return { startMs: block.startMs, endMs: block.endMs, limitA: block.capacityA };
 }
 
 /** Quarter-hour plan blocks cut from one forecast block are reported as that one block again. */

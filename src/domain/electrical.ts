@@ -39,6 +39,10 @@ export function addCurrents(a: PhaseCurrentsA, b: PhaseCurrentsA): PhaseCurrents
   return [a[0] + b[0], a[1] + b[1], a[2] + b[2]];
 }
 
+export function minCurrents(a: PhaseCurrentsA, b: PhaseCurrentsA): PhaseCurrentsA {
+  return [Math.min(a[0], b[0]), Math.min(a[1], b[1]), Math.min(a[2], b[2])];
+}
+
 export function uniformCurrents(currentA: number): PhaseCurrentsA {
   return [currentA, currentA, currentA];
 }

@@ -33,7 +33,7 @@ function energyWh(sample: SampledValue): number | undefined {
 export function readMeter(values: readonly MeterValue[]): MeterReading {
   let energy: number | undefined;
   let current: [number, number, number] | undefined;
-  const ordered = [...values].sort((a, b) => parseTime(a.timestamp).toMillis() - parseTime(b.timestamp).toMillis());
+  const ordered = [...values].sort((a, b) => parseTimeMs(a.timestamp) - parseTimeMs(b.timestamp));
   for (const value of ordered) {
     let phaseCurrent: [number, number, number] | undefined;
     for (const sample of value.sampledValue) {
@@ -53,10 +53,10 @@ export function readMeter(values: readonly MeterValue[]): MeterReading {
   return { ...(energy !== undefined && { energyWh: energy }), ...(current && { currentA: current }) };
 }
 
-/** OCPP timestamps in UTC; values without a zone (seen in the field) are read as UTC, unreadable ones as "now". */
-export function parseTime(timestamp: string, nowMs = Date.now()): DateTime {
+/** OCPP timestamps as epoch ms; values without a zone (seen in the field) are read as UTC, unreadable ones as "now". */
+export function parseTimeMs(timestamp: string, nowMs = Date.now()): number {
   const parsed = DateTime.fromISO(timestamp, { zone: 'utc', setZone: false });
-  return parsed.isValid ? parsed.toUTC() : DateTime.fromMillis(nowMs, { zone: 'utc' });
+  return parsed.isValid ? parsed.toMillis() : nowMs;
 }
 
 export interface TransactionContext {
@@ -92,7 +92,7 @@ export function applyTransactionEvent(
   if (previous && seqNo === previous.lastSeqNo) return { kind: 'duplicate' };
   if (previous && wasEnded && seqNo > previous.lastSeqNo) return { kind: 'after-end' };
   const newest = previous === undefined || seqNo > previous.lastSeqNo;
-  const atMs = parseTime(event.timestamp, context.nowMs).toMillis();
+  const atMs = parseTimeMs(event.timestamp, context.nowMs);
   const at = new Date(atMs).toISOString();
   const meter = readMeter(event.meterValue ?? []);
   const endsNow = !wasEnded && event.eventType === 'Ended';

@@ -1,31 +1,22 @@
 // The forecast book (digest §13): per group and CapacityForecastType, the capacity in force over time in amps
 // per phase, with the X-Request-ID and peer of the forecast behind each stretch. Implements core's ForecastSource.
 import type { CapacityBlock, CapacityForecastType } from '../domain/capacity';
-import type { PhaseCurrentsA } from '../domain/electrical';
 import type { GroupId } from '../domain/group';
 import type { ForecastSource } from '../core/ports';
+import type { ForecastRecord } from '../store/store';
 import type { ForecastedBlockUnit } from './schemas';
-import { toCapacityBlock, type NormalisedBlock } from './units';
 
 /** One stretch of a series: [startMs, endMs) at `limitA`, set by forecast `requestId` from `peerId`. */
-export interface BookEntry {
-  readonly startMs: number;
-  readonly endMs: number;
-  readonly limitA: PhaseCurrentsA;
+export interface BookEntry extends CapacityBlock {
   readonly requestId: string;
   readonly peerId: string;
-  readonly block: CapacityBlock;
 }
 
-/** A validated, normalised forecast ready to enter the book. */
-export interface BookForecast {
-  readonly groupId: GroupId;
-  readonly type: CapacityForecastType;
-  readonly requestId: string;
-  readonly peerId: string;
+/** A validated, normalised forecast ready to enter the book: the stored record's identity and its blocks in amps. */
+export interface BookForecast extends Pick<ForecastRecord, 'groupId' | 'type' | 'requestId' | 'peerId'> {
   /** Unit the peer used (its first block's); answers about this forecast use it too. */
   readonly unit: ForecastedBlockUnit;
-  readonly blocks: readonly NormalisedBlock[];
+  readonly blocks: readonly CapacityBlock[];
 }
 
 /** What the book remembers about a forecast message while any of it is still in the book. */
@@ -45,19 +36,12 @@ export interface ForecastBookDeps {
 
 const seriesKey = (groupId: GroupId, type: CapacityForecastType): string => `${groupId}\u0000${type}`;
 
-function entry(startMs: number, endMs: number, from: Omit<BookEntry, 'startMs' | 'endMs' | 'block'>): BookEntry {
-  return {
-    startMs,
-    endMs,
-    limitA: from.limitA,
-    requestId: from.requestId,
-    peerId: from.peerId,
-    block: toCapacityBlock({ startMs, endMs, limitA: from.limitA }),
-  };
+function entry(startMs: number, endMs: number, from: Omit<BookEntry, 'startMs' | 'endMs'>): BookEntry {
+  return { startMs, endMs, limitA: from.limitA, requestId: from.requestId, peerId: from.peerId };
 }
 
 /** The parts of `e` that the sorted, non-overlapping `cover` does not hide. */
-function uncovered(e: BookEntry, cover: readonly NormalisedBlock[]): BookEntry[] {
+function uncovered(e: BookEntry, cover: readonly CapacityBlock[]): BookEntry[] {
   const pieces: BookEntry[] = [];
   let cursor = e.startMs;
   for (const c of cover) {
@@ -111,8 +95,9 @@ export class ForecastBook implements ForecastSource {
     return this.entries(groupId, type, atMs, atMs + 1)[0];
   }
 
+  /** Entries are blocks already (epoch ms, amps per phase): handed out as they are, no copy per reallocation. */
   blocks(groupId: GroupId, type: CapacityForecastType, fromMs: number, toMs: number): readonly CapacityBlock[] {
-    return this.entries(groupId, type, fromMs, toMs).map((e) => e.block);
+    return this.entries(groupId, type, fromMs, toMs);
   }
 
   requestIdAt(groupId: GroupId, type: CapacityForecastType, atMs: number): string | undefined {

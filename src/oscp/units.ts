@@ -1,21 +1,14 @@
 // OSCP capacity units ↔ amps per phase (digest §8, §13): ForecastedBlocks in, CapacityBlocks out, and back.
 // `A` is per phase; `W`/`KW` are power over the phases the block names; `WH`/`KWH` are energy per block (average power).
 import type { CapacityBlock } from '../domain/capacity';
-import { ampsToWatts, wattsToAmps, type PhaseCurrentsA } from '../domain/electrical';
+import { ampsToWatts, minCurrents, wattsToAmps, type PhaseCurrentsA } from '../domain/electrical';
 import type { ForecastedBlock, ForecastedBlockUnit, PhaseIndicator } from './schemas';
-import { toWireTime, utc, wireTimeMs } from './wire-time';
+import { toWireTime, wireTimeMs } from './wire-time';
 
 /** What unit conversion needs to know about a group. */
 export interface GroupElectrics {
   readonly phaseVoltageV: number;
   readonly phases: 1 | 3;
-}
-
-/** One stretch of a normalised forecast; a phase the blocks do not constrain is `Infinity`. */
-export interface NormalisedBlock {
-  readonly startMs: number;
-  readonly endMs: number;
-  readonly limitA: PhaseCurrentsA;
 }
 
 const HOUR_MS = 3_600_000;
@@ -55,25 +48,20 @@ export function blockLimitA(block: ForecastedBlock, group: GroupElectrics): Phas
   return limit;
 }
 
-const minCurrents = (a: PhaseCurrentsA, b: PhaseCurrentsA): PhaseCurrentsA => [
-  Math.min(a[0], b[0]),
-  Math.min(a[1], b[1]),
-  Math.min(a[2], b[2]),
-];
-
 /**
  * The blocks of one message as sorted, non-overlapping stretches in amps per phase. Blocks of different
  * phases (ONE/TWO/THREE) over the same time combine into one stretch; where blocks overlap the lower limit
- * wins. Times no block covers are left out (they keep what earlier forecasts said).
+ * wins. Times no block covers are left out (they keep what earlier forecasts said). A phase no block constrains is
+ * `Infinity`.
  */
-export function normaliseBlocks(blocks: readonly ForecastedBlock[], group: GroupElectrics): NormalisedBlock[] {
+export function normaliseBlocks(blocks: readonly ForecastedBlock[], group: GroupElectrics): CapacityBlock[] {
   const spans = blocks.map((block) => ({
     startMs: wireTimeMs(block.start_time),
     endMs: wireTimeMs(block.end_time),
     limitA: blockLimitA(block, group),
   }));
   const cuts = [...new Set(spans.flatMap((s) => [s.startMs, s.endMs]))].sort((a, b) => a - b);
-  const out: NormalisedBlock[] = [];
+  const out: CapacityBlock[] = [];
   let startMs: number | undefined;
   for (const endMs of cuts) {
     if (startMs !== undefined) {
@@ -85,10 +73,6 @@ export function normaliseBlocks(blocks: readonly ForecastedBlock[], group: Group
     startMs = endMs;
   }
   return out;
-}
-
-export function toCapacityBlock(block: NormalisedBlock): CapacityBlock {
-  return { start: utc(block.startMs), end: utc(block.endMs), limitA: block.limitA };
 }
 
 /** Three decimals: 1 W in KW, 1 mA in A; never below zero (schema minimum). */
@@ -109,20 +93,18 @@ function capacityIn(unit: ForecastedBlockUnit, perPhaseA: number, phases: number
  */
 export function toForecastedBlocks(blocks: readonly CapacityBlock[], group: GroupElectrics, unit: ForecastedBlockUnit): ForecastedBlock[] {
   const out: ForecastedBlock[] = [];
-  for (const block of blocks) {
-    const startMs = block.start.toMillis();
-    const endMs = block.end.toMillis();
+  for (const { startMs, endMs, limitA } of blocks) {
     if (endMs <= startMs) continue;
     const times = { start_time: toWireTime(startMs), end_time: toWireTime(endMs) };
-    const [l1, l2, l3] = block.limitA;
+    const [l1, l2, l3] = limitA;
     if (group.phases === 1 || (l1 === l2 && l2 === l3)) {
       if (Number.isFinite(l1))
         out.push({ capacity: capacityIn(unit, l1, group.phases, group, endMs - startMs), phase: 'ALL', unit, ...times });
       continue;
     }
     (['ONE', 'TWO', 'THREE'] as const).forEach((phase, i) => {
-      const limitA = block.limitA[i] ?? Infinity;
-      if (Number.isFinite(limitA)) out.push({ capacity: capacityIn(unit, limitA, 1, group, endMs - startMs), phase, unit, ...times });
+      const phaseA = limitA[i] ?? Infinity;
+      if (Number.isFinite(phaseA)) out.push({ capacity: capacityIn(unit, phaseA, 1, group, endMs - startMs), phase, unit, ...times });
     });
   }
   return out;

@@ -1,5 +1,5 @@
 // Date-times on the OSCP wire (digest §9): RFC 3339 with an explicit offset in, UTC with `Z` out.
-// Inside flexbridge everything is epoch milliseconds or a UTC luxon DateTime; strings exist only here.
+// Inside flexbridge every instant is epoch milliseconds; luxon parses the wire forms here and strings exist only here.
 import { DateTime } from 'luxon';
 
 /** RFC 3339 date-time with offset; `T`, `t` or a space between date and time, as the RFC allows. */
@@ -44,8 +44,4 @@ export function wireTimeMs(value: string): number {
 /** UTC, millisecond precision, `Z` — what every peer accepts (digest §15 item 7). */
 export function toWireTime(ms: number): string {
   return new Date(ms).toISOString();
-}
-
-export function utc(ms: number): DateTime {
-  return DateTime.fromMillis(ms, { zone: 'utc' });
 }

@@ -153,8 +153,7 @@ describe('OSCP capacity forecasts (FP side)', () => {
     });
 
     it('§7 AdjustGroupCapacityForecast — CONSUMPTION blocks for the group, schema-valid', async () => {
-      const start = DateTime.fromMillis(T0, { zone: 'utc' });
-      fp.adapter.grid.adjustForecast('site-42', [{ start, end: start.plus({ hours: 1 }), limitA: [40, 40, 40] }]);
+      fp.adapter.grid.adjustForecast('site-42', [{ startMs: T0, endMs: T0 + 3_600_000, limitA: [40, 40, 40] }]);
       const adjust = await cp.waitFor('adjust_group_capacity_forecast');
       expectWireValid('adjust-group-capacity-forecast', adjust.body);
       expect(adjust.body).toEqual({

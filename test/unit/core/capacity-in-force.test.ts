@@ -6,8 +6,8 @@ import { capacityInForce, standingCapacityA } from '../../../src/core/capacity-i
 const T0 = DateTime.fromISO('2026-01-01T00:00:00Z', { zone: 'utc' });
 const min = (m: number): number => T0.plus({ minutes: m }).toMillis();
 const block = (fromMin: number, toMin: number, a: number | [number, number, number]): CapacityBlock => ({
-  start: T0.plus({ minutes: fromMin }),
-  end: T0.plus({ minutes: toMin }),
+  startMs: min(fromMin),
+  endMs: min(toMin),
   limitA: typeof a === 'number' ? [a, a, a] : a,
 });
 

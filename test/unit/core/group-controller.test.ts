@@ -56,8 +56,8 @@ function harness(
     autoAck: options.autoAck ?? true,
   };
   const block = (a: number): CapacityBlock => ({
-    start: DateTime.fromMillis(T0, { zone: 'utc' }),
-    end: DateTime.fromMillis(T0 + 24 * 60 * MIN, { zone: 'utc' }),
+    startMs: T0,
+    endMs: T0 + 24 * 60 * MIN,
     limitA: [a, a, a],
   });
   const controller = new GroupController(

@@ -70,7 +70,7 @@ describe('forecast book', () => {
     expect(book.blocks('g1', 'GENERATION', min(0), min(60))).toEqual([]);
   });
 
-  it('ForecastSource — blocks over [t0,t1) as UTC DateTimes, the request id in force at t, end exclusive', () => {
+  it('ForecastSource — blocks over [t0,t1) in epoch ms, the request id in force at t, end exclusive', () => {
     book.apply(
       forecast('a', [
         [0, 15, 40],
@@ -79,7 +79,7 @@ describe('forecast book', () => {
       ]),
     );
     const blocks = book.blocks('g1', 'CONSUMPTION', min(10), min(30));
-    expect(blocks.map((b) => [b.start.toISO(), b.end.toISO(), b.limitA])).toEqual([
+    expect(blocks.map((b) => [new Date(b.startMs).toISOString(), new Date(b.endMs).toISOString(), b.limitA])).toEqual([
       ['2026-01-01T00:00:00.000Z', '2026-01-01T00:15:00.000Z', [40, 40, 40]],
       ['2026-01-01T00:15:00.000Z', '2026-01-01T00:30:00.000Z', [30, 30, 30]],
     ]);

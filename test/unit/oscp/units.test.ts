@@ -1,5 +1,4 @@
 // Unit normalisation of ForecastedBlocks to amps per phase (digest §8, §13) and back for what we send.
-import { DateTime } from 'luxon';
 import { blockLimitA, normaliseBlocks, toForecastedBlocks } from '../../../src/oscp/units';
 import type { ForecastedBlock } from '../../../src/oscp/schemas';
 import { expectWireValid } from './helpers/json-schemas';
@@ -69,10 +68,9 @@ describe('OSCP unit normalisation', () => {
   });
 
   it('outbound — amps back to the peer’s unit: ALL when phases agree, per phase otherwise, schema-valid', () => {
-    const start = DateTime.fromMillis(T0, { zone: 'utc' });
     const blocks = [
-      { start, end: start.plus({ minutes: 15 }), limitA: [32, 32, 32] as const },
-      { start: start.plus({ minutes: 15 }), end: start.plus({ minutes: 30 }), limitA: [10, 16, Infinity] as const },
+      { startMs: T0, endMs: T0 + 15 * 60_000, limitA: [32, 32, 32] as const },
+      { startMs: T0 + 15 * 60_000, endMs: T0 + 30 * 60_000, limitA: [10, 16, Infinity] as const },
     ];
     const kw = toForecastedBlocks(blocks, threePhase, 'KW');
     expect(kw).toEqual([
@@ -87,9 +85,8 @@ describe('OSCP unit normalisation', () => {
   });
 
   it('round trip — what we send in a unit reads back as the same amps', () => {
-    const start = DateTime.fromMillis(T0, { zone: 'utc' });
     for (const unit of ['A', 'W', 'KW', 'WH', 'KWH'] as const) {
-      const sent = toForecastedBlocks([{ start, end: start.plus({ minutes: 15 }), limitA: [20, 20, 20] }], threePhase, unit);
+      const sent = toForecastedBlocks([{ startMs: T0, endMs: T0 + 15 * 60_000, limitA: [20, 20, 20] }], threePhase, unit);
       expect(normaliseBlocks(sent, threePhase)[0]?.limitA[0]).toBeCloseTo(20, 2);
     }
   });
