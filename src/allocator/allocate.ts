@@ -6,15 +6,15 @@ import { DEFAULT_ALLOCATION_OPTIONS, REASONS, type AllocationInput, type Plan, t
 import { WaterFill } from './water-fill';
 
 const reason = (r: Reason): number => REASONS.indexOf(r);
-const R_FAIR = reason('fair share');
-const R_EV_MAX = reason('capped by EVSE or EV maximum');
-const R_STATION = reason('capped by station maximum');
-const R_PHASE = reason('capped by phase capacity');
-const R_PAUSED = reason('paused: capacity below the minimum');
-const R_TOO_SMALL = reason('paused: EV maximum below the minimum');
-const R_LENDING = reason('lending unused capacity');
+const R_FAIR = reason('fair-share');
+const R_EV_MAX = reason('capped-by-ev');
+const R_STATION = reason('capped-by-station');
+const R_PHASE = reason('capped-by-phase');
+const R_PAUSED = reason('paused-for-capacity');
+const R_TOO_SMALL = reason('paused-ev-below-minimum');
+const R_LENDING = reason('lending');
 const R_FIXED = reason('fixed');
-const R_KEPT = reason('kept: increase below hysteresis');
+const R_KEPT = reason('kept-by-hysteresis');
 const BOUND_REASON = [R_FAIR, R_EV_MAX, R_STATION, R_PHASE];
 
 /** Bit mask of the grid phases a load sits on (unknown phase of a 1-phase load ⇒ all, to be safe). */

@@ -80,17 +80,26 @@ export interface AllocationInput {
   readonly options?: Partial<AllocationOptions>;
 }
 
-/** Why a session got what it got in a block. */
+/**
+ * Why a session got what it got in a block: a code core can act on (rotation of paused EVs, lending back) and the
+ * operator API renders as text; never matched by its wording.
+ */
 export const REASONS = [
-  'fair share',
-  'capped by EVSE or EV maximum',
-  'capped by station maximum',
-  'capped by phase capacity',
-  'paused: capacity below the minimum',
-  'paused: EV maximum below the minimum',
-  'lending unused capacity',
+  'fair-share',
+  /** capped by the EVSE's or the EV's maximum */
+  'capped-by-ev',
+  'capped-by-station',
+  'capped-by-phase',
+  /** paused: the capacity left is below the minimum (it gets its turn by rotation) */
+  'paused-for-capacity',
+  /** paused: the EV's maximum is below the IEC 61851 minimum */
+  'paused-ev-below-minimum',
+  /** measured well below its limit: the difference is lent to others */
+  'lending',
+  /** pinned (unacknowledged or uncontrollable) */
   'fixed',
-  'kept: increase below hysteresis',
+  /** an increase smaller than the hysteresis is not sent */
+  'kept-by-hysteresis',
 ] as const;
 export type Reason = (typeof REASONS)[number];
 
@@ -112,5 +121,5 @@ export function limitOf(plan: Plan, session: number, block: number): number {
 }
 
 export function reasonOf(plan: Plan, session: number, block: number): Reason {
-  return REASONS[plan.reasons[block * plan.sessionIds.length + session] ?? 0] ?? 'fair share';
+  return REASONS[plan.reasons[block * plan.sessionIds.length + session] ?? 0] ?? 'fair-share';
 }

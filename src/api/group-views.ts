@@ -7,7 +7,7 @@ import type { ForecastSource } from '../core/ports';
 import { CAPACITY_FORECAST_TYPES } from '../domain/capacity';
 import type { PhaseCurrentsA } from '../domain/electrical';
 import type { GroupConfig } from '../config/schema';
-import type { ForecastSeries, GroupSummary, Plan } from './schemas';
+import { REASON_TEXT, type ForecastSeries, type GroupSummary, type Plan } from './schemas';
 import type { SessionBook } from './session-book';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -119,7 +119,7 @@ export function planView(core: FlexibilityProvider, group: GroupConfig, plan: Ap
           stationId: session.stationId,
           evseId: session.evseId,
           limitsA: [...limitsA],
-          ...(reason !== undefined && { reason }),
+          ...(reason !== undefined && { reason: REASON_TEXT[reason] }),
         },
       ];
     }),

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { API_EVENT_NAMES } from '../config/sections';
 import { Override } from '../core/overrides';
+import type { Reason } from '../core/planning';
 
 /** Response schemas by component name; openapi.ts turns the registry into `components.schemas`. */
 export const responseSchemas = z.registry<{ id: string }>();
@@ -14,6 +15,20 @@ function component<T extends z.ZodType>(id: string, schema: T): T {
 const PhaseCurrentsA = z.tuple([z.number(), z.number(), z.number()]).describe('amps per phase, L1..L3');
 const Instant = z.iso.datetime().describe('ISO 8601, UTC');
 const CapacitySource = z.enum(['forecast', 'fallback', 'safe-default']).describe('where the capacity in force comes from');
+
+/** How the API words each of the allocator's reasons; `satisfies` keeps it complete when the allocator adds one. */
+export const REASON_TEXT = {
+  'fair-share': 'fair share',
+  'capped-by-ev': 'capped by EVSE or EV maximum',
+  'capped-by-station': 'capped by station maximum',
+  'capped-by-phase': 'capped by phase capacity',
+  'paused-for-capacity': 'paused: capacity below the minimum',
+  'paused-ev-below-minimum': 'paused: EV maximum below the minimum',
+  lending: 'lending unused capacity',
+  fixed: 'fixed',
+  'kept-by-hysteresis': 'kept: increase below hysteresis',
+} as const satisfies Record<Reason, string>;
+const ReasonText = z.enum(REASON_TEXT).describe('why the allocator gave this limit');
 
 export const GroupSummary = component(
   'GroupSummary',
@@ -100,7 +115,7 @@ export const SessionSummary = component(
     priority: z.number().int(),
     evNeeds: EvNeeds.optional().describe('what the EV asked for (ISO 15118 charging needs)'),
     limitA: z.number().optional().describe('limit of the plan in force now, A per phase (0 = paused)'),
-    reason: z.string().optional().describe('why the allocator gave this limit'),
+    reason: ReasonText.optional(),
   }),
 );
 
@@ -110,7 +125,7 @@ export const SessionDetail = component(
     meterStartWh: z.number().optional(),
     meterWh: z.number().optional(),
     limitHistory: z
-      .array(z.object({ at: Instant, limitA: z.number(), reason: z.string().optional() }))
+      .array(z.object({ at: Instant, limitA: z.number(), reason: ReasonText.optional() }))
       .describe('limit at each plan that changed it (bounded, newest last)'),
   }),
 );
@@ -161,7 +176,7 @@ export const Plan = component(
         stationId: z.string(),
         evseId: z.number().int(),
         limitsA: z.array(z.number()).describe('A per phase in each block, aligned with `blocks`'),
-        reason: z.string().optional(),
+        reason: ReasonText.optional().describe('why the allocator gave the limit of the block in force when the plan was made'),
       }),
     ),
   }),

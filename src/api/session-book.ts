@@ -1,17 +1,18 @@
 // Sessions as the operator API shows them: the active ones, the most recently ended ones (bounded), and for each
 // a short history of the limits the applied plans gave it. Fed by the CSMS's session updates and core's plans.
+import type { Reason } from '../core/planning';
 import type { ChargingSession } from '../domain/session';
 
 export interface LimitChange {
   readonly atMs: number;
   readonly limitA: number;
-  readonly reason?: string;
+  readonly reason?: Reason;
 }
 
 export interface SessionEntry {
   session: ChargingSession;
   limitA?: number;
-  reason?: string;
+  reason?: Reason;
   readonly history: LimitChange[];
 }
 
@@ -53,7 +54,7 @@ export class SessionBook {
   }
 
   /** The limit the plan in force gives a session now; a change is appended to its history. */
-  limit(transactionId: string, limitA: number, reason: string | undefined, atMs: number): void {
+  limit(transactionId: string, limitA: number, reason: Reason | undefined, atMs: number): void {
     const entry = this.active.get(transactionId);
     if (!entry) return;
     entry.limitA = limitA;

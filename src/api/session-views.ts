@@ -5,7 +5,7 @@ import type { LeasedSchedule } from '../core/lease-ledger';
 import type { ChargingSession } from '../domain/session';
 import type { StationView } from './backend';
 import type { SessionEntry } from './session-book';
-import type { SessionDetail, SessionSummary, StationDetail, StationSummary } from './schemas';
+import { REASON_TEXT, type SessionDetail, type SessionSummary, type StationDetail, type StationSummary } from './schemas';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
@@ -28,7 +28,7 @@ export function sessionSummary(session: ChargingSession, entry?: SessionEntry): 
     priority: session.priority,
     ...(session.evNeeds !== undefined && { evNeeds: { ...session.evNeeds } }),
     ...(entry?.limitA !== undefined && session.endedAt === undefined && { limitA: entry.limitA }),
-    ...(entry?.reason !== undefined && session.endedAt === undefined && { reason: entry.reason }),
+    ...(entry?.reason !== undefined && session.endedAt === undefined && { reason: REASON_TEXT[entry.reason] }),
   };
 }
 
@@ -40,7 +40,7 @@ export function sessionDetail(session: ChargingSession, entry?: SessionEntry): S
     limitHistory: (entry?.history ?? []).map((h) => ({
       at: iso(h.atMs),
       limitA: h.limitA,
-      ...(h.reason !== undefined && { reason: h.reason }),
+      ...(h.reason !== undefined && { reason: REASON_TEXT[h.reason] }),
     })),
   };
 }

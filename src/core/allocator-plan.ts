@@ -1,6 +1,6 @@
 // Binds the controller's PlanFn to the pure allocator: maps the request in, and the typed-array plan out
 // into per-session limits, the reason for each session now, and the blocks the group cannot comply with.
-import { allocate, limitOf, reasonOf } from '../allocator';
+import { allocate, limitOf, reasonOf, type Reason } from '../allocator';
 import type { PlanFn } from './planning';
 
 export const allocatorPlan: PlanFn = (request) => {
@@ -29,7 +29,7 @@ export const allocatorPlan: PlanFn = (request) => {
     previous: request.previous,
   });
   const limitsA = new Map<string, number[]>();
-  const reasons = new Map<string, string>();
+  const reasons = new Map<string, Reason>();
   request.sessions.forEach((s, i) => {
     limitsA.set(
       s.transactionId,

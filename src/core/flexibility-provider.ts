@@ -184,12 +184,7 @@ export class FlexibilityProvider {
   /** A session lent out its unused capacity and now draws close to its reduced limit: give it back. */
   private rampedUp(session: ChargingSession): boolean {
     const applied = this.plan(session.groupId);
-    if (
-      !applied ||
-      session.measuredCurrentA === undefined ||
-      applied.result.reasons.get(session.transactionId) !== 'lending unused capacity'
-    )
-      return false;
+    if (!applied || session.measuredCurrentA === undefined || applied.result.reasons.get(session.transactionId) !== 'lending') return false;
     const limitA = applied.result.limitsA.get(session.transactionId)?.[0];
     return limitA !== undefined && Math.max(...session.measuredCurrentA) >= limitA - 1;
   }

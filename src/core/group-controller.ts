@@ -223,8 +223,7 @@ export class GroupController {
     this.reports.afterPlan(started, blocks, sessions, result);
     for (const session of sessions) {
       const paused =
-        (result.limitsA.get(session.transactionId)?.[0] ?? 0) === 0 &&
-        result.reasons.get(session.transactionId)?.startsWith('paused: capacity');
+        (result.limitsA.get(session.transactionId)?.[0] ?? 0) === 0 && result.reasons.get(session.transactionId) === 'paused-for-capacity';
       if (!paused) this.pausedSince.delete(session.transactionId);
       else if (!this.pausedSince.has(session.transactionId)) this.pausedSince.set(session.transactionId, started);
     }

@@ -1,5 +1,6 @@
 // The contract between the group controller and the allocator: what a plan is asked for and what it gives.
 // main.ts binds `PlanFn` to src/allocator; keeping the shape here lets core be tested with any planner.
+import type { Reason } from '../allocator';
 import type { CapacitySource } from '../domain/capacity';
 import type { PhaseCurrentsA, PhaseIndex } from '../domain/electrical';
 import type { GroupLayout } from '../domain/group';
@@ -60,10 +61,12 @@ export interface PlanRequest {
 export interface PlanResult {
   /** Amps per phase for each session in each block (0 = paused). */
   readonly limitsA: ReadonlyMap<string, readonly number[]>;
-  /** Why a session got what it got, for the API and dashboard. */
-  readonly reasons: ReadonlyMap<string, string>;
+  /** Why a session got what it got now: core acts on it, the API renders it. */
+  readonly reasons: ReadonlyMap<string, Reason>;
   /** Indices of blocks where the fixed load alone exceeds capacity − margin: the group cannot comply there. */
   readonly overloadedBlocks: readonly number[];
 }
 
 export type PlanFn = (request: PlanRequest) => PlanResult;
+
+export type { Reason };

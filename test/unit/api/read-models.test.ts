@@ -86,14 +86,14 @@ describe('SessionBook', () => {
   it('records a limit change only when the limit or its reason changes, bounded per session', () => {
     const book = new SessionBook({ recentLimit: 10, historyLimit: 3 });
     book.update(session('t1'));
-    book.limit('t1', 16, 'fair share', 1);
-    book.limit('t1', 16, 'fair share', 2);
-    book.limit('t1', 0, 'paused: capacity', 3);
-    book.limit('t1', 10, 'fair share', 4);
-    book.limit('t1', 12, 'fair share', 5);
+    book.limit('t1', 16, 'fair-share', 1);
+    book.limit('t1', 16, 'fair-share', 2);
+    book.limit('t1', 0, 'paused-for-capacity', 3);
+    book.limit('t1', 10, 'fair-share', 4);
+    book.limit('t1', 12, 'fair-share', 5);
     book.limit('unknown', 12, undefined, 6);
     const entry = book.get('t1');
     expect(entry?.history.map((h) => h.atMs)).toEqual([3, 4, 5]);
-    expect(entry).toMatchObject({ limitA: 12, reason: 'fair share' });
+    expect(entry).toMatchObject({ limitA: 12, reason: 'fair-share' });
   });
 });
