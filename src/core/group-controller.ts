@@ -10,7 +10,8 @@ import type { CoreEvents } from './events';
 import type { Fleet, FleetStation } from './fleet';
 import { GridReports } from './grid-reports';
 import type { LeaseLedger, LeasedSchedule } from './lease-ledger';
-import type { PlanBlock, PlanFixedLoad, PlanFn, PlanResult, PlanSession } from './planning';
+import type { FixedLoad } from '../allocator';
+import type { PlanBlock, PlanFn, PlanResult, PlanSession } from './planning';
 import type { ForecastSource, GridReporter, LimitOutcome, StationCommands } from './ports';
 import type { Overrides } from './overrides';
 import type { Scheduler } from './scheduler';
@@ -264,7 +265,7 @@ export class GroupController {
   }
 
   /** What a station we do not allocate may draw in each block: the most the ledger allows anywhere in it. */
-  private fixedLoad(station: FleetStation, blocks: readonly PlanBlock[]): PlanFixedLoad {
+  private fixedLoad(station: FleetStation, blocks: readonly PlanBlock[]): FixedLoad {
     const { ledger } = this.deps;
     const limitsA = blocks.map((block) => {
       if (!station.controllable) return station.stationMaxCurrentA;
@@ -278,7 +279,7 @@ export class GroupController {
       }
       return Math.min(most, station.stationMaxCurrentA);
     });
-    return { stationId: station.stationId, phases: station.phases, limitsA };
+    return { id: station.stationId, phasesUsed: station.phases, limitsA };
   }
 
   /**

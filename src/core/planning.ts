@@ -1,61 +1,32 @@
 // The contract between the group controller and the allocator: what a plan is asked for and what it gives.
 // main.ts binds `PlanFn` to src/allocator; keeping the shape here lets core be tested with any planner.
-import type { Reason } from '../allocator';
+import type { AllocationBlock, AllocationInput, AllocationSession, FixedLoad, Reason } from '../allocator';
 import type { CapacitySource } from '../domain/capacity';
-import type { PhaseCurrentsA, PhaseIndex } from '../domain/electrical';
 import type { GroupLayout } from '../domain/group';
-import type { StationId } from '../domain/station';
 
-export interface PlanBlock {
-  readonly startMs: number;
-  readonly endMs: number;
-  /** Capacity in force, per phase, before the safety margin. */
-  readonly capacityA: PhaseCurrentsA;
+/** A block of the plan: the allocator's block, and where its capacity comes from. */
+export interface PlanBlock extends AllocationBlock {
   readonly source: CapacitySource;
 }
 
-/** A session the planner may give 0 or [minA, maxA] per block. */
-export interface PlanSession {
+/** A session the planner may give 0 or [minA, maxA] per block: the allocator's session, named by its transaction, on its EVSE. */
+export interface PlanSession extends Omit<AllocationSession, 'id' | 'fixedA'> {
   readonly transactionId: string;
-  readonly stationId: StationId;
   readonly evseId: number;
-  readonly phasesUsed: 1 | 3;
-  /** Grid phase a single-phase EV sits on, when known; unknown ⇒ counted on every phase. */
-  readonly phase?: PhaseIndex;
-  readonly minA: number;
-  readonly maxA: number;
-  readonly priority: number;
-  readonly energyWantedWh?: number;
-  readonly departureMs?: number;
-  readonly measuredA?: number;
-  /** Since when the measured draw has stayed well below the limit in force (lets the planner lend it out). */
-  readonly belowLimitSinceMs?: number;
-  /** Since when it has been paused for lack of capacity: it gets its turn before those never paused. */
-  readonly pausedSinceMs?: number;
 }
 
-/** Load the planner must count but cannot change: uncontrollable or unreachable stations, leases in force. */
-export interface PlanFixedLoad {
-  readonly stationId: StationId;
-  readonly phases: 1 | 3;
-  /** Amps per phase in each block, aligned with `PlanRequest.blocks`. */
-  readonly limitsA: readonly number[];
-}
-
+/** The allocator's input, with the group's layout in one piece and core's blocks and sessions. */
 export interface PlanRequest {
   readonly nowMs: number;
   readonly group: GroupLayout;
   readonly blocks: readonly PlanBlock[];
   readonly sessions: readonly PlanSession[];
-  readonly fixedLoads: readonly PlanFixedLoad[];
+  /** Load the planner must count but cannot change (uncontrollable or unreachable stations, leases in force), by station. */
+  readonly fixedLoads: readonly FixedLoad[];
   /** Per-phase supply limit of each station with sessions (shared by its EVSEs). */
-  readonly stationMaxA: ReadonlyMap<StationId, number>;
+  readonly stationMaxA: AllocationInput['stationMaxA'];
   /** The plan in force (its block starts, end and limits per session), to keep the new plan stable. */
-  readonly previous?: {
-    readonly blockStartsMs: readonly number[];
-    readonly endMs: number;
-    readonly limitsA: ReadonlyMap<string, readonly number[]>;
-  };
+  readonly previous?: AllocationInput['previous'];
 }
 
 export interface PlanResult {
