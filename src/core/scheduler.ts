@@ -3,13 +3,22 @@
 
 export interface Clock {
   nowMs(): number;
+  /** Calls `callback` once after `delayMs`; the Scheduler never asks for more than MAX_TIMER_DELAY_MS. */
   setTimer(callback: () => void, delayMs: number): { cancel(): void };
 }
 
+/**
+ * The longest delay a Node timer keeps: setTimeout turns anything above 2^31 − 1 ms (24.8 days) into 1 ms.
+ * A deadline farther out is armed for this long and checked again then.
+ */
+export const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
+
+/** Wall time and Node timers; components take a Clock or a Scheduler instead of calling setTimeout. */
 export const systemClock: Clock = {
   nowMs: () => Date.now(),
   setTimer: (callback, delayMs) => {
-    const timer = setTimeout(callback, Math.max(0, delayMs));
+    // Clamped here too, so a direct caller gets an early wake-up it can re-check, never a 1 ms storm.
+    const timer = setTimeout(callback, Math.min(Math.max(0, delayMs), MAX_TIMER_DELAY_MS));
     timer.unref();
     return { cancel: () => clearTimeout(timer) };
   },
@@ -31,7 +40,7 @@ export class Scheduler {
   private readonly byKey = new Map<string, Entry>();
   private timer: { cancel(): void } | undefined;
   private armedFor = Infinity;
-  private stopped = false;
+  private isStopped = false;
 
   constructor(
     private readonly clock: Clock = systemClock,
@@ -40,6 +49,20 @@ export class Scheduler {
 
   get size(): number {
     return this.heap.length;
+  }
+
+  /** The time on this scheduler's clock: what deadlines are compared with. */
+  nowMs(): number {
+    return this.clock.nowMs();
+  }
+
+  get stopped(): boolean {
+    return this.isStopped;
+  }
+
+  /** A share of this scheduler for one component: keys under `prefix`, dropped together by `close`. */
+  scope(prefix: string): ScheduleScope {
+    return new ScheduleScope(this, prefix);
   }
 
   has(key: string): boolean {
@@ -51,7 +74,7 @@ export class Scheduler {
   }
 
   schedule(key: string, dueMs: number, run: () => void): void {
-    if (this.stopped) return;
+    if (this.isStopped) return;
     const existing = this.byKey.get(key);
     if (existing) {
       existing.run = run;
@@ -104,7 +127,7 @@ export class Scheduler {
   }
 
   stop(): void {
-    this.stopped = true;
+    this.isStopped = true;
     this.timer?.cancel();
     this.timer = undefined;
     this.heap.length = 0;
@@ -113,16 +136,18 @@ export class Scheduler {
 
   private arm(): void {
     const next = this.heap[0]?.dueMs ?? Infinity;
-    if (next === this.armedFor || this.stopped) return;
+    if (next === this.armedFor || this.isStopped) return;
     this.timer?.cancel();
     this.timer = undefined;
     this.armedFor = next;
     if (next === Infinity) return;
+    // A deadline beyond the timer's range wakes us at the cap; runDue then finds nothing due and re-arms.
+    const delayMs = Math.min(Math.max(0, next - this.clock.nowMs()), MAX_TIMER_DELAY_MS);
     this.timer = this.clock.setTimer(() => {
       this.timer = undefined;
       this.armedFor = Infinity;
       this.runDue();
-    }, next - this.clock.nowMs());
+    }, delayMs);
   }
 
   private removeAt(index: number): void {
@@ -167,5 +192,61 @@ export class Scheduler {
     }
     this.heap[index] = entry;
     entry.index = index;
+  }
+}
+
+/**
+ * What one component schedules, under its own key prefix: `close` cancels all of it and refuses more, so an
+ * adapter stops its timers on the scheduler it shares with the rest of the agent without stopping the others.
+ */
+export class ScheduleScope {
+  private readonly keys = new Set<string>();
+  private closed = false;
+  private waits = 0;
+
+  constructor(
+    private readonly scheduler: Scheduler,
+    private readonly prefix: string,
+  ) {}
+
+  nowMs(): number {
+    return this.scheduler.nowMs();
+  }
+
+  schedule(key: string, dueMs: number, run: () => void): void {
+    if (this.closed) return;
+    const scoped = this.prefix + key;
+    this.keys.add(scoped);
+    this.scheduler.schedule(scoped, dueMs, () => {
+      this.keys.delete(scoped);
+      run();
+    });
+  }
+
+  cancel(key: string): void {
+    const scoped = this.prefix + key;
+    this.keys.delete(scoped);
+    this.scheduler.cancel(scoped);
+  }
+
+  dueMs(key: string): number | undefined {
+    return this.scheduler.dueMs(this.prefix + key);
+  }
+
+  /**
+   * Resolves after `delayMs` on the clock. A wait is not work: it still ends after `close`, so a stop can
+   * bound its own grace period; on a stopped scheduler it ends at once.
+   */
+  wait(delayMs: number): Promise<void> {
+    if (this.scheduler.stopped) return Promise.resolve();
+    this.waits += 1;
+    const key = `${this.prefix}~wait:${this.waits}`;
+    return new Promise((resolve) => this.scheduler.schedule(key, this.nowMs() + delayMs, resolve));
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const key of this.keys) this.scheduler.cancel(key);
+    this.keys.clear();
   }
 }

@@ -1,6 +1,10 @@
-// The single scheduler: keyed deadlines, one timer, coalescing, and correct order under random use.
+// The single scheduler: keyed deadlines, one timer, coalescing, correct order under random use, deadlines beyond
+// a Node timer's range, and the scopes adapters use on the shared scheduler.
 import fc from 'fast-check';
-import { Scheduler, type Clock } from '../../../src/core/scheduler';
+import { MAX_TIMER_DELAY_MS, Scheduler, systemClock, type Clock } from '../../../src/core/scheduler';
+import { VirtualClock } from '../../helpers/virtual-clock';
+
+const DAY_MS = 86_400_000;
 
 /** Virtual clock: timers fire only when the test advances time. */
 function virtualClock(): Clock & { advance(ms: number): void; timers: number } {
@@ -119,5 +123,81 @@ describe('Scheduler', () => {
         },
       ),
     );
+  });
+
+  it('a deadline 40 days out (beyond 2^31 − 1 ms) fires exactly at 40 days, never early; the timer is armed twice', () => {
+    const clock = new VirtualClock(0);
+    const scheduler = new Scheduler(clock);
+    const fired: number[] = [];
+    scheduler.schedule('override:expiry', 40 * DAY_MS, () => fired.push(clock.nowMs()));
+    clock.advance(MAX_TIMER_DELAY_MS);
+    expect(fired).toEqual([]);
+    clock.advance(40 * DAY_MS - MAX_TIMER_DELAY_MS - 1);
+    expect(fired).toEqual([]);
+    clock.advance(1);
+    expect(fired).toEqual([40 * DAY_MS]);
+    // The clock refuses any delay above the cap, so every arming stayed within it.
+    expect(clock.armed).toEqual([MAX_TIMER_DELAY_MS, 40 * DAY_MS - MAX_TIMER_DELAY_MS]);
+    expect(clock.pending).toBe(0);
+  });
+
+  it('a far deadline does not spin: a year of virtual time arms the timer a bounded number of times', () => {
+    const clock = new VirtualClock(0);
+    const scheduler = new Scheduler(clock);
+    let ran = 0;
+    scheduler.schedule('far', 365 * DAY_MS, () => ran++);
+    clock.advance(365 * DAY_MS);
+    expect(ran).toBe(1);
+    expect(clock.armed.length).toBe(Math.ceil((365 * DAY_MS) / MAX_TIMER_DELAY_MS));
+  });
+
+  it('the system clock never hands setTimeout more than 2^31 − 1 ms (Node would fire it after 1 ms)', () => {
+    const spy = jest.spyOn(global, 'setTimeout');
+    try {
+      const timer = systemClock.setTimer(() => undefined, 40 * DAY_MS);
+      expect(spy).toHaveBeenLastCalledWith(expect.any(Function), MAX_TIMER_DELAY_MS);
+      timer.cancel();
+      systemClock.setTimer(() => undefined, -5).cancel();
+      expect(spy).toHaveBeenLastCalledWith(expect.any(Function), 0);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  describe('scopes (one per adapter on the shared scheduler)', () => {
+    it('prefix their keys; close cancels only their own and refuses new ones', () => {
+      const clock = new VirtualClock(0);
+      const scheduler = new Scheduler(clock);
+      const oscp = scheduler.scope('oscp:');
+      const ran: string[] = [];
+      scheduler.schedule('lease:cp-1', 100, () => ran.push('lease'));
+      oscp.schedule('heartbeat:dso', 50, () => ran.push('heartbeat'));
+      oscp.schedule('offline:dso', 150, () => ran.push('offline'));
+      expect(scheduler.dueMs('oscp:heartbeat:dso')).toBe(50);
+      expect(oscp.dueMs('offline:dso')).toBe(150);
+      clock.advance(60);
+      oscp.close();
+      oscp.schedule('heartbeat:dso', 70, () => ran.push('after close'));
+      clock.advance(200);
+      expect(ran).toEqual(['heartbeat', 'lease']);
+      expect(scheduler.size).toBe(0);
+    });
+
+    it('wait resolves after its delay on the clock, also once the scope is closed (a bounded grace period)', async () => {
+      const clock = new VirtualClock(0);
+      const scheduler = new Scheduler(clock);
+      const scope = scheduler.scope('x:');
+      scope.close();
+      let done = false;
+      const waiting = scope.wait(2000).then(() => (done = true));
+      clock.advance(1999);
+      await Promise.resolve();
+      expect(done).toBe(false);
+      clock.advance(1);
+      await waiting;
+      expect(clock.nowMs()).toBe(2000);
+      scheduler.stop();
+      await scope.wait(1000);
+    });
   });
 });
