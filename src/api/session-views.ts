@@ -1,7 +1,7 @@
 // Station and session answers of the operator API, built from the CSMS's records, core's fleet and lease ledger,
 // the overrides in force and the session book. Passwords and their hashes never leave here.
 import type { FlexibilityProvider } from '../core/flexibility-provider';
-import type { LeasedSchedule } from '../core/lease-ledger';
+import type { LeasedSchedule } from '../core/ports';
 import type { ChargingSession } from '../domain/session';
 import type { StationView } from './backend';
 import type { SessionEntry } from './session-book';

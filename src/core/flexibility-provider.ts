@@ -9,13 +9,12 @@ import type { CoreEvents } from './events';
 import { Fleet, type FleetStation } from './fleet';
 import { GroupController, type AppliedPlan } from './group-controller';
 import { GroupEnergyRegister } from './group-energy';
-import { LeaseLedger } from './lease-ledger';
+import { LeaseLedger, LedgerSnapshot } from './lease-ledger';
 import type { PlanFn } from './planning';
 import type { ForecastSource, GridReporter, StationCommands } from './ports';
 import { Overrides, type Override } from './overrides';
 import { Scheduler } from './scheduler';
 import type { KeyValueRepository, PlanRepository } from '../store/store';
-import type { LedgerSnapshot } from './lease-ledger';
 
 export interface ControlledGroup {
   readonly id: GroupId;
@@ -229,7 +228,4 @@ function parseSaved(saved: unknown): LedgerSnapshot[] {
   return parsed.success ? parsed.data.ledger : [];
 }
 
-const Schedule = z.object({ periods: z.array(z.object({ startMs: z.number(), limitA: z.number() })), leaseEndMs: z.number() });
-const SavedPlan = z.object({
-  ledger: z.array(z.object({ stationId: z.string(), standingA: z.number().optional(), live: Schedule.optional() })),
-});
+const SavedPlan = z.object({ ledger: z.array(LedgerSnapshot) });

@@ -1,19 +1,15 @@
 // What each station may draw at any instant, as far as flexbridge can prove it (DESIGN invariants 1–2).
 // Counts what it cannot see: unacknowledged changes at the higher of old and new, expired leases at the
 // standing share, and a station that never acknowledged a standing limit at its hardware maximum.
+import { z } from 'zod';
 import type { StationId } from '../domain/station';
+import { LeasedSchedule } from './ports';
 
-/** A live limit a station accepted: piecewise-constant amps per phase from `periods`, valid until `leaseEndMs`. */
-export interface LeasedSchedule {
-  readonly periods: readonly { readonly startMs: number; readonly limitA: number }[];
-  readonly leaseEndMs: number;
-}
-
-export interface LedgerSnapshot {
-  readonly stationId: StationId;
-  readonly standingA?: number;
-  readonly live?: LeasedSchedule;
-}
+/** What must survive a restart for one station; the schema reads it back from the store. */
+export const LedgerSnapshot = z
+  .object({ stationId: z.string(), standingA: z.number().optional(), live: LeasedSchedule.optional() })
+  .readonly();
+export type LedgerSnapshot = z.infer<typeof LedgerSnapshot>;
 
 interface StationLedger {
   hardwareMaxA: number;

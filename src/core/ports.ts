@@ -1,9 +1,9 @@
 // The ports core talks through: forecasts in, station commands out, reports to the grid, plan computation.
 // main.ts binds them to the OSCP adapter, the OCPP adapter and the allocator; tests bind them to fakes.
+import { z } from 'zod';
 import type { CapacityBlock, CapacityForecastType } from '../domain/capacity';
 import type { GroupId } from '../domain/group';
 import type { StationId } from '../domain/station';
-import type { LeasedSchedule } from './lease-ledger';
 
 /** Read side of the OSCP forecast book and peer state. */
 export interface ForecastSource {
@@ -23,6 +23,18 @@ export interface GridReporter {
 
 /** How a station answered a limit change, as core needs to know it. */
 export type LimitOutcome = 'Accepted' | 'Rejected' | 'NotSupported' | 'Timeout' | 'Offline' | 'Superseded';
+
+/**
+ * A live limit: piecewise-constant amps per phase from `periods`, valid until `leaseEndMs` (epoch ms), when the station
+ * falls back to its standing limit. A schema too, because the lease ledger reads saved ones back after a restart.
+ */
+export const LeasedSchedule = z
+  .object({
+    periods: z.array(z.object({ startMs: z.number(), limitA: z.number() }).readonly()).readonly(),
+    leaseEndMs: z.number(),
+  })
+  .readonly();
+export type LeasedSchedule = z.infer<typeof LeasedSchedule>;
 
 /** A live limit for one session (TxProfile), periods in amps per phase. */
 export interface SessionLimit {

@@ -1,9 +1,9 @@
 // Turns a plan into what each station receives — one absolute schedule from now to its lease end — and
 // computes the safe intermediate step of a change: the pointwise minimum of old and new (decreases first).
 import type { StationId } from '../domain/station';
-import { scheduleLimitAt, type LeasedSchedule } from './lease-ledger';
+import { scheduleLimitAt } from './lease-ledger';
 import type { PlanBlock } from './planning';
-import type { SessionLimit } from './ports';
+import type { LeasedSchedule, SessionLimit } from './ports';
 
 export interface StationSchedule {
   readonly stationId: StationId;

@@ -1,5 +1,6 @@
 // Turns core's protocol-neutral limit requests into OCPP 2.0.1 SetChargingProfile requests, following the
 // profile layout of the OCPP digest §6.7: standing limits at stack 0 forever, live limits at stack 1 on a lease.
+import type { LeasedSchedule, StationLimitRequest } from '../core/ports';
 import { floorToTenth } from '../domain/electrical';
 
 /** Stable profile ids per slot (K01.FR.05: resending an id replaces the profile); a private high range. */
@@ -13,21 +14,6 @@ export const PROFILE_IDS = {
 
 /** Where a standing Absolute schedule starts: far enough back to be in force whatever the station clock says. */
 const STANDING_START = '2020-01-01T00:00:00.000Z';
-
-export interface LeasedPeriods {
-  readonly periods: readonly { readonly startMs: number; readonly limitA: number }[];
-  readonly leaseEndMs: number;
-}
-
-export interface SessionLimitRequest {
-  readonly transactionId: string;
-  readonly evseId: number;
-  readonly schedule: LeasedPeriods;
-}
-
-export type LimitRequest =
-  | { readonly kind: 'standing'; readonly limitA: number }
-  | { readonly kind: 'live'; readonly stationCap: LeasedPeriods; readonly sessions: readonly SessionLimitRequest[] };
 
 export interface ChargingSchedulePeriod {
   startPeriod: number;
@@ -78,7 +64,7 @@ function absolute(
 }
 
 /** Periods relative to the first one, whole seconds (K01.FR.31: first startPeriod is 0), one-decimal limits rounded down. */
-function leased(schedule: LeasedPeriods): { startIso: string; durationS: number; periods: ChargingSchedulePeriod[] } {
+function leased(schedule: LeasedSchedule): { startIso: string; durationS: number; periods: ChargingSchedulePeriod[] } {
   const first = schedule.periods[0];
   const startMs = Math.floor((first?.startMs ?? schedule.leaseEndMs) / 1000) * 1000;
   const periods: ChargingSchedulePeriod[] = [];
@@ -100,7 +86,7 @@ function leased(schedule: LeasedPeriods): { startIso: string; durationS: number;
  * when it loses us. Live: a leased ChargingStationMaxProfile at stack 1 plus one leased TxProfile per session, all
  * expiring together into the standing ones. Station caps go first so a session never outruns its station's cap.
  */
-export function limitProfiles(request: LimitRequest): SetChargingProfileRequest[] {
+export function limitProfiles(request: StationLimitRequest): SetChargingProfileRequest[] {
   if (request.kind === 'standing') {
     const periods = [{ startPeriod: 0, limit: floorToTenth(Math.max(0, request.limitA)) }];
     return [
