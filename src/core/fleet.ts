@@ -2,15 +2,9 @@
 // Indexed by group so a reallocation reads only its own group: no whole-fleet scan on a hot path.
 import type { GroupId } from '../domain/group';
 import type { ChargingSession } from '../domain/session';
-import type { StationId } from '../domain/station';
+import type { StationId, StationSpec } from '../domain/station';
 
-export interface FleetStation {
-  readonly stationId: StationId;
-  readonly groupId: GroupId;
-  readonly evseMaxCurrentA: number;
-  readonly stationMaxCurrentA: number;
-  readonly evseCount: number;
-  readonly phases: 1 | 3;
+export interface FleetStation extends StationSpec {
   connected: boolean;
   /** false once the station refused or ignored profiles: it is counted at its maximum. */
   controllable: boolean;

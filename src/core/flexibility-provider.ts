@@ -1,44 +1,27 @@
 // The application core: one GroupController per group, the fleet view, the lease ledger and the one scheduler.
 // Adapters call the `on…` methods with what happened; main.ts binds the ports to OSCP, OCPP and the allocator.
 import { z } from 'zod';
-import type { GroupId } from '../domain/group';
+import type { GroupId, GroupLayout } from '../domain/group';
 import type { ChargingSession } from '../domain/session';
 import type { StationId } from '../domain/station';
-import type { Logger } from '../log';
-import type { CoreEvents } from './events';
 import { Fleet, type FleetStation } from './fleet';
-import { GroupController, type AppliedPlan } from './group-controller';
+import { GroupController, type AppliedPlan, type GroupControllerDeps } from './group-controller';
 import { GroupEnergyRegister } from './group-energy';
 import { LeaseLedger, LedgerSnapshot } from './lease-ledger';
-import type { PlanFn } from './planning';
-import type { ForecastSource, GridReporter, StationCommands } from './ports';
 import { Overrides, type Override } from './overrides';
-import { Scheduler } from './scheduler';
 import type { KeyValueRepository, PlanRepository } from '../store/store';
 
-export interface ControlledGroup {
-  readonly id: GroupId;
+export interface ControlledGroup extends GroupLayout {
   readonly peerId?: string;
-  readonly phaseVoltageV: number;
-  readonly phases: 1 | 3;
-  readonly safetyMarginA: number;
-  readonly safeLimitA: number;
   readonly leaseS: number;
 }
 
-export interface FlexibilityProviderDeps {
+/** What every group controller is given, except the parts the provider owns itself (fleet, ledger, overrides, saving). */
+export interface FlexibilityProviderDeps extends Omit<GroupControllerDeps, 'fleet' | 'ledger' | 'overrides' | 'persist'> {
   readonly groups: readonly ControlledGroup[];
-  readonly forecasts: ForecastSource;
-  readonly commands: StationCommands;
-  readonly grid: GridReporter;
-  readonly plan: PlanFn;
   readonly kv: KeyValueRepository;
   /** Where each group's plan and lease ledger are kept across restarts (invariant 3). */
   readonly plans?: PlanRepository;
-  readonly scheduler: Scheduler;
-  readonly nowMs: () => number;
-  readonly events: CoreEvents;
-  readonly logger: Logger;
   readonly horizonMs?: number;
   readonly coalesceMs?: number;
 }

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { CapacityBlock, CapacityForecastType } from '../domain/capacity';
 import type { GroupId } from '../domain/group';
 import type { StationId } from '../domain/station';
+import type { PeerRecord } from '../store/store';
 
 /** Read side of the OSCP forecast book and peer state. */
 export interface ForecastSource {
@@ -13,6 +14,11 @@ export interface ForecastSource {
   requestIdAt(groupId: GroupId, type: CapacityForecastType, atMs: number): string | undefined;
   /** Is the Capacity Provider of this group online? A group without a peer is never online. */
   peerOnline(groupId: GroupId): boolean;
+}
+
+/** A peer as operators may see it: its record without either token, and whether it is online now. */
+export interface PeerStatus extends Omit<PeerRecord, 'outboundToken' | 'inboundTokenHash'> {
+  readonly online: boolean;
 }
 
 /** Outbound OSCP messages core decides to send (queued persistently by the adapter). */

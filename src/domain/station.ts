@@ -23,8 +23,9 @@ export const DEFAULT_SMART_CHARGING_LIMITS: SmartChargingLimits = {
   rateUnits: ['A'],
 };
 
+/** A station's identity and hardware: what every layer's station record starts from. */
 export interface StationSpec {
-  readonly id: StationId;
+  readonly stationId: StationId;
   readonly groupId: GroupId;
   /** Hardware maximum per phase of one EVSE, what it draws when nothing limits it. */
   readonly evseMaxCurrentA: number;

@@ -1,7 +1,7 @@
 // The one persistence port of flexbridge: everything DESIGN.md invariant 3 says must survive kill -9.
 // Adapters and core depend on this interface only; src/store/sqlite/ is the embedded implementation.
 import type { ChargingSession } from '../domain/session';
-import type { SmartChargingLimits, StationId } from '../domain/station';
+import type { SmartChargingLimits, StationId, StationSpec } from '../domain/station';
 import type { GroupId } from '../domain/group';
 import type { CapacityForecastType } from '../domain/capacity';
 
@@ -66,15 +66,9 @@ export interface OutboxMessage {
   readonly status: 'pending' | 'failed';
 }
 
-export interface StationRecord {
-  readonly stationId: StationId;
-  readonly groupId: GroupId;
+export interface StationRecord extends StationSpec {
   /** scrypt hash of the Basic-auth password (security profiles 1 and 2), never the password. */
   readonly passwordHash?: string;
-  readonly evseMaxCurrentA: number;
-  readonly stationMaxCurrentA: number;
-  readonly evseCount: number;
-  readonly phases: 1 | 3;
   readonly controllable: boolean;
   readonly smartCharging?: SmartChargingLimits;
   /** ISO 8601 of the last message from the station. */
