@@ -68,6 +68,12 @@ export const OcppConfig = z.object({
   autoRegisterGroup: identifier.optional(),
   heartbeatIntervalS: z.number().int().positive().default(300),
   callTimeoutMs: z.number().int().positive().default(30000),
+  /**
+   * Longest a booting station is kept Pending while its smart-charging limits are read and its standing limits
+   * installed; then it is let in anyway and counted at its maximum. Bounded by time, not by boots: firmware that
+   * backs off exponentially boots rarely.
+   */
+  bootPendingMaxS: z.number().int().min(1).max(600).default(30),
   /** Authorize policy for idTokens. */
   authorize: z.enum(['accept-all', 'reject-all']).default('accept-all'),
 });

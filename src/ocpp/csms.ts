@@ -7,6 +7,7 @@ import type { Duplex } from 'node:stream';
 import { RPCServer } from 'ocpp-rpc';
 import type RpcServerClient from 'ocpp-rpc/lib/server-client';
 import type { FleetStation } from '../core/fleet';
+import { Scheduler } from '../core/scheduler';
 import type { ChargingSession } from '../domain/session';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
@@ -41,8 +42,8 @@ export interface ConfiguredStation {
   readonly phases: 1 | 3;
 }
 
-/** Pending answers (10 s apart) before a station that never acknowledges its standing limit is let in anyway. */
-const MAX_PENDING_BOOTS = 6;
+/** How long a known station may stay silent after connecting before it is taken as reconnected without a boot. */
+const QUIET_RECONNECT_MS = 5000;
 
 export interface CsmsDeps {
   readonly config: OcppConfig;
@@ -52,6 +53,8 @@ export interface CsmsDeps {
   readonly logger: Logger;
   readonly metrics?: Metrics;
   readonly nowMs?: () => number;
+  /** The agent's one scheduler (the Pending bound); a private one on the system clock if not given. */
+  readonly scheduler?: Scheduler;
   /** Session store writes are batched per this many ms. */
   readonly sessionFlushMs?: number;
 }
@@ -71,6 +74,7 @@ export async function startCsms(deps: CsmsDeps): Promise<Csms> {
   const { config, store, events } = deps;
   const logger = deps.logger.child({ component: 'ocpp' });
   const nowMs = deps.nowMs ?? Date.now;
+  const scheduler = deps.scheduler ?? new Scheduler();
   const registry = new StationRegistry({ depthChanged: (delta) => deps.metrics?.commandQueueDepth.inc(delta) });
 
   const markUncontrollable = (runtime: StationRuntime, reason: string): void => {
@@ -84,18 +88,59 @@ export async function startCsms(deps: CsmsDeps): Promise<Csms> {
   /**
    * Invariant 2: a station is let in (BootNotification Accepted) only once it carries its standing limits, so it
    * cannot start a session unbounded. Pending until its SmartChargingCtrlr is read and the standing profiles are
-   * acknowledged; a station that cannot take profiles (uncontrollable) or keeps failing is let in anyway and
-   * counted at its maximum.
+   * acknowledged; a station that cannot take profiles (uncontrollable) is let in at once, and one still not ready
+   * `bootPendingMaxS` after its first Pending answer is let in anyway and counted at its maximum.
    */
   function bootDecision(runtime: StationRuntime): 'Pending' | 'Accepted' {
-    const ready = runtime.record.smartCharging !== undefined && (runtime.standingInstalled || !runtime.record.controllable);
-    if (ready || runtime.pendingBoots >= MAX_PENDING_BOOTS) {
-      if (!ready) logger.warn('station let in without its standing limit; counted at its maximum', { stationId: runtime.record.stationId });
-      runtime.pendingBoots = 0;
+    const { record } = runtime;
+    const ready = record.smartCharging !== undefined && (runtime.standingInstalled || !record.controllable);
+    const now = nowMs();
+    const pendingForMs = runtime.pendingSinceMs === undefined ? 0 : now - runtime.pendingSinceMs;
+    if (ready || pendingForMs >= config.bootPendingMaxS * 1000) {
+      if (!ready) {
+        logger.warn('station let in without its standing limit; counted at its maximum', {
+          stationId: record.stationId,
+          pendingS: Math.round(pendingForMs / 1000),
+          reason: runtime.pendingReason,
+        });
+      }
+      runtime.pendingSinceMs = undefined;
+      runtime.pendingReason = undefined;
+      scheduler.cancel(`boot-pending:${record.stationId}`);
       return 'Accepted';
     }
-    runtime.pendingBoots++;
+    const reason =
+      record.smartCharging === undefined
+        ? 'reading its smart-charging limits (GetVariables SmartChargingCtrlr)'
+        : 'installing its standing limits (SetChargingProfile ChargingStationMaxProfile and TxDefaultProfile)';
+    if (runtime.pendingSinceMs === undefined) {
+      runtime.pendingSinceMs = now;
+      // Firmware that backs off exponentially may not boot again for minutes: ask it to, once the bound is reached.
+      scheduler.schedule(`boot-pending:${record.stationId}`, now + config.bootPendingMaxS * 1000, () => {
+        if (runtime.bootStatus === 'Pending') void discovery.triggerBoot(runtime);
+      });
+    }
+    if (reason !== runtime.pendingReason) {
+      logger.info('station Pending', { stationId: record.stationId, reason, boundS: config.bootPendingMaxS });
+      runtime.pendingReason = reason;
+    }
     return 'Pending';
+  }
+
+  /**
+   * CSMS-initiated calls may now go to this connection (B01/B02): after the BootNotification response, or at the
+   * first other message of a station that reconnected without booting. Core hears of the connection only now.
+   */
+  function allowCalls(runtime: StationRuntime, client: RpcServerClient, via: 'boot' | 'message'): void {
+    if (runtime.client !== client || runtime.callsAllowed) return;
+    runtime.callsAllowed = true;
+    const stationId = runtime.record.stationId;
+    if (!runtime.announced) {
+      runtime.announced = true;
+      events.stationConnection(stationId, true);
+    }
+    events.stationUpdated(toFleetStation(runtime));
+    if (via === 'message') setImmediate(() => void discovery.afterConnect(runtime));
   }
 
   function acceptWhenReady(runtime: StationRuntime): void {
@@ -107,6 +152,7 @@ export async function startCsms(deps: CsmsDeps): Promise<Csms> {
     options: { timeoutMs: config.callTimeoutMs, retriesOnTimeout: 1, rejectionsBeforeUncontrollable: 3 },
     logger,
     metrics: deps.metrics,
+    nowMs,
     markUncontrollable,
     standingInstalled: (runtime) => acceptWhenReady(runtime),
   });
@@ -222,16 +268,22 @@ export async function startCsms(deps: CsmsDeps): Promise<Csms> {
       authorize: config.authorize,
       nowMs,
       booted: (r) => {
-        // Core re-profiles a booted station (its profiles may be gone): once per connection, at the first boot.
-        if (!r.bootNotified) {
-          r.bootNotified = true;
-          setImmediate(() => events.stationBooted(stationId));
-        }
         const status = bootDecision(r);
         r.bootStatus = status;
-        if (status === 'Pending' && !r.record.smartCharging) setImmediate(() => void discovery.discover(r).then(() => acceptWhenReady(r)));
+        // After the response has gone out: only now may the station take calls (B01), core re-profiles it (its
+        // profiles may be gone; once per connection), and a Pending station is read (B02 allows GetVariables).
+        setImmediate(() => {
+          allowCalls(r, client, 'boot');
+          if (!r.bootNotified) {
+            r.bootNotified = true;
+            events.stationBooted(stationId);
+          }
+          if (status === 'Pending' && !r.record.smartCharging) void discovery.discover(r).then(() => acceptWhenReady(r));
+          else if (status === 'Accepted') void discovery.afterConnect(r);
+        });
         return status;
       },
+      spoke: (r) => allowCalls(r, client, 'message'),
       evseSeen: (r, evseId) => {
         if (evseId > r.record.evseCount)
           saveRecord({
@@ -250,25 +302,37 @@ export async function startCsms(deps: CsmsDeps): Promise<Csms> {
     runtime.client = client;
     runtime.bootStatus = 'none';
     runtime.bootNotified = false;
-    runtime.pendingBoots = 0;
+    runtime.callsAllowed = false;
+    runtime.consecutiveTimeouts = 0;
+    runtime.backoffUntilMs = 0;
     deps.metrics?.stationsConnected.inc();
     if (previous) {
       logger.warn('second connection for a station; the older one is closed', { stationId });
       void previous.close({ code: 1000, reason: 'replaced by a newer connection', force: true });
     } else {
       logger.info('station connected', { stationId });
-      events.stationConnection(stationId, true);
     }
     client.on('close', () => {
       deps.metrics?.stationsConnected.dec();
       if (runtime.client !== client) return;
       runtime.client = undefined;
       runtime.bootStatus = 'none';
+      runtime.callsAllowed = false;
       logger.info('station disconnected', { stationId });
-      events.stationConnection(stationId, false);
+      if (runtime.announced) {
+        runtime.announced = false;
+        events.stationConnection(stationId, false);
+      }
+      events.stationUpdated(toFleetStation(runtime));
     });
-    // Stations do not always boot again after a reconnect: rebuild what we know of them every time (§1.4).
-    setImmediate(() => void discovery.afterConnect(runtime));
+    // Nothing is sent before the station has booted or spoken: a station that has not booted cannot answer (B01).
+    // A station this agent has read before and that neither boots nor speaks for a while reconnected after a network
+    // drop without booting (it is Accepted on its side): then it may be asked for its state.
+    if (runtime.record.smartCharging !== undefined) {
+      scheduler.schedule(`quiet-reconnect:${stationId}`, nowMs() + QUIET_RECONNECT_MS, () => {
+        if (runtime.bootStatus === 'none') allowCalls(runtime, client, 'message');
+      });
+    }
   }
 
   const server = createServer(config);

@@ -30,6 +30,8 @@ export interface StationHandlerContext {
   readonly nowMs: () => number;
   /** BootNotification: Pending while the station's smart-charging limits are still unknown, else Accepted. */
   readonly booted: (runtime: StationRuntime) => 'Pending' | 'Accepted';
+  /** The station sent something other than BootNotification (it may have been accepted before and not booted). */
+  readonly spoke: (runtime: StationRuntime) => void;
   /** The station reported an EVSE beyond its known count. */
   readonly evseSeen: (runtime: StationRuntime, evseId: number) => void;
   readonly maxProfilesReported: (runtime: StationRuntime, maxProfiles: number) => void;
@@ -67,6 +69,7 @@ export function registerStationHandlers(client: RpcServerClient, context: Statio
         context.metrics?.ocppCalls.inc({ direction: 'in', action, result: 'SecurityError' });
         throw createRPCError('SecurityError', 'BootNotification is Pending: only BootNotification and triggered messages are allowed');
       }
+      if (action !== 'BootNotification' && !runtime.callsAllowed) context.spoke(runtime);
       const parsed = schema.safeParse(params);
       if (!parsed.success) {
         context.metrics?.ocppCalls.inc({ direction: 'in', action, result: 'FormatViolation' });
@@ -155,6 +158,7 @@ export function registerStationHandlers(client: RpcServerClient, context: Statio
 
   for (const [action, response] of Object.entries(ACKNOWLEDGED)) {
     client.handle(action, async ({ params }) => {
+      if (!runtime.callsAllowed && runtime.bootStatus !== 'Pending') context.spoke(runtime);
       log.debug('acknowledged', { action, params });
       context.metrics?.ocppCalls.inc({ direction: 'in', action, result: 'ok' });
       return response;

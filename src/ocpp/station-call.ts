@@ -8,17 +8,29 @@ export type CallResult =
   | { readonly kind: 'result'; readonly payload: unknown }
   | { readonly kind: 'error'; readonly code: string; readonly message: string }
   | { readonly kind: 'timeout' }
-  | { readonly kind: 'offline' };
+  | { readonly kind: 'offline' }
+  /** Not sent: the station timed out repeatedly and is left alone until `untilMs` (it is counted at its maximum). */
+  | { readonly kind: 'backed-off'; readonly untilMs: number };
 
-export async function callStation(
-  runtime: StationRuntime,
-  action: string,
-  params: object,
-  options: { readonly timeoutMs: number; readonly metrics?: Metrics },
-): Promise<CallResult> {
+/** Timeouts in a row after which a station is unresponsive and calls to it back off instead of flooding it. */
+export const TIMEOUTS_BEFORE_BACKOFF = 2;
+const BACKOFF_FIRST_MS = 30_000;
+const BACKOFF_MAX_MS = 10 * 60_000;
+
+export interface CallOptions {
+  readonly timeoutMs: number;
+  readonly metrics?: Metrics;
+  readonly nowMs?: () => number;
+  /** Told once when a station becomes unresponsive (each back-off after that is silent). */
+  readonly unresponsive?: (runtime: StationRuntime, timeouts: number, untilMs: number) => void;
+}
+
+export async function callStation(runtime: StationRuntime, action: string, params: object, options: CallOptions): Promise<CallResult> {
   const client = runtime.client;
+  const nowMs = options.nowMs ?? Date.now;
   const result = await (async (): Promise<CallResult> => {
     if (!client || !isConnected(runtime)) return { kind: 'offline' };
+    if (runtime.backoffUntilMs > nowMs()) return { kind: 'backed-off', untilMs: runtime.backoffUntilMs };
     try {
       return { kind: 'result', payload: await client.call(action, params, { callTimeoutMs: options.timeoutMs }) };
     } catch (error) {
@@ -29,6 +41,7 @@ export async function callStation(
       return { kind: 'error', code: 'GenericError', message: error instanceof Error ? error.message : String(error) };
     }
   })();
+  noteAnswer(runtime, result, nowMs(), options);
   const status =
     result.kind === 'result' && typeof result.payload === 'object' && result.payload !== null && 'status' in result.payload
       ? String(result.payload.status)
@@ -37,4 +50,19 @@ export async function callStation(
         : result.kind;
   options.metrics?.ocppCalls.inc({ direction: 'out', action, result: status });
   return result;
+}
+
+/** Any answer resets the timeout count; repeated timeouts back off exponentially (30 s doubling to 10 min). */
+function noteAnswer(runtime: StationRuntime, result: CallResult, nowMs: number, options: CallOptions): void {
+  if (result.kind === 'result' || result.kind === 'error') {
+    runtime.consecutiveTimeouts = 0;
+    runtime.backoffUntilMs = 0;
+    return;
+  }
+  if (result.kind !== 'timeout') return;
+  const timeouts = ++runtime.consecutiveTimeouts;
+  if (timeouts < TIMEOUTS_BEFORE_BACKOFF) return;
+  const delayMs = Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** (timeouts - TIMEOUTS_BEFORE_BACKOFF));
+  runtime.backoffUntilMs = nowMs + delayMs;
+  if (timeouts === TIMEOUTS_BEFORE_BACKOFF) options.unresponsive?.(runtime, timeouts, runtime.backoffUntilMs);
 }

@@ -5,7 +5,7 @@ import type { Metrics } from '../metrics';
 import type { LimitOutcome, StationCommands, StationLimitRequest } from '../core/ports';
 import { limitProfiles, type SetChargingProfileRequest } from './limit-profiles';
 import { StatusResponse } from './payloads';
-import { callStation, type CallResult } from './station-call';
+import { callStation, type CallOptions, type CallResult } from './station-call';
 import type { StationRegistry, StationRuntime } from './station-registry';
 import { DEFAULT_SMART_CHARGING_LIMITS } from '../domain/station';
 
@@ -24,6 +24,7 @@ export interface StationCommandDeps {
   readonly metrics?: Metrics;
   /** The station cannot be steered: core must count it at its maximum. */
   readonly markUncontrollable: (runtime: StationRuntime, reason: string) => void;
+  readonly nowMs?: () => number;
   /** The station acknowledged its standing limits (a Pending boot may now be accepted). */
   readonly standingInstalled?: (runtime: StationRuntime) => void;
 }
@@ -50,7 +51,21 @@ export class StationCommandService implements StationCommands {
   private nextRequestId = 1;
   private readonly reports = new Map<string, { profiles: unknown[]; resolve: (profiles: unknown[] | undefined) => void }>();
 
-  constructor(private readonly deps: StationCommandDeps) {}
+  private readonly callOptions: CallOptions;
+
+  constructor(private readonly deps: StationCommandDeps) {
+    this.callOptions = {
+      timeoutMs: deps.options.timeoutMs,
+      metrics: deps.metrics,
+      ...(deps.nowMs && { nowMs: deps.nowMs }),
+      unresponsive: (runtime, timeouts, untilMs) =>
+        deps.logger.warn('station unresponsive: commands back off; it is counted at its maximum until it answers', {
+          stationId: runtime.record.stationId,
+          timeouts,
+          retryAt: new Date(untilMs).toISOString(),
+        }),
+    };
+  }
 
   applyLimits(stationId: string, request: StationLimitRequest): Promise<LimitOutcome> {
     const runtime = this.deps.registry.get(stationId);
@@ -85,7 +100,7 @@ export class StationCommandService implements StationCommands {
   }
 
   private async sendProfile(runtime: StationRuntime, request: SetChargingProfileRequest): Promise<LimitOutcome> {
-    const { timeoutMs, retriesOnTimeout, rejectionsBeforeUncontrollable } = this.deps.options;
+    const { retriesOnTimeout, rejectionsBeforeUncontrollable } = this.deps.options;
     // A child logger only when there is something to say: this is the hot path of a forecast going out.
     const log = {
       warn: (message: string, fields: Record<string, unknown>) =>
@@ -93,12 +108,15 @@ export class StationCommandService implements StationCommands {
     };
     let result: CallResult = { kind: 'timeout' };
     for (let attempt = 0; attempt <= retriesOnTimeout && result.kind === 'timeout'; attempt++) {
-      result = await callStation(runtime, 'SetChargingProfile', request, { timeoutMs, metrics: this.deps.metrics });
+      result = await callStation(runtime, 'SetChargingProfile', request, this.callOptions);
     }
     const profile = `${request.chargingProfile.chargingProfilePurpose} ${request.chargingProfile.id}`;
     switch (result.kind) {
       case 'offline':
         return 'Offline';
+      case 'backed-off':
+        // Not sent: the station is unresponsive and counted at its maximum until it answers again.
+        return 'Timeout';
       case 'timeout':
         log.warn('SetChargingProfile timed out', { profile, attempts: retriesOnTimeout + 1 });
         return 'Timeout';
@@ -180,16 +198,18 @@ export class StationCommandService implements StationCommands {
     const runtime = this.deps.registry.get(stationId);
     if (!runtime) return Promise.resolve({ kind: 'offline' });
     const offline: CallResult = { kind: 'offline' };
-    return runtime.queue.enqueue(
-      `${action}:${this.nextRequestId++}`,
-      () => callStation(runtime, action, params, { timeoutMs: this.deps.options.timeoutMs, metrics: this.deps.metrics }),
-      { superseded: offline, closed: offline, failed: { kind: 'error', code: 'InternalError', message: 'command failed' } },
-    );
+    return runtime.queue.enqueue(`${action}:${this.nextRequestId++}`, () => callStation(runtime, action, params, this.callOptions), {
+      superseded: offline,
+      closed: offline,
+      failed: { kind: 'error', code: 'InternalError', message: 'command failed' },
+    });
   }
 }
 
 function statusOf(result: CallResult): string {
-  if (result.kind !== 'result') return result.kind === 'error' ? result.code : result.kind === 'timeout' ? 'Timeout' : 'Offline';
+  if (result.kind === 'error') return result.code;
+  if (result.kind === 'timeout' || result.kind === 'backed-off') return 'Timeout';
+  if (result.kind === 'offline') return 'Offline';
   const parsed = StatusResponse.safeParse(result.payload);
   return parsed.success ? parsed.data.status : 'Unreadable';
 }

@@ -38,7 +38,7 @@ export class StationDiscovery {
       () => callStation(runtime, 'GetVariables', smartChargingRequest(), { timeoutMs: this.deps.timeoutMs, metrics: this.deps.metrics }),
       { superseded: { kind: 'offline' }, closed: { kind: 'offline' }, failed: { kind: 'offline' } },
     );
-    if (result.kind === 'offline' || result.kind === 'timeout') {
+    if (result.kind === 'offline' || result.kind === 'timeout' || result.kind === 'backed-off') {
       log.warn('smart-charging limits not read; will retry on the next connect or boot', { outcome: result.kind });
       return;
     }
@@ -66,7 +66,10 @@ export class StationDiscovery {
     await this.trigger(runtime, 'BootNotification');
   }
 
-  /** Every (re)connect: refresh the limits, then have the station repeat its connector states and transactions. */
+  /**
+   * Every connection once calls are allowed (after its boot, or its first message if it did not boot): refresh the
+   * limits, then have the station repeat its connector states and transactions.
+   */
   async afterConnect(runtime: StationRuntime): Promise<void> {
     await this.discover(runtime);
     if (runtime.bootStatus === 'Pending') return;

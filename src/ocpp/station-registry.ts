@@ -14,8 +14,22 @@ export interface StationRuntime {
   bootStatus: 'none' | 'Pending' | 'Accepted';
   /** Core heard of this connection's boot (it re-profiles the station); once per connection. */
   bootNotified: boolean;
-  /** BootNotifications answered Pending in a row, so a station that never gets its standing limit is let in. */
-  pendingBoots: number;
+  /**
+   * CSMS-initiated calls may go to this connection: after the BootNotification response, or once the station sent
+   * something else first (it was accepted before and reconnected without booting). Before that a station cannot
+   * answer, so nothing is sent (B01/B02) and core sees it as not connected yet.
+   */
+  callsAllowed: boolean;
+  /** Core was told this station is connected (and has not been told otherwise since). */
+  announced: boolean;
+  /** When this connection's first Pending answer was given; Pending is bounded by time (`bootPendingMaxS`). */
+  pendingSinceMs: number | undefined;
+  /** Why the station is Pending, for the log and the API; undefined when it is not. */
+  pendingReason: string | undefined;
+  /** Calls that timed out in a row; reset by any answer. */
+  consecutiveTimeouts: number;
+  /** Until when commands are not sent to an unresponsive station (it is counted at its maximum meanwhile). */
+  backoffUntilMs: number;
   /** The standing ChargingStationMaxProfile/TxDefaultProfile were acknowledged (since this agent started). */
   standingInstalled: boolean;
   /** SetChargingProfile rejections in a row; reset by an acceptance. */
@@ -49,7 +63,12 @@ export class StationRegistry {
       client: undefined,
       bootStatus: 'none',
       bootNotified: false,
-      pendingBoots: 0,
+      callsAllowed: false,
+      announced: false,
+      pendingSinceMs: undefined,
+      pendingReason: undefined,
+      consecutiveTimeouts: 0,
+      backoffUntilMs: 0,
       standingInstalled: false,
       consecutiveRejections: 0,
       connectors: new Map(),
@@ -76,8 +95,9 @@ export class StationRegistry {
   }
 }
 
+/** The station's connection is open and may take CSMS calls (see `callsAllowed`). */
 export function isConnected(runtime: StationRuntime): boolean {
-  return runtime.client !== undefined && runtime.client.state === 1;
+  return runtime.client !== undefined && runtime.client.state === 1 && runtime.callsAllowed;
 }
 
 /** What core needs to know of a station to allocate for it. */

@@ -130,6 +130,8 @@ describe('OCPP CSMS — boot, discovery and sessions', () => {
     await t.restart();
     expect(t.recorded.sessions.filter((s) => s.transactionId === 'tx-9').length).toBeGreaterThanOrEqual(2);
     station = await connectStation(t.url);
+    // Reconnected without booting: its first message tells the CSMS it is Accepted on its side.
+    await station.client.call('Heartbeat', {});
     await eventually(() => station.triggers.includes('TransactionEvent'));
     expect(station.triggers).toContain('StatusNotification');
     await station.client.close();
@@ -178,8 +180,10 @@ describe('OCPP CSMS — commands and their outcomes (K01)', () => {
     await t.stop();
   });
 
+  /** A station that reconnects without booting (it was Accepted before): its first message opens it to calls. */
   async function discovered(options: Parameters<typeof connectStation>[1] = {}): Promise<Awaited<ReturnType<typeof connectStation>>> {
     const station = await connectStation(t.url, options);
+    await station.client.call('Heartbeat', {});
     await eventually(() => t.store.stations.get('CS-1')?.smartCharging);
     return station;
   }
@@ -210,6 +214,7 @@ describe('OCPP CSMS — commands and their outcomes (K01)', () => {
   test('K01.FR.29 — NotImplemented marks the station uncontrollable at once', async () => {
     const station = await connectStation(t.url);
     station.client.removeHandler('SetChargingProfile');
+    await station.client.call('Heartbeat', {});
     await eventually(() => t.store.stations.get('CS-1')?.smartCharging);
     expect(await t.csms.commands.applyLimits('CS-1', { kind: 'standing', limitA: 10 })).toBe('NotSupported');
     expect(t.recorded.uncontrollable).toEqual(['CS-1']);
@@ -412,6 +417,7 @@ describe('OCPP CSMS — refusals and robustness', () => {
 
   test('§9.4 #5 — a second connection with the same identity replaces the first; no ghost offline event', async () => {
     const first = await connectStation(t.url);
+    await first.client.call('Heartbeat', {});
     const closed = new Promise((resolve) => first.client.once('close', resolve));
     const second = await connectStation(t.url);
     await closed;

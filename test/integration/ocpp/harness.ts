@@ -8,7 +8,7 @@ import type { FleetStation } from '../../../src/core/fleet';
 import type { ChargingSession } from '../../../src/domain/session';
 import { silentLogger } from '../../../src/log';
 import { createMetrics } from '../../../src/metrics';
-import { startCsms, type ConfiguredStation, type Csms, type StationEvents } from '../../../src/ocpp/csms';
+import { startCsms, type ConfiguredStation, type Csms, type CsmsDeps, type StationEvents } from '../../../src/ocpp/csms';
 import { openSqliteStore } from '../../../src/store/sqlite';
 import type { Store } from '../../../src/store/store';
 import { tempDir } from '../../helpers/processes';
@@ -39,6 +39,8 @@ export async function startTestCsms(
   stations: readonly ConfiguredStation[] = [
     { id: 'CS-1', groupId: 'g1', password: PASSWORD, evseMaxCurrentA: 32, evseCount: 2, phases: 3 },
   ],
+  /** A virtual clock for what the CSMS times itself (Pending bound, back-off); sockets stay real. */
+  time: Pick<CsmsDeps, 'nowMs' | 'scheduler'> = {},
 ): Promise<TestCsms> {
   const { dir, cleanup } = tempDir('flexbridge-csms-');
   const dbPath = path.join(dir, 'flexbridge.db');
@@ -75,6 +77,7 @@ export async function startTestCsms(
         logger: silentLogger,
         metrics,
         sessionFlushMs: 20,
+        ...time,
       });
       harness.url = `ws://127.0.0.1:${harness.csms.port}/ocpp`;
     },
@@ -84,7 +87,16 @@ export async function startTestCsms(
       cleanup();
     },
   };
-  harness.csms = await startCsms({ config, stations, store: harness.store, events, logger: silentLogger, metrics, sessionFlushMs: 20 });
+  harness.csms = await startCsms({
+    config,
+    stations,
+    store: harness.store,
+    events,
+    logger: silentLogger,
+    metrics,
+    sessionFlushMs: 20,
+    ...time,
+  });
   harness.url = `${config.securityProfile === 1 ? 'ws' : 'wss'}://127.0.0.1:${harness.csms.port}/ocpp`;
   return harness;
 }
@@ -102,6 +114,8 @@ export interface FakeStationOptions {
 
 export interface FakeStation {
   client: RPCClient;
+  /** Every CSMS-initiated action in the order it arrived, and the BootNotification responses `boot()` got among them. */
+  log: string[];
   profiles: Record<string, unknown>[];
   triggers: string[];
 }
@@ -128,8 +142,9 @@ export async function connectStation(url: string, options: FakeStationOptions = 
     wsOpts: options.wsOpts ?? {},
     headers: {},
   });
-  const station: FakeStation = { client, profiles: [], triggers: [] };
+  const station: FakeStation = { client, profiles: [], triggers: [], log: [] };
   client.handle('GetVariables', async ({ params }) => {
+    station.log.push('GetVariables');
     const data = (params?.getVariableData ?? []) as { component: { name: string }; variable: { name: string; instance?: string } }[];
     const values: Record<string, string> = {
       Available: 'true',
@@ -149,10 +164,12 @@ export async function connectStation(url: string, options: FakeStationOptions = 
     };
   });
   client.handle('TriggerMessage', async ({ params }) => {
+    station.log.push('TriggerMessage');
     station.triggers.push(String(params?.requestedMessage));
     return { status: 'Accepted' };
   });
   client.handle('SetChargingProfile', async ({ params }) => {
+    station.log.push('SetChargingProfile');
     station.profiles.push(params ?? {});
     return options.setChargingProfile ? options.setChargingProfile(params ?? {}) : { status: 'Accepted' };
   });
@@ -170,6 +187,12 @@ export async function eventually<T>(check: () => T | undefined | false, timeoutM
   }
 }
 
-export function boot(station: FakeStation): Promise<unknown> {
-  return station.client.call('BootNotification', { reason: 'PowerUp', chargingStation: { model: 'Test AC', vendorName: 'flexbridge' } });
+export async function boot(station: FakeStation): Promise<unknown> {
+  const response: unknown = await station.client.call('BootNotification', {
+    reason: 'PowerUp',
+    chargingStation: { model: 'Test AC', vendorName: 'flexbridge' },
+  });
+  const status = typeof response === 'object' && response !== null && 'status' in response ? String(response.status) : '?';
+  station.log.push(`BootNotification ${status}`);
+  return response;
 }
