@@ -67,7 +67,7 @@ export async function startAgent(config: FlexbridgeConfig, options: StartOptions
     store,
     logger,
     metrics,
-    nowMs,
+    scheduler,
     // Called only once the adapter is started, after core exists.
     groupEnergyWh: (groupId) => core.energy.totalWh(groupId),
   });

@@ -1,20 +1,21 @@
 // Entry point of the OSCP 2.0 Flexibility Provider adapter: builds book, peers, outbox, link and router from
 // config and store, and hands main.ts the ports core needs (ForecastSource, GridReporter) plus typed events.
 import type { Router } from 'express';
-import type { GroupId } from '../domain/group';
+import { Backoff, type BackoffOptions } from '../core/backoff';
 import type { ForecastSource, GridReporter } from '../core/ports';
+import type { Scheduler } from '../core/scheduler';
+import type { GroupId } from '../domain/group';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
 import type { OutboxMessage, PeerRecord, Store } from '../store/store';
 import type { GroupSettings, OscpSettings } from './config';
-import { Deadlines } from './deadlines';
 import { OscpEvents } from './events';
 import { ForecastBook } from './forecast-book';
 import { ForecastIntake } from './forecast-intake';
 import { OscpGridReporter } from './grid-reporter';
 import { Link } from './link';
 import { MeasurementReporter } from './measurements';
-import { OutboxDelivery, type OutboxOptions, type ResolvedMessage } from './outbox';
+import { OUTBOX_RETRY, OutboxDelivery, type ResolvedMessage } from './outbox';
 import { joinUrl, PeerClient } from './peer-client';
 import { PeerRegistry } from './peer-registry';
 import { isRegisterPath, Registration } from './registration';
@@ -27,11 +28,12 @@ export interface OscpAdapterOptions {
   readonly metrics: Metrics;
   /** Energy register of a group, Wh, never decreasing (core's GroupEnergyRegister). */
   readonly groupEnergyWh: (groupId: GroupId) => number;
-  readonly nowMs?: () => number;
+  /** The agent's one scheduler; its clock is the adapter's time (a virtual one in tests). */
+  readonly scheduler: Scheduler;
   /** Delay of follow-up messages after our 204 (default 500 ms; SolarNetwork waits about 1 s). */
   readonly followUpDelayMs?: number;
-  /** Outbox back-off (default 1 s doubling to 5 min). */
-  readonly retry?: Partial<OutboxOptions>;
+  /** Outbox back-off (default OUTBOX_RETRY: 1 s doubling to 5 min). */
+  readonly retry?: Partial<BackoffOptions>;
   /** How long ended forecasts stay in the book and the store (default 24 h). */
   readonly forecastRetentionMs?: number;
   readonly client?: PeerClient;
@@ -71,14 +73,15 @@ const HOUR_MS = 3_600_000;
 export function createOscpAdapter(options: OscpAdapterOptions): OscpAdapter {
   const { store, metrics } = options;
   const settings = options.config.oscp;
-  const nowMs = options.nowMs ?? Date.now;
+  // Everything the adapter waits for runs under this prefix; `stop` closes it without touching core's deadlines.
+  const timers = options.scheduler.scope('oscp:');
+  const nowMs = (): number => timers.nowMs();
   const logger = options.logger.child({ component: 'oscp' });
   const followUpDelayMs = options.followUpDelayMs ?? 500;
   const retentionMs = options.forecastRetentionMs ?? 24 * HOUR_MS;
   const groups = new Map(options.config.groups.map((g) => [g.id, g]));
   const client = options.client ?? new PeerClient();
   const events = new OscpEvents((event, error) => logger.error('OSCP event listener failed', { event, error }));
-  const deadlines = new Deadlines(nowMs, (key, error) => logger.error('OSCP timer failed', { key, error }));
 
   const registry = new PeerRegistry({ peers: store.peers, kv: store.kv, settings: settings.peers, events, nowMs, logger });
   registry.ensureConfigured();
@@ -106,7 +109,7 @@ export function createOscpAdapter(options: OscpAdapterOptions): OscpAdapter {
   const outbox = new OutboxDelivery({
     repo: store.outbox,
     client,
-    deadlines,
+    timers,
     resolve,
     onSettled: (message, outcome) => {
       if (isRegisterPath(message.path)) registration.settled(message, outcome.kind === 'delivered');
@@ -114,15 +117,15 @@ export function createOscpAdapter(options: OscpAdapterOptions): OscpAdapter {
     nowMs,
     logger,
     metrics,
-    options: { baseDelayMs: 1000, maxDelayMs: 300_000, ...options.retry },
+    options: { backoff: new Backoff({ ...OUTBOX_RETRY, ...options.retry }) },
   });
-  const link = new Link({ registry, outbox, client, deadlines, nowMs, logger, metrics, followUpDelayMs });
+  const link = new Link({ registry, outbox, client, timers, nowMs, logger, metrics, followUpDelayMs });
   const registration = new Registration({ settings, registry, outbox, link, store, followUpDelayMs, logger });
   const intake = new ForecastIntake({ book, store, registry, outbox, groups, events, nowMs, logger });
   const measurements = new MeasurementReporter({
     registry,
     outbox,
-    deadlines,
+    timers,
     kv: store.kv,
     store,
     groups: options.config.groups,
@@ -138,7 +141,7 @@ export function createOscpAdapter(options: OscpAdapterOptions): OscpAdapter {
 
   const prune = (): void => {
     intake.prune(nowMs() - retentionMs);
-    deadlines.schedule('prune', nowMs() + HOUR_MS, prune);
+    timers.schedule('prune', nowMs() + HOUR_MS, prune);
   };
 
   return {
@@ -175,7 +178,8 @@ export function createOscpAdapter(options: OscpAdapterOptions): OscpAdapter {
       logger.info('OSCP adapter started', { peers: registry.list().map((p) => ({ peer: p.peerId, state: p.state })) });
     },
     stop: async () => {
-      deadlines.stop();
+      // No heartbeat, check or report starts from here on; the outbox's grace period is a wait, not work.
+      timers.close();
       await Promise.all([outbox.stop(), link.stop()]);
       logger.info('OSCP adapter stopped');
     },

@@ -1,11 +1,11 @@
 // The live link with each peer (digest §6.2–§6.5): Handshake and its Acknowledge, Heartbeats both ways, and
 // the CONNECTED ⇄ OFFLINE switch when a peer's offline_mode_at (plus grace) passes without a fresh heartbeat.
 import crypto from 'node:crypto';
+import type { ScheduleScope } from '../core/scheduler';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
 import type { PeerRecord } from '../store/store';
 import { ourBehaviour } from './config';
-import type { Deadlines } from './deadlines';
 import { BadRequestError } from './errors';
 import type { OutboxDelivery } from './outbox';
 import { joinUrl, type PeerClient } from './peer-client';
@@ -17,7 +17,8 @@ export interface LinkDeps {
   readonly registry: PeerRegistry;
   readonly outbox: OutboxDelivery;
   readonly client: PeerClient;
-  readonly deadlines: Deadlines;
+  /** Heartbeat and offline deadlines, on the adapter's share of the agent's scheduler. */
+  readonly timers: ScheduleScope;
   readonly nowMs: () => number;
   readonly logger: Logger;
   readonly metrics: Metrics;
@@ -97,8 +98,8 @@ export class Link {
 
   /** Drops the peer's timers (after DELETE /register). */
   forget(peerId: string): void {
-    this.deps.deadlines.cancel(`heartbeat:${peerId}`);
-    this.deps.deadlines.cancel(`offline:${peerId}`);
+    this.deps.timers.cancel(`heartbeat:${peerId}`);
+    this.deps.timers.cancel(`offline:${peerId}`);
   }
 
   /**
@@ -126,27 +127,23 @@ export class Link {
     const heartbeatKey = `heartbeat:${peer.peerId}`;
     const intervalS = askedIntervalS(peer);
     if (LINKED.has(peer.state) && intervalS) {
-      const existing = this.deps.deadlines.dueMs(heartbeatKey);
+      const existing = this.deps.timers.dueMs(heartbeatKey);
       const nextMs = this.deps.nowMs() + intervalS * 1000;
-      if (existing === undefined || existing > nextMs)
-        this.deps.deadlines.schedule(heartbeatKey, nextMs, () => this.heartbeat(peer.peerId));
-    } else this.deps.deadlines.cancel(heartbeatKey);
+      if (existing === undefined || existing > nextMs) this.deps.timers.schedule(heartbeatKey, nextMs, () => this.heartbeat(peer.peerId));
+    } else this.deps.timers.cancel(heartbeatKey);
 
     const offlineKey = `offline:${peer.peerId}`;
     const settings = this.deps.registry.settings(peer.peerId);
     if (peer.state === 'CONNECTED' && peer.offlineModeAt && settings) {
       const dueMs = Math.max(wireTimeMs(peer.offlineModeAt), this.deps.nowMs()) + settings.offlineGraceS * 1000;
-      this.deps.deadlines.schedule(offlineKey, dueMs, () => this.checkOffline(peer.peerId, dueMs));
-    } else this.deps.deadlines.cancel(offlineKey);
+      this.deps.timers.schedule(offlineKey, dueMs, () => this.checkOffline(peer.peerId));
+    } else this.deps.timers.cancel(offlineKey);
   }
 
-  private checkOffline(peerId: string, dueMs: number): void {
+  /** Runs at offline_mode_at + grace; the scheduler never runs a deadline early, so no re-check of the time. */
+  private checkOffline(peerId: string): void {
     const peer = this.deps.registry.get(peerId);
     if (!peer || peer.state !== 'CONNECTED') return;
-    if (this.deps.nowMs() < dueMs) {
-      this.deps.deadlines.schedule(`offline:${peerId}`, dueMs, () => this.checkOffline(peerId, dueMs));
-      return;
-    }
     this.deps.logger.warn('OSCP peer offline: no heartbeat before offline_mode_at + grace', {
       peer: peerId,
       offlineModeAt: peer.offlineModeAt,
@@ -161,7 +158,7 @@ export class Link {
     const intervalS = peer && askedIntervalS(peer);
     if (!peer || !settings || !LINKED.has(peer.state) || !intervalS) return;
     const now = this.deps.nowMs();
-    this.deps.deadlines.schedule(`heartbeat:${peerId}`, now + intervalS * 1000, () => this.heartbeat(peerId));
+    this.deps.timers.schedule(`heartbeat:${peerId}`, now + intervalS * 1000, () => this.heartbeat(peerId));
     const baseUrl = peer.baseUrl ?? settings.fallbackBaseUrl;
     if (!peer.outboundToken || !baseUrl) return;
     const sending = this.deps.client

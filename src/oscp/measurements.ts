@@ -1,11 +1,11 @@
 // Energy reports on each peer's cadence (digest §7, §15 item 10): UpdateGroupMeasurements to a CP for its groups,
 // UpdateAssetMeasurements (one CHARGING asset per group) to a CO. Always one item, zero when nothing was used.
 import { z } from 'zod';
+import type { ScheduleScope } from '../core/scheduler';
 import type { GroupId } from '../domain/group';
 import type { Logger } from '../log';
 import type { KeyValueRepository, PeerRecord, Store } from '../store/store';
 import type { GroupSettings } from './config';
-import type { Deadlines } from './deadlines';
 import type { OutboxDelivery } from './outbox';
 import type { PeerRegistry } from './peer-registry';
 import type { EnergyMeasurement, UpdateAssetMeasurements, UpdateGroupMeasurements } from './schemas';
@@ -14,7 +14,7 @@ import { toWireTime } from './wire-time';
 export interface MeasurementDeps {
   readonly registry: PeerRegistry;
   readonly outbox: OutboxDelivery;
-  readonly deadlines: Deadlines;
+  readonly timers: ScheduleScope;
   readonly kv: KeyValueRepository;
   readonly store: Pick<Store, 'transaction'>;
   readonly groups: readonly GroupSettings[];
@@ -89,7 +89,7 @@ export class MeasurementReporter {
     const intervalMs = (this.deps.registry.settings(peerId)?.measurementIntervalS ?? 0) * 1000;
     if (intervalMs <= 0) return;
     const nextMs = (Math.floor(this.deps.nowMs() / intervalMs) + 1) * intervalMs;
-    this.deps.deadlines.schedule(`measurements:${peerId}`, nextMs, () => {
+    this.deps.timers.schedule(`measurements:${peerId}`, nextMs, () => {
       this.scheduleNext(peerId);
       this.report(peerId);
     });

@@ -1,27 +1,30 @@
 // Delivers the persistent outbox (store.outbox): per peer in order, one request in flight per peer, jittered
 // exponential back-off on 5xx/timeouts/network errors, 4xx final. Driven by one deadline, never a timer per message.
 import crypto from 'node:crypto';
+import { Backoff, type BackoffOptions } from '../core/backoff';
+import type { ScheduleScope } from '../core/scheduler';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
 import type { OutboxMessage, OutboxRepository } from '../store/store';
-import type { Deadlines } from './deadlines';
 import type { PeerClient, SendOutcome } from './peer-client';
 
 /** Where and how a queued message goes right now (token and base URL are read at send time: they rotate). */
 export type ResolvedMessage =
   { readonly url: string; readonly token: string; readonly body: unknown; readonly timeoutMs: number } | { readonly error: string };
 
+/** Digest §3 "retry with back-off": 1 s doubling to 5 min, each wait drawn between 50 % and 100 % of that. */
+export const OUTBOX_RETRY: BackoffOptions = { minMs: 1000, maxMs: 300_000 };
+
 export interface OutboxOptions {
-  /** First retry delay; doubles per attempt up to `maxDelayMs`, each drawn between 50 % and 100 %. */
-  readonly baseDelayMs: number;
-  readonly maxDelayMs: number;
+  readonly backoff: Backoff;
   readonly random?: () => number;
 }
 
 export interface OutboxDeps {
   readonly repo: OutboxRepository;
   readonly client: PeerClient;
-  readonly deadlines: Deadlines;
+  /** The adapter's share of the agent's scheduler: the loop's one deadline and the stop's grace period. */
+  readonly timers: ScheduleScope;
   readonly resolve: (message: OutboxMessage) => ResolvedMessage;
   /** Called once a message leaves the queue (delivered or failed for good). */
   readonly onSettled?: (message: OutboxMessage, outcome: SendOutcome) => void;
@@ -73,7 +76,7 @@ export class OutboxDelivery {
 
   /** Runs the loop as soon as possible. */
   kick(): void {
-    if (!this.stopped) this.deps.deadlines.schedule(KEY, this.deps.nowMs(), () => this.run());
+    if (!this.stopped) this.deps.timers.schedule(KEY, this.deps.nowMs(), () => this.run());
   }
 
   /**
@@ -82,20 +85,11 @@ export class OutboxDelivery {
    */
   async stop(graceMs = 2000): Promise<void> {
     this.stopped = true;
-    this.deps.deadlines.cancel(KEY);
+    this.deps.timers.cancel(KEY);
     const settled = Promise.allSettled([...this.drains]);
-    let timer: NodeJS.Timeout | undefined;
-    const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
-    await Promise.race([settled, grace]);
-    clearTimeout(timer);
+    await Promise.race([settled, this.deps.timers.wait(graceMs)]);
     for (const controller of this.inFlight) controller.abort();
     await settled;
-  }
-
-  backoffMs(attempts: number): number {
-    const { baseDelayMs, maxDelayMs, random = Math.random } = this.deps.options;
-    const ceiling = Math.min(maxDelayMs, baseDelayMs * 2 ** Math.min(attempts, 30));
-    return Math.round(ceiling * (0.5 + 0.5 * random()));
   }
 
   private run(): void {
@@ -109,7 +103,7 @@ export class OutboxDelivery {
       if (head.nextAttemptAtMs <= now) this.startDrain(peerId);
       else wakeMs = Math.min(wakeMs, head.nextAttemptAtMs);
     }
-    if (wakeMs < Infinity) this.deps.deadlines.schedule(KEY, wakeMs, () => this.run());
+    if (wakeMs < Infinity) this.deps.timers.schedule(KEY, wakeMs, () => this.run());
   }
 
   private startDrain(peerId: string): void {
@@ -183,7 +177,8 @@ export class OutboxDelivery {
       this.deps.onSettled?.(message, outcome);
       return 'next';
     }
-    const delayMs = this.backoffMs(message.attempts);
+    const { backoff, random = Math.random } = this.deps.options;
+    const delayMs = backoff.delayMs(message.attempts, random());
     this.deps.repo.retryLater(id, this.deps.nowMs() + delayMs, outcome.error);
     log.warn('OSCP message not delivered; will retry', {
       type,

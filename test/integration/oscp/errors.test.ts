@@ -1,6 +1,6 @@
 // Every refusal of the FP endpoint (digest §10, invariant 4): the status, a message naming the problem, and
 // proof that nothing changed — store, book, events, and no message sent to the peer.
-import { BOOTSTRAP, connect, FpRig, PeerStub, registerBody, sleep, tokenOf, until, type Answer } from './harness';
+import { BOOTSTRAP, connect, drained, FpRig, PeerStub, registerBody, tokenOf, until, type Answer } from './harness';
 
 const T0 = Date.parse('2030-05-01T13:00:00Z');
 const forecast = (over: object = {}): object => ({
@@ -29,6 +29,7 @@ describe('OSCP endpoint refusals change nothing', () => {
       ),
       events: fp.events,
       received: cp.received.length,
+      sent: fp.sent.length,
     });
 
   const expectRefused = async (request: Promise<Answer>, status: number, message: RegExp | string): Promise<void> => {
@@ -36,7 +37,8 @@ describe('OSCP endpoint refusals change nothing', () => {
     const answer = await request;
     expect(answer.status).toBe(status);
     expect(JSON.parse(answer.text)).toEqual({ message: expect.stringMatching(message) });
-    await sleep(60); // longer than the follow-up delay: a wrongly queued reply would have gone out
+    // Past the follow-up delay: a wrongly queued reply would now be leaving (in `sent`) or still queued.
+    fp.advance(fp.followUpDelayMs);
     expect(snapshot()).toEqual(before);
   };
 
@@ -57,7 +59,7 @@ describe('OSCP endpoint refusals change nothing', () => {
       });
       token = await connect(fp, cp);
       await fp.send('update_group_capacity_forecast', { token, requestId: 'f0', body: forecast() });
-      await sleep(60);
+      await drained(fp);
     });
 
     it('§4 401 — no Authorization header (checked before anything else)', async () => {

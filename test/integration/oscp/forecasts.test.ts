@@ -179,6 +179,7 @@ describe('OSCP capacity forecasts (FP side)', () => {
       token = await connect(fp, cp);
       // FP → CO handshake: the CO registers, we register back and send our Handshake, the CO acknowledges it.
       await fp.send('register', { token: CO_BOOTSTRAP, body: registerBody('co-token-for-fp', co.baseUrl) });
+      fp.advance(fp.followUpDelayMs);
       coToken = tokenOf(await co.waitFor('register'));
       const handshake = await co.waitFor('handshake');
       const ack = { required_behaviour: { measurement_configuration: [] } };

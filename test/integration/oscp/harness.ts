@@ -1,17 +1,26 @@
 // Test rig for the OSCP adapter over real HTTP: flexbridge's FP endpoint on 127.0.0.1:0 with a real SQLite
 // file, and a Capacity Provider stub (express on port 0) that records every request and answers as told.
+// The adapter runs on virtual time: heartbeats, offline checks, cadences, follow-ups and retries wait until
+// the test advances `fp.clock`; HTTP stays real.
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import express, { type Request, type Response } from 'express';
 import { listenHttp, type HttpListener } from '../../../src/api/http-listener';
 import { GroupConfig, OscpConfig, OscpPeerConfig } from '../../../src/config/sections';
+import { Scheduler } from '../../../src/core/scheduler';
 import { createLogger } from '../../../src/log';
 import { createMetrics, type Metrics } from '../../../src/metrics';
 import { createOscpAdapter, type OscpAdapter, type OscpAdapterOptions } from '../../../src/oscp';
 import type { OscpEventMap } from '../../../src/oscp/events';
+import { messageType } from '../../../src/oscp/outbox';
+import { PeerClient, type OutboundRequest, type SendOutcome } from '../../../src/oscp/peer-client';
 import { openSqliteStore } from '../../../src/store/sqlite';
 import type { Store } from '../../../src/store/store';
 import { tempDir } from '../../helpers/processes';
+import { VirtualClock } from '../../helpers/virtual-clock';
+
+/** Where the rig's virtual time starts: a whole second, far from any 5-minute measurement boundary. */
+export const VIRTUAL_START_MS = Date.parse('2030-05-01T12:00:01Z');
 
 export const BASE_PATH = '/oscp/fp/2.0';
 export const BOOTSTRAP = 'bootstrap-token-given-to-the-dso';
@@ -31,7 +40,8 @@ export async function until<T>(
   }
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** Wall-clock delay, for the CP stub's slow answers only: what the adapter waits for runs on virtual time. */
+const stubDelay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export interface Received {
   readonly method: string;
@@ -39,7 +49,6 @@ export interface Received {
   readonly path: string;
   readonly headers: Request['headers'];
   readonly body: unknown;
-  readonly atMs: number;
 }
 
 /** A Capacity Provider (or Optimizer) stub: records requests; answers 204 unless `respond` queued other statuses. */
@@ -63,12 +72,11 @@ export class PeerStub {
         path: req.path.startsWith(basePath) ? req.path.slice(basePath.length + 1) : req.path,
         headers: req.headers,
         body: req.body,
-        atMs: Date.now(),
       };
       stub.received.push(received);
       const status = stub.statuses.get(received.path)?.shift() ?? 204;
       const delayMs = stub.delays.get(received.path)?.shift();
-      if (delayMs) await sleep(delayMs);
+      if (delayMs) await stubDelay(delayMs);
       if (status === 204) res.status(204).end();
       else res.status(status).json({ message: `stub answers ${status}` });
       if (stub.onRequest) setImmediate(() => stub.onRequest?.(received));
@@ -113,7 +121,28 @@ export class PeerStub {
 export interface Answer {
   readonly status: number;
   readonly text: string;
+  /** Virtual time when the answer came back. */
   readonly atMs: number;
+}
+
+/** A request the adapter handed to HTTP, and the virtual time it did so. */
+export interface Sent {
+  /** Last path segment of the URL (`heartbeat`, `register`, …). */
+  readonly type: string;
+  readonly request: OutboundRequest;
+  readonly atMs: number;
+}
+
+/** The real PeerClient, noting each request as it leaves: an attempt that did not start is not in the list. */
+class RecordingClient extends PeerClient {
+  constructor(private readonly sent: (request: OutboundRequest) => void) {
+    super();
+  }
+
+  override send(request: OutboundRequest, signal?: AbortSignal): Promise<SendOutcome> {
+    this.sent(request);
+    return super.send(request, signal);
+  }
 }
 
 export interface SendOptions {
@@ -131,7 +160,9 @@ type EventLog = { [E in keyof OscpEventMap]: OscpEventMap[E][] };
 export interface FpOptions {
   readonly peers: Record<string, unknown>[];
   readonly groups?: Record<string, unknown>[];
-  readonly adapter?: Partial<Pick<OscpAdapterOptions, 'groupEnergyWh' | 'nowMs' | 'followUpDelayMs' | 'retry'>>;
+  readonly adapter?: Partial<Pick<OscpAdapterOptions, 'groupEnergyWh' | 'followUpDelayMs' | 'retry'>>;
+  /** Virtual time shared with the test (e.g. with a CP simulator's timestamps); default: one at VIRTUAL_START_MS. */
+  readonly clock?: VirtualClock;
 }
 
 /** flexbridge's OSCP endpoint on a real port and a real SQLite file; `restart` reopens both store and adapter. */
@@ -139,13 +170,19 @@ export class FpRig {
   store!: Store;
   adapter!: OscpAdapter;
   metrics!: Metrics;
+  scheduler!: Scheduler;
+  readonly clock: VirtualClock;
+  /** Every request the adapter sent, across restarts, in order. */
+  readonly sent: Sent[] = [];
   events: EventLog = { forecastChanged: [], peerOffline: [], peerOnline: [] };
   logText = '';
   private listener!: HttpListener;
   private readonly temp = tempDir('flexbridge-oscp-');
   readonly file = path.join(this.temp.dir, 'flexbridge.db');
 
-  private constructor(private readonly options: FpOptions) {}
+  private constructor(private readonly options: FpOptions) {
+    this.clock = options.clock ?? new VirtualClock(VIRTUAL_START_MS);
+  }
 
   static async start(options: FpOptions): Promise<FpRig> {
     const rig = new FpRig(options);
@@ -171,6 +208,11 @@ export class FpRig {
     };
   }
 
+  /** How long follow-ups wait after our 204, virtual ms. */
+  get followUpDelayMs(): number {
+    return this.options.adapter?.followUpDelayMs ?? 20;
+  }
+
   private open(): void {
     this.store = openSqliteStore(this.file);
     this.metrics = createMetrics({ defaultMetrics: false });
@@ -180,14 +222,20 @@ export class FpRig {
         done();
       },
     });
+    const logger = createLogger({ level: 'debug', stream });
+    // A fresh scheduler per "process", on the one clock: time goes on across a restart.
+    this.scheduler = new Scheduler(this.clock, (key, error) => logger.error('scheduled work failed', { key, error: String(error) }));
+    const client = new RecordingClient((request) => this.sent.push({ type: messageType(request.url), request, atMs: this.clock.nowMs() }));
     this.adapter = createOscpAdapter({
       config: this.config,
       store: this.store,
-      logger: createLogger({ level: 'debug', stream }),
+      logger,
       metrics: this.metrics,
+      scheduler: this.scheduler,
+      client,
       groupEnergyWh: () => 0,
-      followUpDelayMs: 20,
-      retry: { baseDelayMs: 50, maxDelayMs: 200 },
+      followUpDelayMs: this.followUpDelayMs,
+      retry: { minMs: 50, maxMs: 200 },
       ...this.options.adapter,
     });
     this.events = { forecastChanged: [], peerOffline: [], peerOnline: [] };
@@ -200,8 +248,39 @@ export class FpRig {
   /** Stops the adapter and closes the store, then opens both again on the same file (a process restart). */
   async restart(): Promise<void> {
     await this.adapter.stop();
+    this.scheduler.stop();
     this.store.close();
     this.open();
+  }
+
+  /** Moves virtual time on by `ms`; every deadline on the way runs at its own instant, synchronously. */
+  advance(ms: number): void {
+    this.clock.advance(ms);
+  }
+
+  advanceTo(atMs: number): void {
+    this.clock.advanceTo(atMs);
+  }
+
+  /**
+   * Moves virtual time on in `stepMs` steps until `check` holds, letting real HTTP answers arrive in between:
+   * for waits whose exact instant the test does not check (follow-ups, retries, the CP simulator's replies).
+   */
+  advanceUntil<T>(
+    check: () => T | undefined | false | Promise<T | undefined | false>,
+    what: string,
+    stepMs = Math.max(1, this.followUpDelayMs),
+  ): Promise<T> {
+    return until(async () => {
+      const value = await check();
+      if (value === undefined || value === false) this.clock.advance(stepMs);
+      return value;
+    }, what);
+  }
+
+  /** Requests of one type the adapter has sent so far. */
+  sentOf(type: string): Sent[] {
+    return this.sent.filter((s) => s.type === type);
   }
 
   peer(peerId = 'dso'): ReturnType<Store['peers']['get']> {
@@ -218,7 +297,7 @@ export class FpRig {
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     const response = await fetch(`${this.baseUrl}/${endpoint}`, { method: options.method ?? 'POST', headers, body });
     const text = await response.text();
-    return { status: response.status, text, atMs: Date.now() };
+    return { status: response.status, text, atMs: this.clock.nowMs() };
   }
 
   /** How many messages of a type the metrics counted, by direction and status. */
@@ -229,6 +308,7 @@ export class FpRig {
 
   async close(): Promise<void> {
     await this.adapter.stop();
+    this.scheduler.stop();
     this.store.close();
     await this.listener.close(100);
     this.temp.cleanup();
@@ -251,6 +331,7 @@ export const tokenOf = (received: Received): string => {
 /**
  * Direction (a) up to CONNECTED: the CP registers with the bootstrap token, takes our Register back, and
  * sends its Handshake with the token we gave it. Returns the token the CP presents to us from then on.
+ * Virtual time moves on by exactly two follow-up delays; the CP's Handshake arrives after the first.
  */
 export async function connect(
   fp: FpRig,
@@ -259,9 +340,16 @@ export async function connect(
 ): Promise<string> {
   const registered = await fp.send('register', { token: BOOTSTRAP, body: registerBody('cp-token-for-fp', cp.baseUrl) });
   if (registered.status !== 204) throw new Error(`register answered ${registered.status}: ${registered.text}`);
+  fp.advance(fp.followUpDelayMs);
   const token = tokenOf(await cp.waitFor('register'));
   const handshake = await fp.send('handshake', { token, requestId: 'hs-1', body: { required_behaviour: behaviour } });
   if (handshake.status !== 204) throw new Error(`handshake answered ${handshake.status}: ${handshake.text}`);
+  fp.advance(fp.followUpDelayMs);
   await cp.waitFor('handshake_acknowledge');
   return token;
+}
+
+/** Until every queued message is delivered (or failed): nothing of ours is still on its way to the peer. */
+export function drained(fp: FpRig): Promise<true> {
+  return fp.advanceUntil(() => fp.store.outbox.pending().length === 0, 'outbox drained');
 }

@@ -2,13 +2,13 @@
 // UNREGISTERED → REGISTERED → CONNECTED ⇄ OFFLINE, with peerOnline/peerOffline events.
 import { wireTimeMs } from '../../../src/oscp/wire-time';
 import { expectWireValid } from '../../unit/oscp/helpers/json-schemas';
-import { BOOTSTRAP, connect, FpRig, PeerStub, registerBody, sleep, tokenOf, until } from './harness';
-
-const offlineAt = (inMs: number): string => new Date(Date.now() + inMs).toISOString();
+import { BOOTSTRAP, connect, FpRig, PeerStub, registerBody, tokenOf, until } from './harness';
 
 describe('OSCP handshake and heartbeats (FP side)', () => {
   let cp: PeerStub;
   let fp: FpRig;
+  /** offline_mode_at `inMs` from now on the adapter's (virtual) clock. */
+  const offlineAt = (inMs: number): string => new Date(fp.clock.nowMs() + inMs).toISOString();
   afterEach(async () => {
     await fp?.close();
     await cp?.close();
@@ -22,14 +22,16 @@ describe('OSCP handshake and heartbeats (FP side)', () => {
 
     it('§6.2 — Handshake: 204, then HandshakeAcknowledge with X-Correlation-ID asking for our heartbeat interval; CONNECTED', async () => {
       await fp.send('register', { token: BOOTSTRAP, body: registerBody('TOKEN_B', cp.baseUrl) });
+      fp.advance(fp.followUpDelayMs);
       const token = tokenOf(await cp.waitFor('register'));
       expect(fp.peer()?.state).toBe('REGISTERED');
       expect(fp.events.peerOnline).toEqual([]);
       const body = { required_behaviour: { heartbeat_interval: 15, measurement_configuration: ['CONTINUOUS'] } };
       const answer = await fp.send('handshake', { token, requestId: 'h1', body });
       expect(answer).toMatchObject({ status: 204, text: '' });
+      fp.advance(fp.followUpDelayMs);
       const ack = await cp.waitFor('handshake_acknowledge');
-      expect(ack.atMs).toBeGreaterThanOrEqual(answer.atMs - 5);
+      expect(fp.sentOf('handshake_acknowledge')[0]?.atMs).toBe(answer.atMs + fp.followUpDelayMs);
       expect(ack.headers).toMatchObject({ authorization: 'Token TOKEN_B', 'x-correlation-id': 'h1' });
       expect(ack.body).toEqual({ required_behaviour: { heartbeat_interval: 30, measurement_configuration: [] } });
       expectWireValid('handshake-acknowledge', ack.body);
@@ -41,6 +43,7 @@ describe('OSCP handshake and heartbeats (FP side)', () => {
 
     it('§6.2/§14 — a flat Handshake body (ELMO doc) is read the same way', async () => {
       await fp.send('register', { token: BOOTSTRAP, body: registerBody('TOKEN_B', cp.baseUrl) });
+      fp.advance(fp.followUpDelayMs);
       const token = tokenOf(await cp.waitFor('register'));
       const answer = await fp.send('handshake', { token, body: { heartbeat_interval: 20, measurement_configuration: ['INTERMITTENT'] } });
       expect(answer.status).toBe(204);
@@ -49,6 +52,7 @@ describe('OSCP handshake and heartbeats (FP side)', () => {
 
     it('§6.2 — our own Handshake is acknowledged on handshake_acknowledge and on pyoscp’s handshake_acknowledgment', async () => {
       await fp.send('register', { token: BOOTSTRAP, body: registerBody('TOKEN_B', cp.baseUrl) });
+      fp.advance(fp.followUpDelayMs);
       const token = tokenOf(await cp.waitFor('register'));
       const ours = await cp.waitFor('handshake');
       const correlationId = String(ours.headers['x-request-id']);
@@ -57,6 +61,7 @@ describe('OSCP handshake and heartbeats (FP side)', () => {
       expect(fp.peer()).toMatchObject({ state: 'CONNECTED', heartbeatIntervalS: 40 });
       expect((await fp.send('handshake_acknowledge', { token, correlationId, body: ack })).status).toBe(204);
       fp.adapter.reHandshake('dso');
+      fp.advance(fp.followUpDelayMs);
       expect((await cp.waitFor('handshake', 2)).body).toEqual({
         required_behaviour: { heartbeat_interval: 30, measurement_configuration: [] },
       });
@@ -64,7 +69,7 @@ describe('OSCP handshake and heartbeats (FP side)', () => {
 
     it('§6.3 — heartbeats to us: 204, offline_mode_at (any offset) recorded as UTC', async () => {
       const token = await connect(fp, cp);
-      const at = new Date(Date.now() + 120_000);
+      const at = new Date(fp.clock.nowMs() + 120_000);
       at.setMilliseconds(0);
       const withOffset = at.toISOString().replace('Z', '+00:00').replace('.000', '');
       expect((await fp.send('heartbeat', { token, body: { offline_mode_at: withOffset } })).status).toBe(204);
@@ -75,21 +80,22 @@ describe('OSCP handshake and heartbeats (FP side)', () => {
   it('§6.3 — we send heartbeats at the interval the CP asked, offline_mode_at = now + 2…3 intervals, schema-valid', async () => {
     cp = await PeerStub.start();
     fp = await FpRig.start({ peers: [{ id: 'dso', bootstrapToken: BOOTSTRAP, heartbeatIntervalS: 0 }] });
+    const handshakeAt = fp.clock.nowMs() + fp.followUpDelayMs;
     await connect(fp, cp, { heartbeat_interval: 1, measurement_configuration: [] });
-    const first = await cp.waitFor('heartbeat', 1, 3000);
-    const second = await cp.waitFor('heartbeat', 2, 3000);
-    expect(second.atMs - first.atMs).toBeGreaterThanOrEqual(900);
-    expect(second.atMs - first.atMs).toBeLessThan(1600);
-    for (const beat of [first, second]) {
+    fp.advanceTo(handshakeAt + 999);
+    expect(fp.sentOf('heartbeat')).toEqual([]);
+    fp.advanceTo(handshakeAt + 2000);
+    expect(fp.sentOf('heartbeat').map((s) => s.atMs - handshakeAt)).toEqual([1000, 2000]);
+    const beats = [await cp.waitFor('heartbeat', 1), await cp.waitFor('heartbeat', 2)];
+    for (const [i, beat] of beats.entries()) {
       expectWireValid('heartbeat', beat.body);
       expect(beat.headers.authorization).toBe('Token cp-token-for-fp');
       const body = beat.body;
       if (typeof body !== 'object' || body === null || !('offline_mode_at' in body) || typeof body.offline_mode_at !== 'string')
         throw new Error('no offline_mode_at');
       expect(body.offline_mode_at).toMatch(/Z$/);
-      const ahead = wireTimeMs(body.offline_mode_at) - beat.atMs;
-      expect(ahead).toBeGreaterThanOrEqual(2000 - 100);
-      expect(ahead).toBeLessThanOrEqual(3000);
+      // 2.5 intervals ahead of the moment it was sent.
+      expect(wireTimeMs(body.offline_mode_at) - handshakeAt).toBe((i + 1) * 1000 + 2500);
     }
     // The stub records a request before it answers; the count follows the answer.
     await until(async () => (await fp.counted('out', 'heartbeat', '204')) >= 2, 'two heartbeats counted');
@@ -101,14 +107,18 @@ describe('OSCP handshake and heartbeats (FP side)', () => {
     const token = await connect(fp, cp);
     expect((await fp.send('heartbeat', { token, body: { offline_mode_at: offlineAt(400) } })).status).toBe(204);
     expect(fp.peer()?.state).toBe('CONNECTED');
-    await until(() => fp.peer()?.state === 'OFFLINE', 'peer OFFLINE', 2000);
+    fp.advance(399);
+    expect(fp.peer()?.state).toBe('CONNECTED');
+    fp.advance(1);
+    expect(fp.peer()?.state).toBe('OFFLINE');
     expect(fp.events.peerOffline).toEqual([{ peerId: 'dso' }]);
     expect(fp.adapter.forecasts.peerOnline('site-42')).toBe(false);
 
     expect((await fp.send('heartbeat', { token, body: { offline_mode_at: offlineAt(300) } })).status).toBe(204);
     expect(fp.peer()?.state).toBe('CONNECTED');
     expect(fp.events.peerOnline).toHaveLength(2);
-    await until(() => fp.peer()?.state === 'OFFLINE', 'peer OFFLINE again', 2000);
+    fp.advance(300);
+    expect(fp.peer()?.state).toBe('OFFLINE');
     expect(fp.events.peerOffline).toHaveLength(2);
 
     expect((await fp.send('handshake', { token, body: { required_behaviour: { measurement_configuration: [] } } })).status).toBe(204);
@@ -121,21 +131,27 @@ describe('OSCP handshake and heartbeats (FP side)', () => {
     fp = await FpRig.start({ peers: [{ id: 'dso', bootstrapToken: BOOTSTRAP, heartbeatIntervalS: 60, offlineGraceS: 1 }] });
     const token = await connect(fp, cp);
     await fp.send('heartbeat', { token, body: { offline_mode_at: offlineAt(100) } });
-    await sleep(600);
+    fp.advance(600);
     expect(fp.peer()?.state).toBe('CONNECTED');
     await fp.send('heartbeat', { token, body: { offline_mode_at: offlineAt(100) } });
-    await sleep(600);
+    fp.advance(100 + 1000 - 1);
     expect(fp.peer()?.state).toBe('CONNECTED');
     expect(fp.events.peerOffline).toEqual([]);
+    // The grace is a bound, not a reprieve: one millisecond later without a heartbeat the peer is OFFLINE.
+    fp.advance(1);
+    expect(fp.peer()?.state).toBe('OFFLINE');
   });
 
   it('§6.2 — a CP that never sends the heartbeats we asked for goes OFFLINE after two of our intervals', async () => {
     cp = await PeerStub.start();
     fp = await FpRig.start({ peers: [{ id: 'dso', bootstrapToken: BOOTSTRAP, heartbeatIntervalS: 1, offlineGraceS: 0 }] });
+    const handshakeAt = fp.clock.nowMs() + fp.followUpDelayMs;
     await connect(fp, cp);
-    const connectedAt = Date.now();
-    await until(() => fp.peer()?.state === 'OFFLINE', 'peer OFFLINE', 4000);
-    expect(Date.now() - connectedAt).toBeGreaterThanOrEqual(1500);
+    fp.advanceTo(handshakeAt + 2000 - 1);
+    expect(fp.peer()?.state).toBe('CONNECTED');
+    fp.advance(1);
+    expect(fp.peer()?.state).toBe('OFFLINE');
+    expect(fp.events.peerOffline).toEqual([{ peerId: 'dso' }]);
   });
 
   it('invariant 3 — after a restart the offline deadline is armed again from the stored offline_mode_at', async () => {
@@ -143,9 +159,13 @@ describe('OSCP handshake and heartbeats (FP side)', () => {
     fp = await FpRig.start({ peers: [{ id: 'dso', bootstrapToken: BOOTSTRAP, heartbeatIntervalS: 60, offlineGraceS: 0 }] });
     const token = await connect(fp, cp);
     await fp.send('heartbeat', { token, body: { offline_mode_at: offlineAt(500) } });
+    const dueMs = fp.clock.nowMs() + 500;
     await fp.restart();
     expect(fp.peer()?.state).toBe('CONNECTED');
-    await until(() => fp.peer()?.state === 'OFFLINE', 'peer OFFLINE after restart', 2000);
+    fp.advanceTo(dueMs - 1);
+    expect(fp.peer()?.state).toBe('CONNECTED');
+    fp.advance(1);
+    expect(fp.peer()?.state).toBe('OFFLINE');
     expect(fp.events.peerOffline).toEqual([{ peerId: 'dso' }]);
   });
 });

@@ -1,7 +1,7 @@
 // The persistent outbox over real HTTP: 5xx, timeouts and refused connections are retried with back-off,
 // 4xx is final (logged, counted, kept as failed), order per peer is kept, and nothing is lost across a restart.
 import { hashToken } from '../../../src/oscp/tokens';
-import { BOOTSTRAP, connect, FpRig, PeerStub, registerBody, sleep, tokenOf, until } from './harness';
+import { BOOTSTRAP, connect, drained, FpRig, PeerStub, registerBody, tokenOf, until } from './harness';
 
 const startMs = Date.parse('2030-05-01T13:00:00Z');
 const block = { startMs, endMs: startMs + 15 * 60_000, limitA: [20, 20, 20] as const };
@@ -10,6 +10,24 @@ describe('OSCP outbox (FP → CP)', () => {
   let cp: PeerStub;
   let fp: FpRig;
   let token: string;
+  /**
+   * Waits until the head message has failed `attempts` times, then runs the clock to its retry: proves nothing
+   * leaves a millisecond early, and returns the back-off it waited.
+   */
+  const retryAfterFailure = async (attempts: number): Promise<number> => {
+    const failedAt = await until(
+      () => fp.store.outbox.pending()[0]?.attempts === attempts && fp.clock.nowMs(),
+      `${attempts} failed attempts`,
+    );
+    const head = fp.store.outbox.pending()[0];
+    if (!head) throw new Error('nothing queued');
+    const sent = fp.sent.length;
+    fp.advanceTo(head.nextAttemptAtMs - 1);
+    expect(fp.sent).toHaveLength(sent);
+    fp.advance(1);
+    expect(fp.sent.length).toBeGreaterThan(sent);
+    return head.nextAttemptAtMs - failedAt;
+  };
   afterEach(async () => {
     await fp?.close();
     await cp?.close();
@@ -19,17 +37,22 @@ describe('OSCP outbox (FP → CP)', () => {
     cp = await PeerStub.start();
     fp = await FpRig.start({ peers: [{ id: 'dso', bootstrapToken: BOOTSTRAP, heartbeatIntervalS: 0, requestTimeoutMs: 300 }] });
     token = await connect(fp, cp);
+    await drained(fp);
   });
 
   it('§10 — a 5xx is retried with growing, jittered delays until delivered; same X-Request-ID every time', async () => {
     cp.respond('group_capacity_compliance_error', 500, 503);
     fp.adapter.grid.complianceError('site-42', 'f-1', 'over the limit', [block]);
-    const third = await cp.waitFor('group_capacity_compliance_error', 3);
-    const [first, second] = cp.of('group_capacity_compliance_error');
-    if (!first || !second) throw new Error('missing attempts');
-    expect(new Set([first, second, third].map((r) => r.headers['x-request-id'])).size).toBe(1);
-    expect(second.atMs - first.atMs).toBeGreaterThanOrEqual(20); // base 50 ms × [0.5, 1]
-    expect(third.atMs - second.atMs).toBeGreaterThanOrEqual(45); // 100 ms × [0.5, 1]
+    const firstWait = await retryAfterFailure(1);
+    const secondWait = await retryAfterFailure(2);
+    expect(firstWait).toBeGreaterThanOrEqual(25); // 50 ms × [0.5, 1]
+    expect(firstWait).toBeLessThanOrEqual(50);
+    expect(secondWait).toBeGreaterThanOrEqual(50); // 100 ms × [0.5, 1]
+    expect(secondWait).toBeLessThanOrEqual(100);
+    const attempts = await cp.waitFor('group_capacity_compliance_error', 3);
+    expect(new Set(cp.of('group_capacity_compliance_error').map((r) => r.headers['x-request-id']))).toEqual(
+      new Set([attempts.headers['x-request-id']]),
+    );
     await until(() => fp.store.outbox.pending().length === 0, 'outbox drained');
     expect(fp.store.outbox.failed()).toEqual([]);
     expect(await fp.counted('out', 'group_capacity_compliance_error', '500')).toBe(1);
@@ -42,7 +65,9 @@ describe('OSCP outbox (FP → CP)', () => {
     fp.adapter.grid.complianceError('site-42', 'f-1', 'over the limit', [block]);
     await cp.waitFor('group_capacity_compliance_error');
     await until(() => fp.store.outbox.failed().length === 1, 'message failed');
-    await sleep(300);
+    // Far past any back-off: a retry would now be leaving (in `sent`).
+    fp.advance(60_000);
+    expect(fp.sentOf('group_capacity_compliance_error')).toHaveLength(1);
     expect(cp.of('group_capacity_compliance_error')).toHaveLength(1);
     expect(fp.store.outbox.failed()[0]).toMatchObject({
       status: 'failed',
@@ -56,8 +81,10 @@ describe('OSCP outbox (FP → CP)', () => {
   });
 
   it('§3 — a timeout is retried', async () => {
+    // The peer answers after 600 ms of wall time: the request timeout (300 ms) is axios's, on real time.
     cp.delay('adjust_group_capacity_forecast', 600);
     fp.adapter.grid.adjustForecast('site-42', [block]);
+    await retryAfterFailure(1);
     await cp.waitFor('adjust_group_capacity_forecast', 2);
     await until(() => fp.store.outbox.pending().length === 0, 'outbox drained');
     expect(fp.logText).toMatch(/ECONNABORTED|timeout/);
@@ -67,6 +94,7 @@ describe('OSCP outbox (FP → CP)', () => {
     cp.respond('group_capacity_compliance_error', 500);
     fp.adapter.grid.complianceError('site-42', 'f-1', 'over the limit', [block]);
     fp.adapter.grid.adjustForecast('site-42', [block]);
+    await retryAfterFailure(1);
     await cp.waitFor('adjust_group_capacity_forecast');
     expect(cp.received.slice(-3).map((r) => r.path)).toEqual([
       'group_capacity_compliance_error',
@@ -83,7 +111,8 @@ describe('OSCP outbox (FP → CP)', () => {
       await until(() => (fp.store.outbox.pending()[0]?.attempts ?? 0) >= 1, 'a failed attempt');
       expect(fp.store.outbox.pending()[0]?.lastError).toMatch(/ECONNREFUSED|ECONNRESET/);
       expect((await fp.send('register', { method: 'PUT', token, body: registerBody('cp-token-2', moved.baseUrl) })).status).toBe(204);
-      const delivered = await moved.waitFor('adjust_group_capacity_forecast', 1, 3000);
+      await retryAfterFailure(1);
+      const delivered = await moved.waitFor('adjust_group_capacity_forecast');
       expect(delivered.headers.authorization).toBe('Token cp-token-2');
     } finally {
       await moved.close();
@@ -98,7 +127,8 @@ describe('OSCP outbox (FP → CP)', () => {
     expect(fp.store.outbox.pending()).toHaveLength(1);
     cp.heal();
     const count = cp.of('group_capacity_compliance_error').length;
-    const after = await cp.waitFor('group_capacity_compliance_error', count + 1, 3000);
+    await retryAfterFailure(count);
+    const after = await cp.waitFor('group_capacity_compliance_error', count + 1);
     expect(after.headers['x-request-id']).toBe(first.headers['x-request-id']);
     expect(after.headers['x-correlation-id']).toBe('f-9');
     expect(after.body).toEqual(first.body);
@@ -113,11 +143,16 @@ describe('OSCP outbox — our Register back across a restart', () => {
     try {
       cp.respond('register', ...Array.from({ length: 100 }, () => 502));
       expect((await fp.send('register', { token: BOOTSTRAP, body: registerBody('TOKEN_B', cp.baseUrl) })).status).toBe(204);
+      fp.advance(fp.followUpDelayMs);
       await cp.waitFor('register');
+      await until(() => fp.store.outbox.pending()[0]?.attempts === 1, 'the Register back failed once');
       await fp.restart();
       cp.heal();
-      const count = cp.of('register').length;
-      const delivered = await cp.waitFor('register', count + 1, 3000);
+      // Queued with its back-off across the restart: it leaves once that has passed on the clock.
+      const head = fp.store.outbox.pending()[0];
+      if (!head) throw new Error('nothing queued');
+      fp.advanceTo(head.nextAttemptAtMs);
+      const delivered = await cp.waitFor('register', 2);
       const tokenC = tokenOf(delivered);
       await until(() => fp.store.outbox.pending().every((m) => m.path !== 'register'), 'register delivered');
       expect(fp.peer()?.inboundTokenHash).toBe(hashToken(tokenC));

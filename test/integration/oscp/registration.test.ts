@@ -2,7 +2,7 @@
 // follow-ups leave after our 204, and everything survives a restart on the same SQLite file.
 import { hashToken } from '../../../src/oscp/tokens';
 import { expectWireValid } from '../../unit/oscp/helpers/json-schemas';
-import { BOOTSTRAP, connect, FpRig, PeerStub, registerBody, sleep, tokenOf, until } from './harness';
+import { BOOTSTRAP, connect, drained, FpRig, PeerStub, registerBody, tokenOf, until } from './harness';
 
 describe('OSCP registration (FP side)', () => {
   let cp: PeerStub;
@@ -21,8 +21,12 @@ describe('OSCP registration (FP side)', () => {
     it('§6.1 — 204 with an empty body, then our Register back with a fresh token (after the 204), then our Handshake', async () => {
       const answer = await fp.send('register', { token: BOOTSTRAP, requestId: 'r1', body: registerBody('TOKEN_B', `${cp.baseUrl}/`) });
       expect(answer).toMatchObject({ status: 204, text: '' });
+      // §3: follow-ups wait after our 204 — exactly the follow-up delay on the clock, not a millisecond less.
+      fp.advance(fp.followUpDelayMs - 1);
+      expect(fp.sentOf('register')).toEqual([]);
+      fp.advance(1);
+      expect(fp.sentOf('register').map((s) => s.atMs)).toEqual([answer.atMs + fp.followUpDelayMs]);
       const back = await cp.waitFor('register');
-      expect(back.atMs).toBeGreaterThanOrEqual(answer.atMs - 5);
       expect(back.method).toBe('POST');
       expect(back.headers.authorization).toBe('Token TOKEN_B');
       expect(back.headers['x-correlation-id']).toBe('r1');
@@ -31,8 +35,9 @@ describe('OSCP registration (FP side)', () => {
       expect(back.body).toEqual({ token: expect.any(String), version_url: [{ version: '2.0', base_url: fp.baseUrl }] });
       const tokenC = tokenOf(back);
       expect(tokenC.length).toBeGreaterThanOrEqual(64);
+      // Our Handshake was queued with the Register back and follows it once that is delivered (order per peer).
       const handshake = await cp.waitFor('handshake');
-      expect(handshake.atMs).toBeGreaterThanOrEqual(back.atMs);
+      expect(fp.sent.map((s) => s.type)).toEqual(['register', 'handshake']);
       expectWireValid('handshake', handshake.body);
 
       const peer = fp.peer();
@@ -51,11 +56,11 @@ describe('OSCP registration (FP side)', () => {
 
     it('§6.1 — after the CP uses its new token, the bootstrap token is retired', async () => {
       await fp.send('register', { token: BOOTSTRAP, body: registerBody('TOKEN_B', cp.baseUrl) });
+      fp.advance(fp.followUpDelayMs);
       const tokenC = tokenOf(await cp.waitFor('register'));
       // Until then a CP that missed our Register may try again with the bootstrap token.
-      expect(
-        (await fp.send('heartbeat', { token: tokenC, body: { offline_mode_at: new Date(Date.now() + 60_000).toISOString() } })).status,
-      ).toBe(204);
+      const offlineModeAt = new Date(fp.clock.nowMs() + 60_000).toISOString();
+      expect((await fp.send('heartbeat', { token: tokenC, body: { offline_mode_at: offlineModeAt } })).status).toBe(204);
       expect((await fp.send('register', { token: BOOTSTRAP, body: registerBody('TOKEN_X', cp.baseUrl) })).status).toBe(403);
       expect(fp.peer()?.outboundToken).toBe('TOKEN_B');
     });
@@ -64,22 +69,25 @@ describe('OSCP registration (FP side)', () => {
       const tokenC = await connect(fp, cp);
       const answer = await fp.send('register', { token: tokenC, body: registerBody('TOKEN_B2', cp.baseUrl) });
       expect(answer.status).toBe(204);
-      const second = await cp.waitFor('register', 2);
+      const second = await fp.advanceUntil(() => cp.of('register')[1], 'our second Register at the CP');
       expect(second.headers.authorization).toBe('Token TOKEN_B2');
       const tokenC2 = tokenOf(second);
       expect(tokenC2).not.toBe(tokenC);
-      expect((await fp.send('heartbeat', { token: tokenC, body: { offline_mode_at: new Date().toISOString() } })).status).toBe(403);
+      const offlineModeAt = new Date(fp.clock.nowMs()).toISOString();
+      expect((await fp.send('heartbeat', { token: tokenC, body: { offline_mode_at: offlineModeAt } })).status).toBe(403);
       expect(fp.peer()).toMatchObject({ outboundToken: 'TOKEN_B2', inboundTokenHash: hashToken(tokenC2), state: 'CONNECTED' });
     });
 
     it('§6.1 PUT /register — the CP changes its token and base URL; no Register back', async () => {
       const tokenC = await connect(fp, cp);
-      const before = cp.of('register').length;
+      await drained(fp);
       const answer = await fp.send('register', { method: 'PUT', token: tokenC, body: registerBody('TOKEN_B3', `${cp.baseUrl}/v2`) });
       expect(answer.status).toBe(204);
       expect(fp.peer()).toMatchObject({ outboundToken: 'TOKEN_B3', baseUrl: `${cp.baseUrl}/v2`, state: 'CONNECTED' });
-      await sleep(150);
-      expect(cp.of('register')).toHaveLength(before);
+      // Past the follow-up delay and the first retry: a Register back would be leaving or still queued.
+      fp.advance(fp.followUpDelayMs + 1000);
+      expect(fp.sentOf('register')).toHaveLength(1);
+      expect(fp.store.outbox.pending()).toEqual([]);
     });
 
     it('§6.1 DELETE /register (no body, as pyoscp) — UNREGISTERED, tokens forgotten, peerOffline; the old token no longer works', async () => {
@@ -90,13 +98,15 @@ describe('OSCP registration (FP side)', () => {
       expect(fp.peer()).toMatchObject({ state: 'UNREGISTERED', outboundToken: undefined, inboundTokenHash: undefined });
       expect(fp.events.peerOffline).toEqual([{ peerId: 'dso' }]);
       expect(fp.adapter.forecasts.peerOnline('site-42')).toBe(false);
-      expect((await fp.send('heartbeat', { token: tokenC, body: { offline_mode_at: new Date().toISOString() } })).status).toBe(403);
+      const offlineModeAt = new Date(fp.clock.nowMs()).toISOString();
+      expect((await fp.send('heartbeat', { token: tokenC, body: { offline_mode_at: offlineModeAt } })).status).toBe(403);
     });
 
     it('§3 — elmo-api’s bare-path base_url falls back to the configured fallbackBaseUrl', async () => {
       await fp.close();
       fp = await FpRig.start({ peers: [{ id: 'dso', bootstrapToken: BOOTSTRAP, fallbackBaseUrl: cp.baseUrl, heartbeatIntervalS: 0 }] });
       expect((await fp.send('register', { token: BOOTSTRAP, body: registerBody('TOKEN_B', '/oscp/2.0') })).status).toBe(204);
+      fp.advance(fp.followUpDelayMs);
       expect((await cp.waitFor('register')).headers.authorization).toBe('Token TOKEN_B');
       expect(fp.peer()?.baseUrl).toBe(cp.baseUrl);
     });
@@ -106,7 +116,7 @@ describe('OSCP registration (FP side)', () => {
       await fp.restart();
       expect(fp.peer()).toMatchObject({ state: 'CONNECTED', outboundToken: 'cp-token-for-fp', inboundTokenHash: hashToken(tokenC) });
       expect((await fp.send('handshake', { token: tokenC, requestId: 'hs-2', body: {} })).status).toBe(204);
-      const ack = await cp.waitFor('handshake_acknowledge', 2);
+      const ack = await fp.advanceUntil(() => cp.of('handshake_acknowledge')[1], 'second HandshakeAcknowledge at the CP');
       expect(ack.headers).toMatchObject({ authorization: 'Token cp-token-for-fp', 'x-correlation-id': 'hs-2' });
     });
   });
@@ -136,9 +146,12 @@ describe('OSCP registration (FP side)', () => {
         awaitingRegisterReply: false,
         inboundTokenHash: hashToken(tokenOf(ours)),
       });
-      const handshake = await cp.waitFor('handshake');
+      const handshake = await fp.advanceUntil(() => cp.of('handshake')[0], 'our Handshake at the CP');
       expect(handshake.headers.authorization).toBe('Token CP_TOKEN');
-      await sleep(150);
+      // Past the follow-up delay and the first retry: a second Register would be leaving or still queued.
+      fp.advance(fp.followUpDelayMs + 1000);
+      expect(fp.sentOf('register')).toHaveLength(1);
+      expect(fp.store.outbox.pending().filter((m) => m.path.endsWith('register'))).toEqual([]);
       expect(cp.of('register')).toHaveLength(1);
     });
 
@@ -148,7 +161,10 @@ describe('OSCP registration (FP side)', () => {
       });
       await until(() => fp.peer()?.state === 'REGISTERED', 'peer REGISTERED');
       await fp.restart();
-      await sleep(150);
+      // A Register queued at start-up would now be leaving or still queued.
+      fp.advance(fp.followUpDelayMs + 1000);
+      expect(fp.sentOf('register')).toHaveLength(1);
+      expect(fp.store.outbox.pending().filter((m) => m.path.endsWith('register'))).toEqual([]);
       expect(cp.of('register')).toHaveLength(1);
       expect(fp.peer()?.state).toBe('REGISTERED');
     });
@@ -163,7 +179,7 @@ describe('OSCP registration (FP side)', () => {
       };
       fp.adapter.reRegister('dso');
       expect(fp.adapter.peers()[0]?.awaitingRegisterReply).toBe(true);
-      const second = await cp.waitFor('register', 2);
+      const second = await fp.advanceUntil(() => cp.of('register')[1], 'our second Register at the CP');
       expect(second.headers.authorization).toBe('Token CP_TOKEN');
       await until(() => fp.peer()?.outboundToken === 'CP_TOKEN_2', 'rotated CP token');
       expect(fp.peer()).toMatchObject({ awaitingRegisterReply: false, inboundTokenHash: hashToken(tokenOf(second)) });
