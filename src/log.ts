@@ -22,12 +22,23 @@ export interface Logger {
 }
 
 const SECRET_KEY = /^(password|passwd|token|bootstraptoken|registertoken|outboundtoken|authorization|secret|apikey|api_key|bearer)$/i;
-const CREDENTIAL_IN_TEXT = /\b(Token|Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/g;
+const CREDENTIAL_IN_TEXT = /\b(Token|Bearer|Basic)\s+([A-Za-z0-9._~+/=-]+)/g;
+
+/**
+ * Whether the word after Token/Bearer/Basic is a credential rather than prose ("HTTP Basic auth", "Bearer token"):
+ * anything but one plain lower-case word is treated as a credential.
+ */
+function isCredential(word: string): boolean {
+  return !/^[a-z]+$/.test(word);
+}
 export const REDACTED = '[redacted]';
 
 /** Deep copy of `value` with secrets masked; safe on cycles and bounded in depth. */
 export function redact(value: unknown, depth = 0, seen = new WeakSet<object>()): unknown {
-  if (typeof value === 'string') return value.replace(CREDENTIAL_IN_TEXT, (_m, scheme: string) => `${scheme} ${REDACTED}`);
+  if (typeof value === 'string')
+    return value.replace(CREDENTIAL_IN_TEXT, (match, scheme: string, word: string) =>
+      isCredential(word) ? `${scheme} ${REDACTED}` : match,
+    );
   if (value === null || typeof value !== 'object') return value;
   if (value instanceof Error)
     return { name: value.name, message: redact(value.message, depth + 1, seen), stack: redact(value.stack, depth + 1, seen) };

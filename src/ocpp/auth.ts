@@ -43,9 +43,8 @@ export async function authenticateStation(handshake: StationHandshake, policy: A
       : { accept: true, stationId: identity, known: !!record };
   }
   const password = handshake.password?.toString('utf8');
-  if (password === undefined) {
-    return { accept: false, code: 401, reason: `station ${identity}: HTTP Basic auth with the station identity as user name is required` };
-  }
+  if (password === undefined)
+    return { accept: false, code: 401, reason: `station ${identity}: ${basicAuthProblem(handshake.request, identity)}` };
   if (!record) {
     // Auto-registration: trust on first use; the password becomes the station's from now on.
     if (password.length < 16 || password.length > 40) {
@@ -57,6 +56,28 @@ export async function authenticateStation(handshake: StationHandshake, policy: A
   if (!(await verifyPassword(password, record.passwordHash)))
     return { accept: false, code: 401, reason: `station ${identity}: wrong password` };
   return { accept: true, stationId: identity, known: true };
+}
+
+/**
+ * Why a handshake carries no usable Basic-auth password for this identity, in words a field engineer can act on.
+ * The most common one in the field: one user name provisioned for a whole fleet from a shared template.
+ * Never includes the password.
+ */
+export function basicAuthProblem(request: IncomingMessage, identity: string): string {
+  const header = request.headers.authorization;
+  const rule = 'security profiles 1 and 2 need HTTP Basic auth with the station identity as user name';
+  if (!header) return `no Authorization header (${rule})`;
+  const [scheme, credentials] = header.trim().split(/\s+/, 2);
+  if (scheme?.toLowerCase() !== 'basic') return `Authorization scheme "${scheme ?? ''}" is not Basic (${rule})`;
+  const decoded = Buffer.from(credentials ?? '', 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return `malformed Basic credentials: no "user:password" (${rule})`;
+  const user = decoded.slice(0, colon);
+  if (user !== identity) {
+    const shown = user.length > 48 ? `${user.slice(0, 48)}…` : user;
+    return `Basic-auth user name "${shown}" is not the station identity "${identity}" (${rule}; a template that gives many stations one user name is refused)`;
+  }
+  return `empty Basic-auth password (${rule})`;
 }
 
 /** Profile 3 (A00.FR.405): a CA-verified client certificate whose CN contains the station identity. */

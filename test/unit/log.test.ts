@@ -46,6 +46,14 @@ describe('log', () => {
     expect(text).toContain('[redacted]');
   });
 
+  it('keeps prose about credentials readable: "HTTP Basic auth" is a reason, not a secret', () => {
+    const reason =
+      'station CS-2: Basic-auth user name "fleet" is not the station identity "CS-2" (HTTP Basic auth with the station identity)';
+    expect(redact(reason)).toBe(reason);
+    expect(redact('send a Bearer token')).toBe('send a Bearer token');
+    expect(redact('Basic Q1MtMjpzZWNyZXQ=')).toBe('Basic [redacted]');
+  });
+
   it('redact keeps non-secret structure and survives cycles', () => {
     const cyclic: Record<string, unknown> = { a: 1 };
     cyclic.self = cyclic;
