@@ -1,5 +1,5 @@
 // Binds core's typed events to the Prometheus gauges: capacity in force, allocated, measured, fallback state.
-// Event-driven, per group; nothing here scans the fleet on a hot path.
+// Event-driven, per group: one count of the group (core's read side) per plan applied, never a fleet-wide scan.
 import type { CoreEvents } from './core/events';
 import type { FlexibilityProvider } from './core/flexibility-provider';
 import type { ChargingSession } from './domain/session';
@@ -9,16 +9,11 @@ export function bindCoreMetrics(events: CoreEvents, provider: FlexibilityProvide
   events.on('capacitySourceChanged', ({ groupId, to }) => metrics.groupFallback.set({ group: groupId }, to === 'forecast' ? 0 : 1));
   events.on('planApplied', ({ groupId, planMs }) => {
     metrics.allocationSeconds.observe({ group: groupId }, planMs / 1000);
-    const applied = provider.plan(groupId);
-    if (!applied) return;
-    const now = nowMs();
-    const index = applied.blocks.findIndex((b) => b.startMs <= now && now < b.endMs);
-    const block = applied.blocks[index];
-    if (!block) return;
-    metrics.groupCapacityA.set({ group: groupId }, Math.min(...block.capacityA));
-    let allocated = 0;
-    for (const limits of applied.result.limitsA.values()) allocated += limits[index] ?? 0;
-    metrics.groupAllocatedA.set({ group: groupId }, allocated);
+    // The same count the operator API shows, from core's read side.
+    const view = provider.view(groupId, nowMs());
+    if (!view) return;
+    metrics.groupCapacityA.set({ group: groupId }, Math.min(...view.capacityA));
+    metrics.groupAllocatedA.set({ group: groupId }, Math.max(...view.allocatedA));
   });
 }
 

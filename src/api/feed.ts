@@ -4,7 +4,7 @@ import type { CapacitySource } from '../domain/capacity';
 import type { ChargingSession } from '../domain/session';
 import type { CoreEvents } from '../core/events';
 import type { FlexibilityProvider } from '../core/flexibility-provider';
-import { allocatedIn, blockIndexAt } from './group-views';
+import { blockIndexAt } from '../core/group-load';
 import type { GroupHistory } from './history';
 import type { OperatorEvents } from './operator-events';
 import type { SessionBook } from './session-book';
@@ -88,16 +88,15 @@ export class OperatorFeed {
     });
   }
 
-  /** The plan in force changed: the group's sample now and every session's current limit. */
+  /** The plan in force changed: the group's sample now (as core counts it) and every session's current limit. */
   private planApplied(groupId: string): void {
     const { core, history, book, nowMs } = this.deps;
     const plan = core.plan(groupId);
-    if (!plan) return;
     const now = nowMs();
-    const index = blockIndexAt(plan, now);
-    const block = plan.blocks[index];
-    if (!block) return;
-    history.plan(groupId, block.capacityA, allocatedIn(plan, index), now, block.source);
+    const index = plan ? blockIndexAt(plan, now) : -1;
+    const view = core.view(groupId, now);
+    if (!plan || !view || index < 0) return;
+    history.plan(groupId, view.capacityA, view.allocatedA, now, plan.blocks[index]?.source);
     for (const [transactionId, limitsA] of plan.result.limitsA)
       book.limit(transactionId, limitsA[index] ?? 0, plan.result.reasons.get(transactionId), now);
   }

@@ -1,59 +1,17 @@
-// Group answers of the operator API: capacity in force, allocation, headroom, the plan over the horizon and the
-// forecast book, computed from core's plan in force and lease ledger (read only) and the OSCP forecast port.
+// Group answers of the operator API: capacity in force, allocation, headroom and how each station is counted, the plan
+// over the horizon and the forecast book. Every count comes from core's read side; nothing here recomputes a rule.
 import type { FlexibilityProvider } from '../core/flexibility-provider';
-import type { AppliedPlan } from '../core/group-controller';
-import type { FleetStation } from '../core/fleet';
+import type { CountedAs, GroupView, StationCount } from '../core/group-load';
+import type { AppliedPlan } from '../core/planning';
 import type { ForecastSource } from '../core/ports';
 import { CAPACITY_FORECAST_TYPES } from '../domain/capacity';
 import type { PhaseCurrentsA } from '../domain/electrical';
 import type { GroupConfig } from '../config/schema';
-import { REASON_TEXT, type ForecastSeries, type GroupSummary, type Plan } from './schemas';
+import { REASON_TEXT, type ForecastSeries, type GroupSummary, type Plan, type StationCounted } from './schemas';
 import type { SessionBook } from './session-book';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
-const same = (a: number): PhaseCurrentsA => [a, a, a];
-const round = (a: number): number => Math.round(a * 1000) / 1000;
 const copy = (a: PhaseCurrentsA): [number, number, number] => [a[0], a[1], a[2]];
-
-export function blockIndexAt(plan: AppliedPlan, atMs: number): number {
-  return plan.blocks.findIndex((b) => b.startMs <= atMs && atMs < b.endMs);
-}
-
-/** Sum of the session limits in a block; a single-phase EV counts on every phase, as the allocator counts it. */
-export function allocatedIn(plan: AppliedPlan, index: number): PhaseCurrentsA {
-  let sum = 0;
-  for (const limits of plan.result.limitsA.values()) sum += limits[index] ?? 0;
-  return same(round(sum));
-}
-
-const allocatable = (s: FleetStation): boolean => s.connected && s.controllable && s.profileStackLevel >= 1;
-
-/** What the stations core does not allocate may draw in [startMs, endMs), counted as the group controller counts it. */
-export function uncontrolledIn(core: FlexibilityProvider, groupId: string, startMs: number, endMs: number): PhaseCurrentsA {
-  const { ledger } = core;
-  let sum = 0;
-  for (const station of core.fleet.stationsOf(groupId)) {
-    if (allocatable(station)) continue;
-    if (!station.controllable) {
-      sum += station.stationMaxCurrentA;
-      continue;
-    }
-    let most = ledger.assumedLimitA(station.stationId, startMs);
-    for (
-      let t = ledger.nextChangeMs(station.stationId, startMs);
-      t !== undefined && t < endMs;
-      t = ledger.nextChangeMs(station.stationId, t)
-    )
-      most = Math.max(most, ledger.assumedLimitA(station.stationId, t));
-    sum += Math.min(most, station.stationMaxCurrentA);
-  }
-  return same(round(sum));
-}
-
-function headroom(capacityA: PhaseCurrentsA, marginA: number, allocatedA: PhaseCurrentsA, uncontrolledA: PhaseCurrentsA): PhaseCurrentsA {
-  const h = (p: 0 | 1 | 2): number => round(capacityA[p] - marginA - allocatedA[p] - uncontrolledA[p]);
-  return [h(0), h(1), h(2)];
-}
 
 export interface GroupContext {
   readonly core: FlexibilityProvider;
@@ -64,27 +22,38 @@ export interface GroupContext {
   readonly sessionCount: (groupId: string) => number;
 }
 
-export function groupSummary(context: GroupContext, group: GroupConfig): GroupSummary {
-  const { core, nowMs } = context;
-  const plan = core.plan(group.id);
-  const index = plan ? blockIndexAt(plan, nowMs) : -1;
-  const block = plan?.blocks[index];
-  const capacityA = block?.capacityA ?? same(group.safeLimitA);
-  const allocatedA = plan && block ? allocatedIn(plan, index) : same(0);
-  const uncontrolledA = uncontrolledIn(core, group.id, nowMs, block?.endMs ?? nowMs + 1);
+/** Core's view of a configured group now; every configured group has a controller, so a miss is a wiring fault. */
+export function groupViewOf(context: GroupContext, group: GroupConfig): GroupView {
+  const view = context.core.view(group.id, context.nowMs);
+  if (!view) throw new Error(`group ${group.id} is configured but core has no controller for it`);
+  return view;
+}
+
+function stationsCounted(stations: readonly StationCount[]): Record<CountedAs, number> {
+  const counts: Record<CountedAs, number> = { plan: 0, unacknowledged: 0, uncontrollable: 0, offline: 0, 'standing-only': 0 };
+  for (const station of stations) counts[station.countedAs] += 1;
+  return counts;
+}
+
+export function stationCounted(count: StationCount): StationCounted {
+  return { allocatable: count.allocatable, as: count.countedAs, limitA: count.countedA };
+}
+
+export function groupSummary(context: GroupContext, group: GroupConfig, view = groupViewOf(context, group)): GroupSummary {
   const peerState = group.peerId === undefined ? undefined : context.peerState(group.peerId);
   return {
     id: group.id,
     ...(group.name !== undefined && { name: group.name }),
     ...(group.peerId !== undefined && { peerId: group.peerId }),
     ...(peerState !== undefined && { peerState }),
-    source: core.controller(group.id)?.capacitySource ?? block?.source ?? 'safe-default',
-    capacityA: copy(capacityA),
-    safetyMarginA: group.safetyMarginA,
-    allocatedA: copy(allocatedA),
-    uncontrolledA: copy(uncontrolledA),
+    source: view.source,
+    capacityA: copy(view.capacityA),
+    safetyMarginA: view.safetyMarginA,
+    allocatedA: copy(view.allocatedA),
+    uncontrolledA: copy(view.uncontrolledA),
     measuredA: copy(context.measuredA(group.id)),
-    headroomA: copy(headroom(capacityA, group.safetyMarginA, allocatedA, uncontrolledA)),
+    headroomA: copy(view.headroomA),
+    stationsCounted: stationsCounted(view.stations),
     stations: context.stationCount(group.id),
     sessions: context.sessionCount(group.id),
   };
@@ -96,19 +65,15 @@ export function planView(core: FlexibilityProvider, group: GroupConfig, plan: Ap
     computedAt: iso(plan.computedAtMs),
     source: plan.source,
     safetyMarginA: group.safetyMarginA,
-    blocks: plan.blocks.map((block, index) => {
-      const allocatedA = allocatedIn(plan, index);
-      const uncontrolledA = uncontrolledIn(core, group.id, block.startMs, block.endMs);
-      return {
-        start: iso(block.startMs),
-        end: iso(block.endMs),
-        source: block.source,
-        capacityA: copy(block.capacityA),
-        allocatedA: copy(allocatedA),
-        uncontrolledA: copy(uncontrolledA),
-        headroomA: copy(headroom(block.capacityA, group.safetyMarginA, allocatedA, uncontrolledA)),
-      };
-    }),
+    blocks: core.planCounts(group.id).map((count) => ({
+      start: iso(count.startMs),
+      end: iso(count.endMs),
+      source: count.source,
+      capacityA: copy(count.capacityA),
+      allocatedA: copy(count.allocatedA),
+      uncontrolledA: copy(count.uncontrolledA),
+      headroomA: copy(count.headroomA),
+    })),
     sessions: [...result.limitsA].flatMap(([transactionId, limitsA]) => {
       const session = core.fleet.session(transactionId) ?? book.get(transactionId)?.session;
       if (!session) return [];

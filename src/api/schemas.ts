@@ -2,6 +2,7 @@
 // OpenAPI document's components (registered under their component names in `responseSchemas`).
 import { z } from 'zod';
 import { API_EVENT_NAMES } from '../config/sections';
+import { COUNTED_AS } from '../core/group-load';
 import { Override } from '../core/overrides';
 import type { Reason } from '../core/planning';
 
@@ -30,6 +31,35 @@ export const REASON_TEXT = {
 } as const satisfies Record<Reason, string>;
 const ReasonText = z.enum(REASON_TEXT).describe('why the allocator gave this limit');
 
+const AllocatedA = PhaseCurrentsA.describe(
+  'limits of the plan’s sessions at stations counted as `plan` (a single-phase EV counts on every phase)',
+);
+const UncontrolledA = PhaseCurrentsA.describe(
+  'what every station not counted as `plan` may draw: unacknowledged (no limit acknowledged: its hardware maximum), ' +
+    'uncontrollable (its maximum), offline (its lease, then its standing limit), standing-only (what its standing limit allows)',
+);
+const HeadroomA = PhaseCurrentsA.describe('capacity − safety margin − allocated − uncontrolled; zero or negative: no room, or over');
+
+const CountedAs = z
+  .enum(COUNTED_AS)
+  .describe(
+    'how core counts a station against the group’s capacity: `plan` at its sessions’ planned limits; the others at what ' +
+      'it may draw — `unacknowledged` (allocated, but it acknowledged no limit in force: its hardware maximum, or a change ' +
+      'in flight if higher), `uncontrollable` (its maximum), `offline` (its lease, then its standing limit), `standing-only` ' +
+      '(takes no leased cap above its standing limit: ProfileStackLevel < 1 or not read yet)',
+  );
+
+export const StationCounted = component(
+  'StationCounted',
+  z
+    .object({
+      allocatable: z.boolean().describe('the controller allocates its sessions (connected, controllable, ProfileStackLevel ≥ 1)'),
+      as: CountedAs,
+      limitA: z.number().describe('amps per phase counted for it now'),
+    })
+    .describe('how the station is counted against its group’s capacity now, and why'),
+);
+
 export const GroupSummary = component(
   'GroupSummary',
   z.object({
@@ -40,10 +70,13 @@ export const GroupSummary = component(
     source: CapacitySource,
     capacityA: PhaseCurrentsA.describe('capacity in force now, before the safety margin'),
     safetyMarginA: z.number(),
-    allocatedA: PhaseCurrentsA.describe('sum of the session limits of the plan now (a single-phase EV counts on every phase)'),
-    uncontrolledA: PhaseCurrentsA.describe('what stations flexbridge does not allocate may draw now (offline, uncontrollable)'),
+    allocatedA: AllocatedA,
+    uncontrolledA: UncontrolledA,
     measuredA: PhaseCurrentsA.describe('sum of the latest measured currents of the sessions'),
-    headroomA: PhaseCurrentsA.describe('capacity − safety margin − allocated − uncontrolled'),
+    headroomA: HeadroomA,
+    stationsCounted: z
+      .record(z.enum(COUNTED_AS), z.number().int())
+      .describe('how many stations core counts each way now (every way listed, see StationCounted.as)'),
     stations: z.number().int(),
     sessions: z.number().int(),
   }),
@@ -141,7 +174,10 @@ export const StationDetail = component(
 
 export const GroupDetail = component(
   'GroupDetail',
-  GroupSummary.extend({ stations: z.array(StationSummary), sessions: z.array(SessionSummary) }),
+  GroupSummary.extend({
+    stations: z.array(StationSummary.extend({ counted: StationCounted })),
+    sessions: z.array(SessionSummary),
+  }),
 );
 
 export const ForecastSeries = component(
@@ -164,10 +200,10 @@ export const Plan = component(
         start: Instant,
         end: Instant,
         source: CapacitySource,
-        capacityA: PhaseCurrentsA,
-        allocatedA: PhaseCurrentsA,
-        uncontrolledA: PhaseCurrentsA,
-        headroomA: PhaseCurrentsA,
+        capacityA: PhaseCurrentsA.describe('capacity in force in the block, before the safety margin'),
+        allocatedA: AllocatedA,
+        uncontrolledA: UncontrolledA,
+        headroomA: HeadroomA,
       }),
     ),
     sessions: z.array(
@@ -255,6 +291,7 @@ export const PeerList = component('PeerList', z.array(Peer));
 export const OverrideList = component('OverrideList', z.array(OverrideView));
 
 export type GroupSummary = z.infer<typeof GroupSummary>;
+export type StationCounted = z.infer<typeof StationCounted>;
 export type GroupDetail = z.infer<typeof GroupDetail>;
 export type StationSummary = z.infer<typeof StationSummary>;
 export type StationDetail = z.infer<typeof StationDetail>;

@@ -5,10 +5,12 @@ import type { GroupId, GroupLayout } from '../domain/group';
 import type { ChargingSession } from '../domain/session';
 import type { StationId } from '../domain/station';
 import { Fleet, type FleetStation } from './fleet';
-import { GroupController, type AppliedPlan, type GroupControllerDeps } from './group-controller';
+import { GroupController, type GroupControllerDeps } from './group-controller';
+import { groupView, planCounts, type GroupCount, type GroupState, type GroupView } from './group-load';
 import { GroupEnergyRegister } from './group-energy';
 import { LeaseLedger, LedgerSnapshot } from './lease-ledger';
 import { Overrides, type Override } from './overrides';
+import type { AppliedPlan } from './planning';
 import type { KeyValueRepository, PlanRepository } from '../store/store';
 
 export interface ControlledGroup extends GroupLayout {
@@ -78,6 +80,24 @@ export class FlexibilityProvider {
 
   plan(groupId: GroupId): AppliedPlan | undefined {
     return this.controllers.get(groupId)?.plan;
+  }
+
+  /** Read side: the group at `atMs` as core counts it (capacity, allocated, uncontrolled, headroom, each station and why). */
+  view(groupId: GroupId, atMs: number): GroupView | undefined {
+    const state = this.groupState(groupId);
+    return state && groupView(state, atMs);
+  }
+
+  /** Read side: the same count per block of the plan in force. */
+  planCounts(groupId: GroupId): GroupCount[] {
+    const state = this.groupState(groupId);
+    return state ? planCounts(state) : [];
+  }
+
+  private groupState(groupId: GroupId): GroupState | undefined {
+    const controller = this.controllers.get(groupId);
+    if (!controller) return undefined;
+    return { layout: controller.layout, fleet: this.fleet, ledger: this.ledger, plan: controller.plan, source: controller.capacitySource };
   }
 
   /** Sets or replaces an operator override and reallocates what it touches. */

@@ -9,9 +9,10 @@ import { capacityInForce, standingCapacityA } from './capacity-in-force';
 import type { CoreEvents } from './events';
 import type { Fleet, FleetStation } from './fleet';
 import { GridReports } from './grid-reports';
+import { allocatable as isAllocatable, mayDrawA } from './group-load';
 import type { LeaseLedger } from './lease-ledger';
 import type { FixedLoad } from '../allocator';
-import type { PlanBlock, PlanFn, PlanResult, PlanSession } from './planning';
+import type { AppliedPlan, PlanBlock, PlanFn, PlanSession } from './planning';
 import type { ForecastSource, GridReporter, LeasedSchedule, LimitOutcome, StationCommands } from './ports';
 import type { Overrides } from './overrides';
 import type { Scheduler } from './scheduler';
@@ -41,14 +42,6 @@ export interface GroupControllerDeps {
   readonly nowMs: () => number;
   readonly events: CoreEvents;
   readonly logger: Logger;
-}
-
-/** The plan in force, as the API and the next reallocation see it. */
-export interface AppliedPlan {
-  readonly computedAtMs: number;
-  readonly blocks: readonly PlanBlock[];
-  readonly result: PlanResult;
-  readonly source: CapacitySource;
 }
 
 const ACCEPTED: LimitOutcome = 'Accepted';
@@ -81,6 +74,10 @@ export class GroupController {
 
   get groupId(): string {
     return this.options.layout.id;
+  }
+
+  get layout(): GroupLayout {
+    return this.options.layout;
   }
 
   get plan(): AppliedPlan | undefined {
@@ -176,7 +173,7 @@ export class GroupController {
     const stations = this.deps.fleet.stationsOf(this.groupId);
     const standingHeldBack = await this.applyStanding(stations, started);
 
-    const allocatable = stations.filter((s) => s.connected && s.controllable && s.profileStackLevel >= 1);
+    const allocatable = stations.filter(isAllocatable);
     const allocatableIds = new Set(allocatable.map((s) => s.stationId));
     const sessions: PlanSession[] = [];
     for (const session of this.deps.fleet.sessionsOf(this.groupId)) {
@@ -237,7 +234,7 @@ export class GroupController {
     }));
     const desired = stationSchedules(blocks, planned, allocatable, started, this.options.leaseMs);
     const { changed, failed } = await this.transition(desired, started);
-    this.applied = { computedAtMs: started, blocks, result, source: first.source };
+    this.applied = { computedAtMs: started, blocks, sessions, result, source: first.source };
     this.scheduleNext(blocks, started, failed > 0 || standingHeldBack);
     this.deps.events.emit('planApplied', {
       groupId: this.groupId,
@@ -264,21 +261,9 @@ export class GroupController {
     return since;
   }
 
-  /** What a station we do not allocate may draw in each block: the most the ledger allows anywhere in it. */
+  /** What a station we do not allocate may draw in each block. */
   private fixedLoad(station: FleetStation, blocks: readonly PlanBlock[]): FixedLoad {
-    const { ledger } = this.deps;
-    const limitsA = blocks.map((block) => {
-      if (!station.controllable) return station.stationMaxCurrentA;
-      let most = ledger.assumedLimitA(station.stationId, block.startMs);
-      for (
-        let t = ledger.nextChangeMs(station.stationId, block.startMs);
-        t !== undefined && t < block.endMs;
-        t = ledger.nextChangeMs(station.stationId, t)
-      ) {
-        most = Math.max(most, ledger.assumedLimitA(station.stationId, t));
-      }
-      return Math.min(most, station.stationMaxCurrentA);
-    });
+    const limitsA = blocks.map((block) => mayDrawA(station, this.deps.ledger, block.startMs, block.endMs));
     return { id: station.stationId, phasesUsed: station.phases, limitsA };
   }
 

@@ -150,6 +150,16 @@ export class LeaseLedger {
     return Math.max(acknowledged, scheduleLimitAt(entry.pendingLive.schedule, t) ?? fallbackA);
   }
 
+  /**
+   * Has the station acknowledged a limit in force at `t` — a live lease covering `t`, or a standing limit? If not,
+   * nothing bounds it but its hardware (or a change still in flight) and `assumedLimitA` says so.
+   */
+  acknowledgedAt(stationId: StationId, t: number): boolean {
+    const entry = this.stations.get(stationId);
+    if (!entry) return false;
+    return entry.standingA !== undefined || (entry.live !== undefined && scheduleLimitAt(entry.live, t) !== undefined);
+  }
+
   /** When `assumedLimitA` may next change after `t` (a period start or a lease end), for the scheduler. */
   nextChangeMs(stationId: StationId, t: number): number | undefined {
     const entry = this.stations.get(stationId);

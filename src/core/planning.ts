@@ -40,4 +40,14 @@ export interface PlanResult {
 
 export type PlanFn = (request: PlanRequest) => PlanResult;
 
+/** The plan in force, as the read side and the next reallocation see it. */
+export interface AppliedPlan {
+  readonly computedAtMs: number;
+  readonly blocks: readonly PlanBlock[];
+  /** The sessions it was computed for: which station each planned limit belongs to. */
+  readonly sessions: readonly PlanSession[];
+  readonly result: PlanResult;
+  readonly source: CapacitySource;
+}
+
 export type { Reason };

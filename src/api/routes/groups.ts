@@ -2,7 +2,7 @@
 // sessions, its forecast book, its plan over the horizon, and its recent history of capacity and draw.
 import type { ApiContext } from '../context';
 import { activeSessionsByStation, groupOr404, stationsOfGroup } from '../context';
-import { forecastView, groupSummary, planView, type GroupContext } from '../group-views';
+import { forecastView, groupSummary, groupViewOf, planView, stationCounted, type GroupContext } from '../group-views';
 import { NotFoundProblem, ValidationProblem } from '../problems';
 import { IdParams, RangeQuery } from '../requests';
 import { defineRoute, none, type Route } from '../route';
@@ -61,18 +61,22 @@ export function groupRoutes(context: ApiContext): Route[] {
       responses: [{ status: 200, description: 'the group', schema: GroupDetail }],
       handler: ({ params }) => {
         const group = groupOr404(context, params.id);
-        const view = groupContext(context);
-        const nowMs = view.nowMs;
+        const groupContextNow = groupContext(context);
+        const nowMs = groupContextNow.nowMs;
+        const view = groupViewOf(groupContextNow, group);
+        const counted = new Map(view.stations.map((s) => [s.stationId, stationCounted(s)]));
         const counts = activeSessionsByStation(context);
         const stationContext = { core: context.core, nowMs, connectionChangedAt: context.feed.connectionChangedAt };
-        const stations = stationsOfGroup(context, group.id).map((s) =>
-          stationSummary(stationContext, s, counts.get(s.record.stationId) ?? 0),
-        );
+        // Both lists come from core's fleet at this instant, so every station has its count.
+        const stations = stationsOfGroup(context, group.id).flatMap((s) => {
+          const count = counted.get(s.record.stationId);
+          return count ? [{ ...stationSummary(stationContext, s, counts.get(s.record.stationId) ?? 0), counted: count }] : [];
+        });
         const sessions = context.core.fleet
           .sessionsOf(group.id)
           .map((s) => sessionSummary(s, context.book.get(s.transactionId)))
           .sort((a, b) => a.startedAt.localeCompare(b.startedAt));
-        return { status: 200, body: { ...groupSummary(view, group), stations, sessions } };
+        return { status: 200, body: { ...groupSummary(groupContextNow, group, view), stations, sessions } };
       },
     }),
     defineRoute({

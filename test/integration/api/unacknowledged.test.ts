@@ -1,0 +1,50 @@
+// Interop issue item 6 over real sockets and HTTP: connected stations that never acknowledge a charging profile must
+// not look like free capacity. The group view counts each at its hardware maximum, says why, and shows no headroom.
+import { GroupDetail, GroupList, Plan } from '../../../src/api/schemas';
+import { call, eventually, GROUP, READ_TOKEN, startRig, type Rig } from './harness';
+
+const N = 5;
+const EVSE_MAX_A = 32;
+
+describe('operator API — stations that acknowledged no limit (interop #6)', () => {
+  let rig: Rig;
+  beforeAll(async () => {
+    rig = await startRig();
+    // Silent stations answer everything but SetChargingProfile: connected, smart-charging capable, never bounded.
+    rig.addFleet({ count: N, evsesPerStation: 1, evseMaxA: EVSE_MAX_A, silentPercent: 100 });
+  });
+  afterAll(async () => {
+    await rig.close();
+  });
+
+  it('counts each at its maximum as unacknowledged; uncontrolled is their sum and headroom is not positive', async () => {
+    const detail = await eventually(
+      async () => {
+        const parsed = GroupDetail.safeParse((await call(rig, 'get', `/groups/${GROUP}`, { token: READ_TOKEN })).data);
+        return parsed.success && parsed.data.stationsCounted.unacknowledged === N && parsed.data;
+      },
+      20_000,
+      `${N} connected stations counted as unacknowledged`,
+    );
+    expect(detail.stations).toHaveLength(N);
+    for (const station of detail.stations) {
+      expect(station.connected).toBe(true);
+      expect(station.counted).toEqual({ allocatable: true, as: 'unacknowledged', limitA: EVSE_MAX_A });
+    }
+    expect(detail.capacityA).toEqual([40, 40, 40]);
+    expect(detail.allocatedA).toEqual([0, 0, 0]);
+    expect(detail.uncontrolledA).toEqual([N * EVSE_MAX_A, N * EVSE_MAX_A, N * EVSE_MAX_A]);
+    expect(detail.headroomA[0]).toBeLessThanOrEqual(0);
+    expect(detail.headroomA[0]).toBeCloseTo(40 - 1 - N * EVSE_MAX_A, 3);
+
+    const g1 = GroupList.parse((await call(rig, 'get', '/groups', { token: READ_TOKEN })).data).find((g) => g.id === GROUP);
+    expect(g1?.uncontrolledA[0]).toBe(N * EVSE_MAX_A);
+    expect(g1?.headroomA[0]).toBeLessThanOrEqual(0);
+
+    const plan = Plan.parse((await call(rig, 'get', `/groups/${GROUP}/plan`, { token: READ_TOKEN })).data);
+    for (const block of plan.blocks) {
+      expect(block.uncontrolledA[0]).toBe(N * EVSE_MAX_A);
+      expect(block.headroomA[0]).toBeLessThanOrEqual(0);
+    }
+  });
+});
