@@ -1,6 +1,7 @@
 // One CSMS → station call with every way it can end made explicit (OCPP digest §9.4 pitfalls 9, 10, 14):
 // a CALLRESULT, a CALLERROR code, a timeout, or no open connection. Never throws, never leaves a rejection unhandled.
 import { RPCError, TimeoutError } from 'ocpp-rpc';
+import { Backoff } from '../core/backoff';
 import type { Metrics } from '../metrics';
 import { isConnected, type StationRuntime } from './station-registry';
 
@@ -14,8 +15,8 @@ export type CallResult =
 
 /** Timeouts in a row after which a station is unresponsive and calls to it back off instead of flooding it. */
 export const TIMEOUTS_BEFORE_BACKOFF = 2;
-const BACKOFF_FIRST_MS = 30_000;
-const BACKOFF_MAX_MS = 10 * 60_000;
+/** 30 s doubling to 10 min; jitter spreads the retries of stations that went silent together (a site outage). */
+const UNRESPONSIVE_BACKOFF = new Backoff({ minMs: 30_000, maxMs: 10 * 60_000, jitter: 0.25 });
 
 export interface CallOptions {
   readonly timeoutMs: number;
@@ -52,7 +53,7 @@ export async function callStation(runtime: StationRuntime, action: string, param
   return result;
 }
 
-/** Any answer resets the timeout count; repeated timeouts back off exponentially (30 s doubling to 10 min). */
+/** Any answer resets the timeout count; repeated timeouts back off exponentially. */
 function noteAnswer(runtime: StationRuntime, result: CallResult, nowMs: number, options: CallOptions): void {
   if (result.kind === 'result' || result.kind === 'error') {
     runtime.consecutiveTimeouts = 0;
@@ -62,7 +63,6 @@ function noteAnswer(runtime: StationRuntime, result: CallResult, nowMs: number, 
   if (result.kind !== 'timeout') return;
   const timeouts = ++runtime.consecutiveTimeouts;
   if (timeouts < TIMEOUTS_BEFORE_BACKOFF) return;
-  const delayMs = Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** (timeouts - TIMEOUTS_BEFORE_BACKOFF));
-  runtime.backoffUntilMs = nowMs + delayMs;
+  runtime.backoffUntilMs = nowMs + UNRESPONSIVE_BACKOFF.delayMs(timeouts - TIMEOUTS_BEFORE_BACKOFF, Math.random());
   if (timeouts === TIMEOUTS_BEFORE_BACKOFF) options.unresponsive?.(runtime, timeouts, runtime.backoffUntilMs);
 }

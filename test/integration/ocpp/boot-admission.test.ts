@@ -80,11 +80,15 @@ describe('B01/B02 — admission', () => {
     expect(await t.csms.commands.applyLimits('CS-1', { kind: 'standing', limitA: 10 })).toBe('Timeout');
     expect(await t.csms.commands.applyLimits('CS-1', { kind: 'standing', limitA: 11 })).toBe('Timeout');
     expect(station.profiles).toHaveLength(2);
-    expect(t.csms.registry.get('CS-1')?.backoffUntilMs).toBe(time.nowMs() + 30_000);
-    time.advance(30_000);
+    const firstBackoffMs = (t.csms.registry.get('CS-1')?.backoffUntilMs ?? 0) - time.nowMs();
+    expect(firstBackoffMs).toBeGreaterThanOrEqual(22_500);
+    expect(firstBackoffMs).toBeLessThanOrEqual(30_000);
+    time.advance(firstBackoffMs);
     expect(await t.csms.commands.applyLimits('CS-1', { kind: 'standing', limitA: 10 })).toBe('Timeout');
     expect(station.profiles).toHaveLength(3);
-    // Timed out again: the back-off doubles.
-    expect(t.csms.registry.get('CS-1')?.backoffUntilMs).toBe(time.nowMs() + 60_000);
+    // Timed out again: the back-off doubles (less up to a quarter of jitter).
+    const secondBackoffMs = (t.csms.registry.get('CS-1')?.backoffUntilMs ?? 0) - time.nowMs();
+    expect(secondBackoffMs).toBeGreaterThanOrEqual(45_000);
+    expect(secondBackoffMs).toBeLessThanOrEqual(60_000);
   });
 });
