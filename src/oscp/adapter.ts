@@ -2,12 +2,12 @@
 // config and store, and hands main.ts the ports core needs (ForecastSource, GridReporter) plus typed events.
 import type { Router } from 'express';
 import { Backoff, type BackoffOptions } from '../core/backoff';
-import type { ForecastSource, GridReporter } from '../core/ports';
+import type { ForecastSource, GridReporter, PeerStatus } from '../core/ports';
 import type { Scheduler } from '../core/scheduler';
 import type { GroupId } from '../domain/group';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
-import type { OutboxMessage, PeerRecord, Store } from '../store/store';
+import type { OutboxMessage, Store } from '../store/store';
 import type { GroupSettings, OscpSettings } from './config';
 import { OscpEvents } from './events';
 import { ForecastBook } from './forecast-book';
@@ -39,19 +39,8 @@ export interface OscpAdapterOptions {
   readonly client?: PeerClient;
 }
 
-/** A peer as operators may see it: state and settings, never a token or its hash. */
-export interface PeerStatus {
-  readonly peerId: string;
-  readonly role: PeerRecord['role'];
-  readonly state: PeerRecord['state'];
-  readonly online: boolean;
-  readonly baseUrl?: string;
-  readonly awaitingRegisterReply: boolean;
-  readonly heartbeatIntervalS?: number;
-  readonly measurementConfiguration: readonly string[];
-  readonly offlineModeAt?: string;
-  readonly updatedAt: string;
-}
+/** Core's read-side shape of a peer (never a token or its hash), re-exported for the adapter's callers. */
+export type { PeerStatus };
 
 export interface OscpAdapter {
   readonly router: Router;
