@@ -2,20 +2,18 @@
 // schemas (documented in OpenAPI), numbered per run, the last few kept so a reconnecting client can catch up.
 import { z } from 'zod';
 import { API_EVENT_NAMES } from '../config/sections';
-import { responseSchemas, type ApiEventEnvelope } from './schemas';
+import { CapacitySource, Instant, responseSchemas, SessionSummary, type ApiEventEnvelope } from './schemas';
 
 export type ApiEventName = (typeof API_EVENT_NAMES)[number];
 
-const Instant = z.iso.datetime();
-const CapacitySource = z.enum(['forecast', 'fallback', 'safe-default']);
-const SessionEvent = z.object({
-  transactionId: z.string(),
-  stationId: z.string(),
-  groupId: z.string(),
-  evseId: z.number().int(),
-  startedAt: z.string(),
-  endedAt: z.string().optional(),
-  energyWh: z.number().optional(),
+const SessionEvent = SessionSummary.pick({
+  transactionId: true,
+  stationId: true,
+  groupId: true,
+  evseId: true,
+  startedAt: true,
+  endedAt: true,
+  energyWh: true,
 });
 const StationEvent = z.object({ stationId: z.string(), groupId: z.string().optional(), at: Instant });
 const FallbackEvent = z.object({ groupId: z.string(), from: CapacitySource.optional(), to: CapacitySource, at: Instant });

@@ -5,6 +5,9 @@ import { API_EVENT_NAMES } from '../config/sections';
 import { COUNTED_AS } from '../core/group-load';
 import { Override } from '../core/overrides';
 import type { Reason } from '../core/planning';
+import { CAPACITY_FORECAST_TYPES, CAPACITY_SOURCES } from '../domain/capacity';
+import { CHARGING_STATES } from '../domain/session';
+import { PEER_ROLES, PEER_STATES } from '../store/store';
 
 /** Response schemas by component name; openapi.ts turns the registry into `components.schemas`. */
 export const responseSchemas = z.registry<{ id: string }>();
@@ -14,8 +17,9 @@ function component<T extends z.ZodType>(id: string, schema: T): T {
 }
 
 const PhaseCurrentsA = z.tuple([z.number(), z.number(), z.number()]).describe('amps per phase, L1..L3');
-const Instant = z.iso.datetime().describe('ISO 8601, UTC');
-const CapacitySource = z.enum(['forecast', 'fallback', 'safe-default']).describe('where the capacity in force comes from');
+export const Instant = z.iso.datetime().describe('ISO 8601, UTC');
+export const CapacitySource = z.enum(CAPACITY_SOURCES).describe('where the capacity in force comes from');
+const PeerState = z.enum(PEER_STATES).describe('OSCP peer lifecycle');
 
 /** How the API words each of the allocator's reasons; `satisfies` keeps it complete when the allocator adds one. */
 export const REASON_TEXT = {
@@ -66,7 +70,7 @@ export const GroupSummary = component(
     id: z.string(),
     name: z.string().optional(),
     peerId: z.string().optional().describe('OSCP Capacity Provider that sends this group its forecasts'),
-    peerState: z.enum(['UNREGISTERED', 'REGISTERED', 'CONNECTED', 'OFFLINE']).optional(),
+    peerState: PeerState.optional(),
     source: CapacitySource,
     capacityA: PhaseCurrentsA.describe('capacity in force now, before the safety margin'),
     safetyMarginA: z.number(),
@@ -139,7 +143,7 @@ export const SessionSummary = component(
     evseId: z.number().int(),
     connectorId: z.number().int().optional(),
     state: z.enum(['active', 'ended']),
-    chargingState: z.enum(['Charging', 'EVConnected', 'SuspendedEV', 'SuspendedEVSE', 'Idle']),
+    chargingState: z.enum(CHARGING_STATES),
     phasesUsed: z.union([z.literal(1), z.literal(2), z.literal(3)]).optional(),
     startedAt: z.string(),
     endedAt: z.string().optional(),
@@ -183,7 +187,7 @@ export const GroupDetail = component(
 export const ForecastSeries = component(
   'ForecastSeries',
   z.object({
-    type: z.enum(['CONSUMPTION', 'GENERATION', 'FALLBACK_CONSUMPTION', 'FALLBACK_GENERATION', 'OPTIMUM']),
+    type: z.enum(CAPACITY_FORECAST_TYPES),
     requestId: z.string().optional().describe('X-Request-ID of the forecast in force now (or of the latest block)'),
     blocks: z.array(z.object({ start: Instant, end: Instant, limitA: PhaseCurrentsA, requestId: z.string() })),
   }),
@@ -233,8 +237,8 @@ export const Peer = component(
   'Peer',
   z.object({
     id: z.string(),
-    role: z.enum(['CP', 'CO']),
-    state: z.enum(['UNREGISTERED', 'REGISTERED', 'CONNECTED', 'OFFLINE']),
+    role: z.enum(PEER_ROLES),
+    state: PeerState,
     online: z.boolean(),
     baseUrl: z.string().optional(),
     awaitingRegisterReply: z.boolean(),

@@ -14,4 +14,5 @@ export interface CapacityBlock {
 }
 
 /** Where the capacity in force for a group comes from right now. */
-export type CapacitySource = 'forecast' | 'fallback' | 'safe-default';
+export const CAPACITY_SOURCES = ['forecast', 'fallback', 'safe-default'] as const;
+export type CapacitySource = (typeof CAPACITY_SOURCES)[number];

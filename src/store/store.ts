@@ -6,8 +6,10 @@ import type { GroupId } from '../domain/group';
 import type { CapacityForecastType } from '../domain/capacity';
 
 /** OSCP peer lifecycle (OSCP digest §6.5). */
-export type PeerState = 'UNREGISTERED' | 'REGISTERED' | 'CONNECTED' | 'OFFLINE';
-export type PeerRole = 'CP' | 'CO';
+export const PEER_STATES = ['UNREGISTERED', 'REGISTERED', 'CONNECTED', 'OFFLINE'] as const;
+export type PeerState = (typeof PEER_STATES)[number];
+export const PEER_ROLES = ['CP', 'CO'] as const;
+export type PeerRole = (typeof PEER_ROLES)[number];
 
 /** One OSCP peer (Capacity Provider or Capacity Optimizer) and the tokens of both directions. */
 export interface PeerRecord {
