@@ -5,6 +5,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
+import { systemClock, type Clock } from '../core/scheduler';
 
 export interface TlsFiles {
   certFile: string;
@@ -19,7 +20,11 @@ export interface HttpListener {
   close(timeoutMs: number): Promise<void>;
 }
 
-export async function listenHttp(app: Express, options: { host: string; port: number; tls?: TlsFiles }): Promise<HttpListener> {
+export async function listenHttp(
+  app: Express,
+  options: { host: string; port: number; tls?: TlsFiles; clock?: Clock },
+): Promise<HttpListener> {
+  const clock = options.clock ?? systemClock;
   const server = options.tls
     ? https.createServer(
         { cert: fs.readFileSync(options.tls.certFile), key: fs.readFileSync(options.tls.keyFile), minVersion: 'TLSv1.2' },
@@ -39,10 +44,9 @@ export async function listenHttp(app: Express, options: { host: string; port: nu
     port,
     close: (timeoutMs) =>
       new Promise<void>((resolve) => {
-        const force = setTimeout(() => server.closeAllConnections(), timeoutMs);
-        force.unref();
+        const force = clock.setTimer(() => server.closeAllConnections(), timeoutMs);
         server.close(() => {
-          clearTimeout(force);
+          force.cancel();
           resolve();
         });
         server.closeIdleConnections();

@@ -3,8 +3,10 @@
 import express, { type Router } from 'express';
 import { Gauge, Counter } from 'prom-client';
 import type { ApiConfig, GroupConfig } from '../config/schema';
+import { Backoff } from '../core/backoff';
 import type { CoreEvents } from '../core/events';
 import type { FlexibilityProvider } from '../core/flexibility-provider';
+import { Scheduler } from '../core/scheduler';
 import type { ChargingSession } from '../domain/session';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
@@ -35,6 +37,8 @@ export interface OperatorApiDeps {
   readonly logger: Logger;
   readonly metrics?: Metrics;
   readonly nowMs?: () => number;
+  /** The agent's one scheduler (history sampling, SSE heartbeats, webhook retries); without it the API runs its own. */
+  readonly scheduler?: Scheduler;
   /** Test knobs; production uses the defaults. */
   readonly tuning?: Partial<ApiTuning>;
 }
@@ -68,8 +72,12 @@ export interface OperatorApi {
 
 export function createOperatorApi(deps: OperatorApiDeps): OperatorApi {
   const tuning = { ...DEFAULT_TUNING, ...deps.tuning };
-  const nowMs = deps.nowMs ?? Date.now;
   const logger = deps.logger.child({ component: 'api' });
+  const scheduler =
+    deps.scheduler ?? new Scheduler(undefined, (key, error) => logger.error('API timer failed', { key, error: String(error) }));
+  const nowMs = deps.nowMs ?? ((): number => scheduler.nowMs());
+  // Everything the API waits for runs under this prefix; `stop` closes it without touching anyone else's deadlines.
+  const timers = scheduler.scope('api:');
   const events = new OperatorEvents(nowMs, (error) => logger.error('operator event listener failed', { error }));
   const history = new GroupHistory(
     deps.groups.map((g) => g.id),
@@ -85,17 +93,18 @@ export function createOperatorApi(deps: OperatorApiDeps): OperatorApi {
     labelNames: ['result'],
     registers,
   });
-  const streams = new EventStreams(events, { heartbeatMs: tuning.sseHeartbeatMs, maxBufferedBytes: 1 << 20 }, (n) => sseClients.set(n));
+  const streams = new EventStreams(events, { heartbeatMs: tuning.sseHeartbeatMs, maxBufferedBytes: 1 << 20 }, timers, (n) =>
+    sseClients.set(n),
+  );
   const webhooks = new WebhookDelivery(
     deps.config.webhooks,
     {
       queueLimit: deps.config.webhookQueueLimit,
-      baseDelayMs: tuning.webhookBaseDelayMs,
-      maxDelayMs: tuning.webhookMaxDelayMs,
+      backoff: new Backoff({ minMs: tuning.webhookBaseDelayMs, maxMs: tuning.webhookMaxDelayMs }),
       concurrency: 4,
     },
     logger,
-    nowMs,
+    timers,
     (result) => deliveries.inc({ result }),
   );
   const unsubscribeWebhooks = deps.config.webhooks.length > 0 ? events.subscribe((event) => webhooks.enqueue(event)) : () => undefined;
@@ -122,7 +131,10 @@ export function createOperatorApi(deps: OperatorApiDeps): OperatorApi {
   });
   router.use(problemHandler(logger));
 
-  let sampler: NodeJS.Timeout | undefined;
+  const sample = (): void => {
+    history.tick(nowMs());
+    timers.schedule('history-sample', timers.nowMs() + tuning.historyIntervalMs, sample);
+  };
   return {
     router,
     session: (session) => feed.session(session),
@@ -131,15 +143,15 @@ export function createOperatorApi(deps: OperatorApiDeps): OperatorApi {
       feed.goLive();
       if (credentials.empty)
         logger.warn('operator API has no tokens or users configured (config api.tokens, api.users): every /api/v1 request gets 401');
-      sampler = setInterval(() => history.tick(nowMs()), tuning.historyIntervalMs);
-      sampler.unref();
+      timers.schedule('history-sample', timers.nowMs() + tuning.historyIntervalMs, sample);
     },
     stop: () => {
-      if (sampler) clearInterval(sampler);
       unsubscribeWebhooks();
       feed.close();
       streams.close();
       webhooks.stop();
+      timers.close();
+      if (!deps.scheduler) scheduler.stop();
     },
   };
 }

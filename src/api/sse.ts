@@ -1,6 +1,7 @@
 // The server-sent event stream of operator events: one text/event-stream response per client, a heartbeat
 // comment every 15 s, Last-Event-ID catch-up, and slow clients cut off instead of buffering without bound.
 import type { Request, Response } from 'express';
+import type { ScheduleScope } from '../core/scheduler';
 import type { OperatorEvents } from './operator-events';
 import type { ApiEventEnvelope } from './schemas';
 
@@ -12,10 +13,13 @@ export interface SseOptions {
 
 export class EventStreams {
   private readonly clients = new Set<Response>();
+  private served = 0;
 
   constructor(
     private readonly events: OperatorEvents,
     private readonly options: SseOptions,
+    /** Heartbeats are deadlines on the API's share of the agent's scheduler: one key per client. */
+    private readonly timers: ScheduleScope,
     private readonly clientsChanged: (count: number) => void = () => undefined,
   ) {}
 
@@ -38,12 +42,17 @@ export class EventStreams {
       res.write(frame(event));
     };
     const unsubscribe = this.events.subscribe(send);
-    const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), this.options.heartbeatMs);
-    heartbeat.unref();
+    this.served += 1;
+    const heartbeatKey = `sse-heartbeat:${this.served}`;
+    const heartbeat = (): void => {
+      res.write(': heartbeat\n\n');
+      this.timers.schedule(heartbeatKey, this.timers.nowMs() + this.options.heartbeatMs, heartbeat);
+    };
+    this.timers.schedule(heartbeatKey, this.timers.nowMs() + this.options.heartbeatMs, heartbeat);
     this.clients.add(res);
     this.clientsChanged(this.clients.size);
     res.on('close', () => {
-      clearInterval(heartbeat);
+      this.timers.cancel(heartbeatKey);
       unsubscribe();
       this.clients.delete(res);
       this.clientsChanged(this.clients.size);

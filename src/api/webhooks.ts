@@ -3,14 +3,15 @@
 import { createHmac } from 'node:crypto';
 import axios from 'axios';
 import type { WebhookConfig } from '../config/schema';
+import type { Backoff } from '../core/backoff';
+import type { ScheduleScope } from '../core/scheduler';
 import type { Logger } from '../log';
 import type { ApiEventEnvelope } from './schemas';
 
 export interface WebhookOptions {
   readonly queueLimit: number;
-  /** First retry after about this long (0.5–1.5×), doubling per attempt up to `maxDelayMs`. */
-  readonly baseDelayMs: number;
-  readonly maxDelayMs: number;
+  /** Wait before each retry; a hook's `maxAttempts` bounds how many. */
+  readonly backoff: Backoff;
   /** Deliveries in flight at once. */
   readonly concurrency: number;
   readonly random?: () => number;
@@ -36,10 +37,12 @@ function describeUrl(url: string): string {
   return `${u.origin}${u.pathname}`;
 }
 
+/** The one deadline of the queue: the next time a delivery is due (never a timer per delivery). */
+const PUMP = 'webhooks:pump';
+
 export class WebhookDelivery {
   private readonly queue: Delivery[] = [];
   private inFlight = 0;
-  private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private readonly controller = new AbortController();
 
@@ -47,9 +50,14 @@ export class WebhookDelivery {
     private readonly hooks: readonly WebhookConfig[],
     private readonly options: WebhookOptions,
     private readonly logger: Logger,
-    private readonly nowMs: () => number,
+    /** The API's share of the agent's scheduler; its clock is the time of the queue. */
+    private readonly timers: ScheduleScope,
     private readonly observe: (result: DeliveryResult) => void = () => undefined,
   ) {}
+
+  private nowMs(): number {
+    return this.timers.nowMs();
+  }
 
   /** Queues the event for every hook that wants it; returns at once. */
   enqueue(event: ApiEventEnvelope): void {
@@ -79,21 +87,17 @@ export class WebhookDelivery {
 
   stop(): void {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
+    this.timers.cancel(PUMP);
     this.controller.abort();
     this.queue.length = 0;
   }
 
   private wake(delayMs: number): void {
     if (this.stopped) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.pump(), Math.max(0, delayMs));
-    this.timer.unref();
+    this.timers.schedule(PUMP, this.nowMs() + Math.max(0, delayMs), () => this.pump());
   }
 
   private pump(): void {
-    this.timer = undefined;
     const now = this.nowMs();
     while (this.inFlight < this.options.concurrency) {
       const index = this.queue.findIndex((d) => d.dueMs <= now);
@@ -144,15 +148,15 @@ export class WebhookDelivery {
       attempts: delivery.attempts,
       failure,
     };
-    if (delivery.attempts >= delivery.hook.maxAttempts) {
+    const random = this.options.random ?? Math.random;
+    const decision = this.options.backoff.afterFailure(delivery.attempts, random(), delivery.hook.maxAttempts);
+    if (decision.kind === 'give-up') {
       this.logger.warn('webhook delivery given up', fields);
       this.observe('dropped');
       return;
     }
-    const random = this.options.random ?? Math.random;
-    const backoff = Math.min(this.options.maxDelayMs, this.options.baseDelayMs * 2 ** (delivery.attempts - 1));
-    delivery.dueMs = this.nowMs() + backoff * (0.5 + random());
-    this.logger.info('webhook delivery failed; will retry', { ...fields, retryInMs: Math.round(delivery.dueMs - this.nowMs()) });
+    delivery.dueMs = this.nowMs() + decision.delayMs;
+    this.logger.info('webhook delivery failed; will retry', { ...fields, retryInMs: decision.delayMs });
     this.observe('retry');
     this.queue.push(delivery);
   }

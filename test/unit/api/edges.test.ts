@@ -5,7 +5,10 @@ import { issuesToErrors } from '../../../src/api/problems';
 import { StationUpsert } from '../../../src/api/requests';
 import { signature, WebhookDelivery } from '../../../src/api/webhooks';
 import { parseConfig } from '../../../src/config/load';
+import { Backoff } from '../../../src/core/backoff';
+import { Scheduler } from '../../../src/core/scheduler';
 import type { Logger } from '../../../src/log';
+import { VirtualClock } from '../../helpers/virtual-clock';
 
 const basic = (user: string, password: string): string => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
@@ -72,9 +75,9 @@ describe('webhooks', () => {
     const results: string[] = [];
     const delivery = new WebhookDelivery(
       hooks,
-      { queueLimit: 2, baseDelayMs: 10, maxDelayMs: 100, concurrency: 1 },
+      { queueLimit: 2, backoff: new Backoff({ minMs: 10, maxMs: 100 }), concurrency: 1 },
       logger,
-      Date.now,
+      new Scheduler(new VirtualClock(0)).scope('api:'),
       (r) => results.push(r),
     );
     try {
