@@ -1,7 +1,7 @@
 // Delivers the persistent outbox (store.outbox): per peer in order, one request in flight per peer, jittered
 // exponential back-off on 5xx/timeouts/network errors, 4xx final. Driven by one deadline, never a timer per message.
 import crypto from 'node:crypto';
-import { Backoff, type BackoffOptions } from '../core/backoff';
+import type { Backoff, BackoffOptions } from '../core/backoff';
 import type { ScheduleScope } from '../core/scheduler';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
