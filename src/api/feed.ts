@@ -8,6 +8,7 @@ import { blockIndexAt } from '../core/group-load';
 import type { GroupHistory } from './history';
 import type { OperatorEvents } from './operator-events';
 import type { SessionBook } from './session-book';
+import { energyWhOf } from './session-views';
 
 export interface FeedDeps {
   readonly core: FlexibilityProvider;
@@ -62,8 +63,7 @@ export class OperatorFeed {
     const change = book.update(session);
     history.session(session, nowMs());
     if (!this.live || change === 'updated') return;
-    const energyWh =
-      session.meterWh !== undefined && session.meterStartWh !== undefined ? Math.max(0, session.meterWh - session.meterStartWh) : undefined;
+    const energyWh = energyWhOf(session);
     events.publish(change === 'started' ? 'session.started' : 'session.ended', {
       transactionId: session.transactionId,
       stationId: session.stationId,

@@ -9,9 +9,15 @@ import { REASON_TEXT, type SessionDetail, type SessionSummary, type StationDetai
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
+/** Energy a session has used: meter now − meter at start, once both are known; the summary and the events agree on it. */
+export function energyWhOf(session: ChargingSession): number | undefined {
+  return session.meterWh !== undefined && session.meterStartWh !== undefined
+    ? Math.max(0, session.meterWh - session.meterStartWh)
+    : undefined;
+}
+
 export function sessionSummary(session: ChargingSession, entry?: SessionEntry): SessionSummary {
-  const energyWh =
-    session.meterWh !== undefined && session.meterStartWh !== undefined ? Math.max(0, session.meterWh - session.meterStartWh) : undefined;
+  const energyWh = energyWhOf(session);
   return {
     transactionId: session.transactionId,
     stationId: session.stationId,

@@ -46,26 +46,18 @@ export class ForecastIntake {
     }
     const blocks = normaliseBlocks(forecast.forecasted_blocks, group);
     const endMs = Math.max(...forecast.forecasted_blocks.map((b) => wireTimeMs(b.end_time)));
+    // The same identity goes to the log of record and to the book.
+    const identity = { groupId: group.id, type: forecast.type, requestId, peerId: peer.peerId };
     this.deps.store.transaction(() => {
       this.deps.store.forecasts.append({
-        groupId: group.id,
-        type: forecast.type,
-        requestId,
-        peerId: peer.peerId,
+        ...identity,
         receivedAt: toWireTime(this.deps.nowMs()),
         blocks: forecast.forecasted_blocks,
         endsAt: toWireTime(endMs),
       });
       if (peer.role === 'CP') this.forwardToOptimizers(requestId, forecast);
     });
-    this.deps.book.apply({
-      groupId: group.id,
-      type: forecast.type,
-      requestId,
-      peerId: peer.peerId,
-      unit: forecast.forecasted_blocks[0]?.unit ?? 'A',
-      blocks,
-    });
+    this.deps.book.apply({ ...identity, unit: forecast.forecasted_blocks[0]?.unit ?? 'A', blocks });
     this.deps.logger.info('capacity forecast accepted', {
       peer: peer.peerId,
       groupId: group.id,
