@@ -4,8 +4,8 @@ import type { ChargingSession, EvChargingNeeds } from '../domain/session';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
 import type { SessionRepository } from '../store/store';
-import { applyMeterValues, applyTransactionEvent, type TransactionContext } from './sessions';
-import type { MeterValue, TransactionEventRequest } from './payloads';
+import { applyMeterValues, applyTransactionEvent, type TransactionContext } from './v201/transaction-events';
+import type { MeterValue, TransactionEventRequest } from './v201/payloads';
 
 /** Ended sessions kept in memory to recognise late events without a store read. */
 const RECENTLY_ENDED_KEPT = 4096;

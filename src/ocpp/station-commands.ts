@@ -3,8 +3,8 @@
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
 import type { LimitOutcome, StationCommands, StationLimitRequest } from '../core/ports';
-import { limitProfiles, type SetChargingProfileRequest } from './limit-profiles';
-import { StatusResponse } from './payloads';
+import { limitProfiles, type SetChargingProfileRequest } from './v201/limit-profiles';
+import { StatusResponse } from './v201/payloads';
 import { callStation, type CallOptions, type CallResult } from './station-call';
 import type { StationRegistry, StationRuntime } from './station-registry';
 import { DEFAULT_SMART_CHARGING_LIMITS } from '../domain/station';

@@ -1,10 +1,10 @@
 // Pure parts of the CSMS: identity parsing, meter readings and transaction replays, SmartChargingCtrlr discovery,
 // the per-station command queue, password hashing.
 import { CommandQueue } from '../../../src/ocpp/command-queue';
-import { readSmartCharging } from '../../../src/ocpp/discovery';
+import { readSmartCharging } from '../../../src/ocpp/v201/discovery';
 import { identityFromUrl } from '../../../src/ocpp/identity';
 import { hashPassword, PasswordVerifier, verifyPassword } from '../../../src/ocpp/passwords';
-import { applyTransactionEvent, readMeter } from '../../../src/ocpp/sessions';
+import { applyTransactionEvent, readMeter } from '../../../src/ocpp/v201/transaction-events';
 
 describe('§1.1 station identity from the URL', () => {
   test.each([

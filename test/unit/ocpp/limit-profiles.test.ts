@@ -2,7 +2,7 @@
 // official JSON schema (as bundled with ocpp-rpc) for every request produced.
 import { createValidator } from 'ocpp-rpc';
 import schemas from 'ocpp-rpc/lib/schemas/ocpp2_0_1.json';
-import { limitProfiles, PROFILE_IDS } from '../../../src/ocpp/limit-profiles';
+import { limitProfiles, PROFILE_IDS } from '../../../src/ocpp/v201/limit-profiles';
 
 const validator = createValidator('ocpp2.0.1', schemas);
 const T = Date.parse('2026-03-01T10:00:00.000Z');

@@ -2,8 +2,8 @@
 // stored session must be the one the clean sequence gives (found by SAP's simulator: 23 % of sessions overwritten).
 import fc from 'fast-check';
 import type { ChargingSession } from '../../../src/domain/session';
-import type { TransactionEventRequest } from '../../../src/ocpp/payloads';
-import { applyTransactionEvent } from '../../../src/ocpp/sessions';
+import type { TransactionEventRequest } from '../../../src/ocpp/v201/payloads';
+import { applyTransactionEvent } from '../../../src/ocpp/v201/transaction-events';
 
 const context = { stationId: 'CS-1', groupId: 'g1', nowMs: Date.parse('2026-12-01T12:00:00Z') };
 const T0 = Date.parse('2026-12-01T10:00:00Z');

@@ -1,9 +1,9 @@
 // Turns TransactionEvent and MeterValues payloads into ChargingSession updates (OCPP digest §3.2–§3.3).
 // Pure: idempotent on replays (transactionId + seqNo), lenient about timestamps, explicit about units.
 import { DateTime } from 'luxon';
-import type { ChargingSession, ChargingState } from '../domain/session';
-import type { GroupId } from '../domain/group';
-import type { StationId } from '../domain/station';
+import type { ChargingSession, ChargingState } from '../../domain/session';
+import type { GroupId } from '../../domain/group';
+import type { StationId } from '../../domain/station';
 import type { MeterValue, SampledValue, TransactionEventRequest } from './payloads';
 
 export interface MeterReading {

@@ -1,7 +1,7 @@
 // zod views of the OCPP 2.0.1 payloads flexbridge reads. ocpp-rpc's strict mode has already checked them against
 // the official schemas; these give typed values without casts and cover only the fields the agent uses.
 import { z } from 'zod';
-import { CHARGING_STATES } from '../domain/session';
+import { CHARGING_STATES } from '../../domain/session';
 
 const SampledValue = z.object({
   value: z.number(),

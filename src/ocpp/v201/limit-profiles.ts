@@ -1,7 +1,7 @@
 // Turns core's protocol-neutral limit requests into OCPP 2.0.1 SetChargingProfile requests, following the
 // profile layout of the OCPP digest §6.7: standing limits at stack 0 forever, live limits at stack 1 on a lease.
-import type { LeasedSchedule, StationLimitRequest } from '../core/ports';
-import { floorToTenth } from '../domain/electrical';
+import type { LeasedSchedule, StationLimitRequest } from '../../core/ports';
+import { floorToTenth } from '../../domain/electrical';
 
 /** Stable profile ids per slot (K01.FR.05: resending an id replaces the profile); a private high range. */
 export const PROFILE_IDS = {

@@ -1,0 +1,133 @@
+// The boot gate (DESIGN invariant 2, B01/B02): a station is Accepted only once it carries its standing limits, is
+// sent nothing before its boot (or first message), and is let in anyway — counted at its maximum — after a bound.
+import type { Scheduler } from '../core/scheduler';
+import type { Logger } from '../log';
+import type { StationEvents } from './csms';
+import type { StationProvisioning } from './provisioning';
+import { toFleetStation, type StationRuntime } from './station-registry';
+import type { StationConnection } from './v201/action';
+import type { DiscoveryOutcome, StationDiscovery } from './v201/discovery';
+
+export interface BootGateDeps {
+  /** Longest a station stays Pending (`ocpp.bootPendingMaxS`), ms. */
+  readonly pendingMaxMs: number;
+  readonly scheduler: Scheduler;
+  readonly nowMs: () => number;
+  readonly logger: Logger;
+  readonly events: StationEvents;
+  readonly discovery: StationDiscovery;
+  readonly provisioning: StationProvisioning;
+}
+
+const READING_LIMITS = 'reading its smart-charging limits (GetVariables SmartChargingCtrlr)';
+const INSTALLING_STANDING = 'installing its standing limits (SetChargingProfile ChargingStationMaxProfile and TxDefaultProfile)';
+
+export class BootGate {
+  constructor(private readonly deps: BootGateDeps) {}
+
+  /**
+   * BootNotification: Pending until the SmartChargingCtrlr is read and the standing profiles are acknowledged; a
+   * station that cannot take profiles is let in at once, and one still not ready `pendingMaxMs` after its first
+   * Pending answer is let in anyway and counted at its maximum. The calls it allows go out after the response.
+   */
+  boot(station: StationConnection): 'Pending' | 'Accepted' {
+    const { runtime } = station;
+    const status = this.decide(runtime);
+    runtime.bootStatus = status;
+    setImmediate(() => {
+      this.allowCalls(station);
+      // Core re-profiles a booted station (its profiles may be gone): once per connection.
+      if (!runtime.bootNotified) {
+        runtime.bootNotified = true;
+        this.deps.events.stationBooted(runtime.record.stationId);
+      }
+      if (status === 'Pending' && !runtime.record.smartCharging) void this.discover(runtime).then(() => this.acceptWhenReady(runtime));
+      else if (status === 'Accepted') void this.refresh(runtime);
+    });
+    return status;
+  }
+
+  /** The first message of a station that did not boot on this connection: it is Accepted on its side. */
+  spoke(station: StationConnection): void {
+    if (this.allowCalls(station)) setImmediate(() => void this.refresh(station.runtime));
+  }
+
+  /** A Pending station whose standing limits are now in (or that cannot take any): ask it to boot again (TC_B_31). */
+  acceptWhenReady(runtime: StationRuntime): void {
+    if (runtime.bootStatus !== 'Pending' || runtime.record.smartCharging === undefined) return;
+    if (runtime.standingInstalled || !runtime.record.controllable) void this.deps.discovery.trigger(runtime, 'BootNotification');
+  }
+
+  /** The station refused or ignored profiles: counted at its maximum, and no longer kept Pending for them. */
+  uncontrollable(runtime: StationRuntime, reason: string): void {
+    if (this.deps.provisioning.markUncontrollable(runtime, reason)) this.acceptWhenReady(runtime);
+  }
+
+  /** Why the station is Pending, re-read as what it waits for changes. */
+  pendingReason(runtime: StationRuntime): string | undefined {
+    if (runtime.bootStatus !== 'Pending') return undefined;
+    return runtime.record.smartCharging === undefined ? READING_LIMITS : INSTALLING_STANDING;
+  }
+
+  private decide(runtime: StationRuntime): 'Pending' | 'Accepted' {
+    const { record } = runtime;
+    const { logger, scheduler, pendingMaxMs } = this.deps;
+    const ready = record.smartCharging !== undefined && (runtime.standingInstalled || !record.controllable);
+    const now = this.deps.nowMs();
+    const pendingForMs = runtime.pendingSinceMs === undefined ? 0 : now - runtime.pendingSinceMs;
+    if (ready || pendingForMs >= pendingMaxMs) {
+      if (!ready) {
+        logger.warn('station let in without its standing limit; counted at its maximum', {
+          stationId: record.stationId,
+          pendingS: Math.round(pendingForMs / 1000),
+          reason: runtime.pendingReason,
+        });
+      }
+      runtime.pendingSinceMs = undefined;
+      runtime.pendingReason = undefined;
+      scheduler.cancel(`boot-pending:${record.stationId}`);
+      return 'Accepted';
+    }
+    if (runtime.pendingSinceMs === undefined) {
+      runtime.pendingSinceMs = now;
+      // Firmware that backs off exponentially may not boot again for minutes: ask it to, once the bound is reached.
+      scheduler.schedule(`boot-pending:${record.stationId}`, now + pendingMaxMs, () => {
+        if (runtime.bootStatus === 'Pending') void this.deps.discovery.trigger(runtime, 'BootNotification');
+      });
+    }
+    const reason = record.smartCharging === undefined ? READING_LIMITS : INSTALLING_STANDING;
+    if (reason !== runtime.pendingReason) {
+      logger.info('station Pending', { stationId: record.stationId, reason, boundS: Math.round(pendingMaxMs / 1000) });
+      runtime.pendingReason = reason;
+    }
+    return 'Pending';
+  }
+
+  /** CSMS-initiated calls may go to this connection from now on; core hears of the connection only now. */
+  private allowCalls({ runtime, client }: StationConnection): boolean {
+    if (runtime.client !== client || runtime.callsAllowed) return false;
+    runtime.callsAllowed = true;
+    if (!runtime.announced) {
+      runtime.announced = true;
+      this.deps.events.stationConnection(runtime.record.stationId, true);
+    }
+    this.deps.events.stationUpdated(toFleetStation(runtime));
+    return true;
+  }
+
+  /** Reads the limits and applies what was found: saved, and a station without smart charging is uncontrollable. */
+  private async discover(runtime: StationRuntime): Promise<void> {
+    const outcome: DiscoveryOutcome = await this.deps.discovery.discover(runtime);
+    if (outcome.kind === 'not-read') return;
+    this.deps.provisioning.save({ ...runtime.record, smartCharging: outcome.limits });
+    if (!outcome.smartChargingAvailable) this.uncontrollable(runtime, 'SmartChargingCtrlr is not available or not enabled');
+  }
+
+  /** Every connection once calls are allowed: refresh the limits, then its connector states and transactions (§1.4). */
+  private async refresh(runtime: StationRuntime): Promise<void> {
+    await this.discover(runtime);
+    if (runtime.bootStatus === 'Pending') return;
+    await this.deps.discovery.trigger(runtime, 'StatusNotification');
+    if (runtime.transactionByEvse.size > 0) await this.deps.discovery.trigger(runtime, 'TransactionEvent');
+  }
+}

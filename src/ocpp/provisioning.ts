@@ -1,0 +1,90 @@
+// Station provisioning: the stored record of every station (config file, operator API, auto-registration), its
+// hashed password, and the facts learnt about it (limits, EVSE count, controllability), each told to core at once.
+import type { StationConfig } from '../config/schema';
+import type { Logger } from '../log';
+import type { StationRecord, StationRepository } from '../store/store';
+import type { StationEvents } from './csms';
+import { hashPassword, verifyPassword, type PasswordVerifier } from './passwords';
+import { toFleetStation, type StationRegistry, type StationRuntime } from './station-registry';
+
+/** A station configured in the config file or the API; its password is hashed before it reaches the store. */
+export type ConfiguredStation = StationConfig;
+
+export interface ProvisioningDeps {
+  readonly stations: StationRepository;
+  readonly registry: StationRegistry;
+  readonly events: StationEvents;
+  readonly passwords: PasswordVerifier;
+  readonly logger: Logger;
+}
+
+export class StationProvisioning {
+  constructor(private readonly deps: ProvisioningDeps) {}
+
+  /** Stored state first, then the config file's stations on top; core hears of every one before any connects. */
+  async restore(configured: readonly ConfiguredStation[]): Promise<void> {
+    for (const record of this.deps.stations.list()) this.deps.registry.upsert(record);
+    for (const station of configured) await this.upsert(station);
+    for (const runtime of this.deps.registry.all()) this.deps.events.stationUpdated(toFleetStation(runtime));
+  }
+
+  /** Stores a record and tells core; returns the station's runtime. */
+  save(record: StationRecord): StationRuntime {
+    this.deps.stations.upsert(record);
+    const runtime = this.deps.registry.upsert(record);
+    this.deps.events.stationUpdated(toFleetStation(runtime));
+    return runtime;
+  }
+
+  /** Adds or updates a station; a new password is hashed, an unchanged one keeps its hash. */
+  async upsert(station: ConfiguredStation): Promise<StationRecord> {
+    const existing = this.deps.registry.get(station.id)?.record ?? this.deps.stations.get(station.id);
+    const keepHash =
+      station.password !== undefined && existing?.passwordHash && (await verifyPassword(station.password, existing.passwordHash));
+    const passwordHash =
+      station.password === undefined ? existing?.passwordHash : keepHash ? existing?.passwordHash : await hashPassword(station.password);
+    const record: StationRecord = {
+      ...existing,
+      stationId: station.id,
+      groupId: station.groupId,
+      evseMaxCurrentA: station.evseMaxCurrentA,
+      stationMaxCurrentA: station.stationMaxCurrentA ?? station.evseMaxCurrentA * station.evseCount,
+      evseCount: Math.max(station.evseCount, existing?.evseCount ?? 0),
+      phases: station.phases,
+      controllable: existing?.controllable ?? true,
+      ...(passwordHash !== undefined && { passwordHash }),
+    };
+    return this.save(record).record;
+  }
+
+  /** Core must count the station at its maximum from now on; returns false if it already was. */
+  markUncontrollable(runtime: StationRuntime, reason: string): boolean {
+    if (!runtime.record.controllable) return false;
+    this.deps.logger.warn('station is uncontrollable; counted at its maximum draw', { stationId: runtime.record.stationId, reason });
+    this.save({ ...runtime.record, controllable: false });
+    this.deps.events.stationUncontrollable(runtime.record.stationId);
+    return true;
+  }
+
+  /** The station reported an EVSE beyond its known count: the count and the station maximum grow with it. */
+  evseSeen(runtime: StationRuntime, evseId: number): void {
+    const { record } = runtime;
+    if (evseId <= record.evseCount) return;
+    this.save({ ...record, evseCount: evseId, stationMaxCurrentA: Math.max(record.stationMaxCurrentA, record.evseMaxCurrentA * evseId) });
+  }
+
+  maxProfilesReported(runtime: StationRuntime, maxProfiles: number): void {
+    const limits = runtime.record.smartCharging;
+    if (limits && limits.maxProfiles !== maxProfiles) this.save({ ...runtime.record, smartCharging: { ...limits, maxProfiles } });
+  }
+
+  /** Removes a station for good; its connection, if any, is closed. */
+  remove(stationId: string): boolean {
+    const runtime = this.deps.registry.remove(stationId);
+    if (!runtime) return false;
+    this.deps.stations.delete(stationId);
+    this.deps.passwords.forget(stationId);
+    void runtime.client?.close({ code: 1008, reason: 'station removed' });
+    return true;
+  }
+}

@@ -1,0 +1,84 @@
+// One station's WebSocket from open to close: the one authoritative connection per identity (newest wins, no ghost
+// offline), the single dispatch handler into the 2.0.1 action table, and what happens when it closes or stays quiet.
+import type RpcServerClient from 'ocpp-rpc/lib/server-client';
+import type { Scheduler } from '../core/scheduler';
+import type { Logger } from '../log';
+import type { Metrics } from '../metrics';
+import type { StationEvents } from './csms';
+import { toFleetStation, type StationRegistry, type StationRuntime } from './station-registry';
+import type { InboundContext, StationConnection } from './v201/action';
+import { dispatch } from './v201/dispatch';
+
+/** How long a known station may stay silent after connecting before it is taken as reconnected without a boot. */
+const QUIET_RECONNECT_MS = 5000;
+
+export interface ConnectionDeps {
+  readonly registry: StationRegistry;
+  readonly inbound: InboundContext;
+  readonly events: StationEvents;
+  readonly scheduler: Scheduler;
+  readonly nowMs: () => number;
+  readonly logger: Logger;
+  readonly metrics?: Metrics;
+}
+
+/** Takes a connection the server authenticated; closes it if the station was removed meanwhile. */
+export function attachConnection(client: RpcServerClient, deps: ConnectionDeps): void {
+  const runtime = deps.registry.get(client.identity ?? '');
+  if (!runtime) {
+    void client.close({ code: 1008, reason: 'unknown station' });
+    return;
+  }
+  const { logger, metrics } = deps;
+  const stationId = runtime.record.stationId;
+  const station: StationConnection = { runtime, client };
+  client.handle(async ({ method, params }) => dispatch(deps.inbound, station, method ?? '', params));
+  client.on('badMessage', ({ error }: { error: unknown }) => logger.warn('malformed OCPP frame', { stationId, error: String(error) }));
+  client.on('strictValidationFailure', ({ error, method, outbound }: { error: unknown; method: string; outbound: boolean }) =>
+    logger.warn('OCPP message failed schema validation', { stationId, action: method, outbound, error: String(error) }),
+  );
+
+  const previous = runtime.client;
+  resetForConnection(runtime, client);
+  metrics?.stationsConnected.inc();
+  if (previous) {
+    logger.warn('second connection for a station; the older one is closed', { stationId });
+    void previous.close({ code: 1000, reason: 'replaced by a newer connection', force: true });
+  } else {
+    logger.info('station connected', { stationId });
+  }
+  client.on('close', () => onClose(runtime, client, deps));
+  // Nothing is sent before the station has booted or spoken: a station that has not booted cannot answer (B01).
+  // A station this agent has read before and that neither boots nor speaks for a while reconnected after a network
+  // drop without booting (it is Accepted on its side): then it may be asked for its state.
+  if (runtime.record.smartCharging !== undefined) {
+    deps.scheduler.schedule(`quiet-reconnect:${stationId}`, deps.nowMs() + QUIET_RECONNECT_MS, () => {
+      if (runtime.client === client && runtime.bootStatus === 'none') deps.inbound.spoke(station);
+    });
+  }
+}
+
+function resetForConnection(runtime: StationRuntime, client: RpcServerClient): void {
+  runtime.client = client;
+  runtime.bootStatus = 'none';
+  runtime.bootNotified = false;
+  runtime.callsAllowed = false;
+  runtime.consecutiveTimeouts = 0;
+  runtime.backoffUntilMs = 0;
+}
+
+function onClose(runtime: StationRuntime, client: RpcServerClient, deps: ConnectionDeps): void {
+  deps.metrics?.stationsConnected.dec();
+  if (runtime.client !== client) return;
+  const stationId = runtime.record.stationId;
+  runtime.client = undefined;
+  runtime.bootStatus = 'none';
+  runtime.callsAllowed = false;
+  deps.scheduler.cancel(`quiet-reconnect:${stationId}`);
+  deps.logger.info('station disconnected', { stationId });
+  if (runtime.announced) {
+    runtime.announced = false;
+    deps.events.stationConnection(stationId, false);
+  }
+  deps.events.stationUpdated(toFleetStation(runtime));
+}

@@ -1,0 +1,58 @@
+// The shape of one OCPP 2.0.1 station → CSMS action: its payload schema and a handler that reads the station's
+// connection and the CSMS's shared context. One table of these serves every connection (no closures per station).
+import type RpcServerClient from 'ocpp-rpc/lib/server-client';
+import type { z } from 'zod';
+import type { Logger } from '../../log';
+import type { Metrics } from '../../metrics';
+import type { SessionTracker } from '../session-tracker';
+import type { StationRuntime } from '../station-registry';
+
+/** What every inbound handler may use: shared by all connections of one server. */
+export interface InboundContext {
+  readonly sessions: SessionTracker;
+  readonly logger: Logger;
+  readonly metrics?: Metrics;
+  readonly heartbeatIntervalS: number;
+  readonly authorize: 'accept-all' | 'reject-all';
+  readonly nowMs: () => number;
+  /** BootNotification: the boot gate's answer (Pending while the standing limits are not installed, else Accepted). */
+  readonly booted: (station: StationConnection) => 'Pending' | 'Accepted';
+  /** The station sent something other than BootNotification first (accepted before, reconnected without booting). */
+  readonly spoke: (station: StationConnection) => void;
+  /** The station reported an EVSE beyond its known count. */
+  readonly evseSeen: (runtime: StationRuntime, evseId: number) => void;
+  readonly maxProfilesReported: (runtime: StationRuntime, maxProfiles: number) => void;
+  readonly chargingProfilesReported: (stationId: string, requestId: number, profiles: readonly unknown[], tbc: boolean) => void;
+}
+
+/** One station's current connection: its runtime state and the socket the message came in on. */
+export interface StationConnection {
+  readonly runtime: StationRuntime;
+  readonly client: RpcServerClient;
+}
+
+/** One action: validates its payload (ocpp-rpc's strict mode checked the schema already) and answers it. */
+export interface InboundAction {
+  /** Answered while the boot is Pending (B02.FR.09: only BootNotification is; everything else gets SecurityError). */
+  readonly whilePending: boolean;
+  /** The response, or a `FormatViolation` with the first problem when the payload does not parse. */
+  run(context: InboundContext, station: StationConnection, params: unknown): InboundOutcome;
+}
+
+export type InboundOutcome =
+  { readonly kind: 'answer'; readonly response: object } | { readonly kind: 'invalid'; readonly problem: string };
+
+export function action<S extends z.ZodType>(
+  schema: S,
+  handle: (context: InboundContext, station: StationConnection, payload: z.infer<S>) => object,
+  options: { readonly whilePending?: boolean } = {},
+): InboundAction {
+  return {
+    whilePending: options.whilePending ?? false,
+    run: (context, station, params) => {
+      const parsed = schema.safeParse(params);
+      if (!parsed.success) return { kind: 'invalid', problem: parsed.error.issues[0]?.message ?? 'invalid payload' };
+      return { kind: 'answer', response: handle(context, station, parsed.data) };
+    },
+  };
+}
