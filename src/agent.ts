@@ -1,12 +1,14 @@
-// Builds a running flexbridge from a validated configuration: store, HTTP listener (OSCP endpoint, health,
-// metrics), OSCP adapter, OCPP CSMS, and the Flexibility Provider core between them. `stop` shuts down in order.
-import express from 'express';
+// Builds a running flexbridge from a validated configuration, in dependency order: store and clock, HTTP listener,
+// OSCP adapter, core, OCPP CSMS (with core as its inbound port), then core started with the CSMS's commands, the
+// OSCP adapter with core as its inbound port, and the operator API. `stop` undoes it in the reverse order, bounded.
+import express, { type Express } from 'express';
 import { createLogger, type Logger } from './log';
 import type { FlexbridgeConfig } from './config/schema';
 import { openSqliteStore } from './store/sqlite';
-import type { Store } from './store/store';
+import type { Store } from './core/ports';
 import { healthRouter } from './api/health';
-import { createOperatorApi } from './api/operator-api';
+import { createOperatorApi, type OperatorApi } from './api/operator-api';
+import type { ApiBackend } from './api/backend';
 import { dashboardRouter } from './api/dashboard';
 import { listenHttp, type HttpListener } from './api/http-listener';
 import { createMetrics, type Metrics } from './metrics';
@@ -14,9 +16,10 @@ import { createOscpAdapter, type OscpAdapter } from './oscp';
 import { startCsms, type Csms } from './ocpp/csms';
 import { FlexibilityProvider } from './core/flexibility-provider';
 import { CoreEvents } from './core/events';
-import { Scheduler } from './core/scheduler';
+import { GroupEnergyRegister } from './core/group-energy';
+import { Scheduler, systemClock } from './core/scheduler';
 import { allocatorPlan } from './core/allocator-plan';
-import { bindCoreMetrics, MeasuredCurrent } from './core-metrics';
+import { bindCoreMetrics } from './core-metrics';
 
 export interface Agent {
   readonly config: FlexbridgeConfig;
@@ -31,7 +34,7 @@ export interface Agent {
   readonly httpPort: number;
   /** Port of the OCPP WebSocket listener. */
   readonly ocppPort: number;
-  /** Stops accepting, finishes in-flight work, closes the store; bounded by http.shutdownTimeoutMs. */
+  /** Stops accepting, stops sending, closes the sockets, flushes the store; bounded by http.shutdownTimeoutMs. */
   stop(reason?: string): Promise<void>;
 }
 
@@ -42,152 +45,197 @@ export interface StartOptions {
 /** How often the group energy registers are written to the store (one transaction per tick). */
 const ENERGY_FLUSH_MS = 5_000;
 
-export async function startAgent(config: FlexbridgeConfig, options: StartOptions = {}): Promise<Agent> {
-  const logger = options.logger ?? createLogger({ level: config.log.level });
-  const store = openSqliteStore(config.store.path);
-  const metrics = createMetrics();
-  const nowMs = (): number => Date.now();
-  const scheduler = new Scheduler(undefined, (key, error) => logger.error('scheduled work failed', { key, error: String(error) }));
-  const events = new CoreEvents((event, error) => logger.error('core event listener failed', { event, error: String(error) }));
-  let listener: HttpListener | undefined;
-  let csms: Csms | undefined;
-  let stopping: Promise<void> | undefined;
+/** The parts every later step uses: the store, the one scheduler, core's events, logs and metrics. */
+interface Foundation {
+  readonly config: FlexbridgeConfig;
+  readonly logger: Logger;
+  readonly store: Store;
+  readonly metrics: Metrics;
+  readonly scheduler: Scheduler;
+  readonly events: CoreEvents;
+  readonly nowMs: () => number;
+}
 
+export async function startAgent(config: FlexbridgeConfig, options: StartOptions = {}): Promise<Agent> {
+  const foundation = lay(config, options);
+  const { logger, store, scheduler, events, nowMs } = foundation;
   const app = express();
   app.disable('x-powered-by');
+  const readiness = { ocpp: false };
+  let listener: HttpListener;
   try {
     listener = await listenHttp(app, { host: config.http.host, port: config.http.port, tls: config.http.tls });
   } catch (error) {
     store.close();
     throw error;
   }
-  const httpPort = listener.port;
-  const oscp = createOscpAdapter({
-    config: { oscp: { ...config.oscp, publicBaseUrl: publicBaseUrl(config, httpPort) }, groups: config.groups },
-    store,
-    logger,
-    metrics,
-    scheduler,
-    // Called only once the adapter is started, after core exists.
-    groupEnergyWh: (groupId) => core.energy.totalWh(groupId),
-  });
-  // Core needs the station commands before the CSMS exists (the CSMS is built from core's callbacks): bound late.
+  app.use(healthRouter({ store: () => store.isOpen(), http: () => listener.server.listening, ocpp: () => readiness.ocpp }));
+  const energy = new GroupEnergyRegister(store.kv);
+  const oscp = startOscpAdapter(foundation, app, listener.port, energy);
   const core = new FlexibilityProvider({
     groups: config.groups,
     forecasts: oscp.forecasts,
     grid: oscp.grid,
-    commands: { applyLimits: (stationId, request) => (csms ? csms.commands.applyLimits(stationId, request) : Promise.resolve('Offline')) },
     plan: allocatorPlan,
     kv: store.kv,
     plans: store.plans,
+    energy,
     scheduler,
     nowMs,
     events,
     logger,
   });
-  bindCoreMetrics(events, core, metrics, nowMs);
-  events.on('planApplied', (applied) => logger.info('plan applied', { ...applied }));
-  events.on('complianceErrorSent', ({ groupId, forecastRequestId, blocks }) =>
-    logger.warn('group cannot comply with its capacity; compliance error queued', { groupId, forecastRequestId, blocks }),
-  );
-  oscp.events.on('forecastChanged', ({ groupId }) => core.onForecastChanged(groupId));
-  oscp.events.on('peerOffline', ({ peerId }) => core.onPeerStateChanged(peerId, false));
-  oscp.events.on('peerOnline', ({ peerId }) => core.onPeerStateChanged(peerId, true));
-  const measured = new MeasuredCurrent(metrics);
-  // Bound late like core's commands: the CSMS exists only once startCsms resolves, the router before that.
-  const api = createOperatorApi({
-    config: config.api,
-    groups: config.groups,
-    core,
-    coreEvents: events,
-    logger,
-    metrics,
-    nowMs,
-    backend: {
-      forecasts: oscp.forecasts,
-      sessions: store.sessions,
-      stations: () => csms?.registry.all() ?? [],
-      station: (stationId) => csms?.registry.get(stationId),
-      upsertStation: (station) => (csms ? csms.upsertStation(station) : Promise.reject(new Error('the CSMS is not started'))),
-      removeStation: (stationId) => csms?.removeStation(stationId) ?? false,
-      peers: () => oscp.peers(),
-      reRegister: (peerId) => oscp.reRegister(peerId),
-      reHandshake: (peerId) => oscp.reHandshake(peerId),
-    },
-  });
-
-  app.use(
-    healthRouter({
-      store: () => store.isOpen(),
-      http: () => listener?.server.listening === true,
-      ocpp: () => csms !== undefined,
-    }),
-  );
-  app.get('/metrics', (_req, res, next) => {
-    metrics.registry.metrics().then((text) => res.type(metrics.registry.contentType).send(text), next);
-  });
-  app.use(config.oscp.basePath, oscp.router);
-  app.use('/api/v1', api.router);
-  app.use(dashboardRouter());
-
-  const flushEnergy = (): void => {
-    core.energy.flush();
-    scheduler.schedule('energy-flush', nowMs() + ENERGY_FLUSH_MS, flushEnergy);
-  };
+  observe(foundation, core);
+  let csms: Csms;
   try {
     csms = await startCsms({
       config: config.ocpp,
       stations: config.stations,
       store,
+      inbound: core,
       logger,
-      metrics,
+      metrics: foundation.metrics,
+      scheduler,
       nowMs,
-      events: {
-        stationUpdated: (station) => core.onStationUpdated(station),
-        stationConnection: (stationId, connected) => {
-          core.onStationConnection(stationId, connected);
-          api.stationConnection(stationId, connected);
-        },
-        stationBooted: (stationId) => core.onStationBooted(stationId),
-        stationUncontrollable: (stationId) => core.onStationUncontrollable(stationId),
-        session: (session) => {
-          core.onSession(session);
-          measured.update(session);
-          api.session(session);
-        },
-      },
     });
   } catch (error) {
     await listener.close(config.http.shutdownTimeoutMs);
-    await csms?.stop();
     store.close();
     throw error;
   }
-  core.start();
-  oscp.start();
-  api.start();
+  readiness.ocpp = true;
+  core.start(csms.commands);
+  oscp.start(core);
+  const api = mountOperatorApi(foundation, app, core, backendOf(csms, oscp, store, core));
+  const flushEnergy = (): void => {
+    energy.flush();
+    scheduler.schedule('energy-flush', nowMs() + ENERGY_FLUSH_MS, flushEnergy);
+  };
   flushEnergy();
   const ocppPort = csms.port;
+  const httpPort = listener.port;
   logger.info('flexbridge started', { httpPort, ocppPort, store: config.store.path, groups: config.groups.map((g) => g.id) });
 
-  const running = csms;
-  const stop = (reason = 'stop requested'): Promise<void> => {
-    stopping ??= (async () => {
-      logger.info('flexbridge stopping', { reason });
-      api.stop();
-      await listener?.close(config.http.shutdownTimeoutMs);
-      await core.stop();
-      await running.stop();
-      await oscp.stop();
-      scheduler.stop();
-      core.energy.flush();
-      store.close();
-      logger.info('flexbridge stopped');
-    })();
-    return stopping;
-  };
+  let stopping: Promise<void> | undefined;
+  const stop = (reason = 'stop requested'): Promise<void> =>
+    (stopping ??= shutDown(foundation, { api, listener, csms, core, oscp, energy }, reason));
+  return { config, store, logger, metrics: foundation.metrics, oscp, csms, provider: core, events, httpPort, ocppPort, stop };
+}
 
-  return { config, store, logger, metrics, oscp, csms: running, provider: core, events, httpPort, ocppPort, stop };
+function lay(config: FlexbridgeConfig, options: StartOptions): Foundation {
+  const logger = options.logger ?? createLogger({ level: config.log.level });
+  return {
+    config,
+    logger,
+    store: openSqliteStore(config.store.path),
+    metrics: createMetrics(),
+    scheduler: new Scheduler(undefined, (key, error) => logger.error('scheduled work failed', { key, error: String(error) })),
+    events: new CoreEvents((event, error) => logger.error('core event listener failed', { event, error: String(error) })),
+    nowMs: (): number => Date.now(),
+  };
+}
+
+/** The OSCP adapter on the HTTP listener; peers are told the real port when the config asked for port 0. */
+function startOscpAdapter(foundation: Foundation, app: Express, httpPort: number, energy: GroupEnergyRegister): OscpAdapter {
+  const { config } = foundation;
+  const oscp = createOscpAdapter({
+    config: { oscp: { ...config.oscp, publicBaseUrl: publicBaseUrl(config, httpPort) }, groups: config.groups },
+    store: foundation.store,
+    logger: foundation.logger,
+    metrics: foundation.metrics,
+    scheduler: foundation.scheduler,
+    groupEnergyWh: (groupId) => energy.totalWh(groupId),
+  });
+  app.use(config.oscp.basePath, oscp.router);
+  return oscp;
+}
+
+/** Logs and metrics that follow core's events. */
+function observe(foundation: Foundation, core: FlexibilityProvider): void {
+  const { events, logger } = foundation;
+  bindCoreMetrics(events, core, foundation.metrics, foundation.nowMs);
+  events.on('planApplied', (applied) => logger.info('plan applied', { ...applied }));
+  events.on('complianceErrorSent', ({ groupId, forecastRequestId, blocks }) =>
+    logger.warn('group cannot comply with its capacity; compliance error queued', { groupId, forecastRequestId, blocks }),
+  );
+}
+
+/** The operator API reads core and drives the CSMS and the OSCP adapter through this backend; never an adapter itself. */
+function backendOf(csms: Csms, oscp: OscpAdapter, store: Store, core: FlexibilityProvider): ApiBackend {
+  return {
+    forecasts: oscp.forecasts,
+    sessions: store.sessions,
+    stations: () => csms.registry.all(),
+    station: (stationId) => csms.registry.get(stationId),
+    upsertStation: (station) => csms.upsertStation(station),
+    removeStation: (stationId) => {
+      const removed = csms.removeStation(stationId);
+      if (removed) core.removeStation(stationId);
+      return removed;
+    },
+    peers: () => oscp.peers(),
+    reRegister: (peerId) => oscp.reRegister(peerId),
+    reHandshake: (peerId) => oscp.reHandshake(peerId),
+  };
+}
+
+function mountOperatorApi(foundation: Foundation, app: Express, core: FlexibilityProvider, backend: ApiBackend): OperatorApi {
+  const { config, metrics } = foundation;
+  const api = createOperatorApi({
+    config: config.api,
+    groups: config.groups,
+    core,
+    coreEvents: foundation.events,
+    logger: foundation.logger,
+    metrics,
+    nowMs: foundation.nowMs,
+    scheduler: foundation.scheduler,
+    backend,
+  });
+  app.get('/metrics', (_req, res, next) => {
+    metrics.registry.metrics().then((text) => res.type(metrics.registry.contentType).send(text), next);
+  });
+  app.use('/api/v1', api.router);
+  app.use(dashboardRouter());
+  api.start();
+  return api;
+}
+
+interface Running {
+  readonly api: OperatorApi;
+  readonly listener: HttpListener;
+  readonly csms: Csms;
+  readonly core: FlexibilityProvider;
+  readonly oscp: OscpAdapter;
+  readonly energy: GroupEnergyRegister;
+}
+
+/**
+ * Stop accepting (HTTP, OCPP), stop sending and close the station sockets — so no silent station holds the stop —,
+ * let core and the OSCP adapter finish, then flush and close the store. The steps before the flush are bounded by
+ * http.shutdownTimeoutMs; the flush always runs.
+ */
+async function shutDown(foundation: Foundation, running: Running, reason: string): Promise<void> {
+  const { logger, config, scheduler, store } = foundation;
+  logger.info('flexbridge stopping', { reason });
+  const steps = (async () => {
+    running.api.stop();
+    await Promise.all([running.listener.close(config.http.shutdownTimeoutMs), running.csms.stop()]);
+    await running.core.stop();
+    await running.oscp.stop();
+  })();
+  let timer: { cancel(): void } | undefined;
+  const bound = new Promise<'timeout'>((resolve) => {
+    timer = systemClock.setTimer(() => resolve('timeout'), config.http.shutdownTimeoutMs);
+  });
+  const outcome = await Promise.race([steps.then(() => 'done' as const), bound]);
+  timer?.cancel();
+  if (outcome === 'timeout') logger.warn('stop took longer than http.shutdownTimeoutMs; flushing the store anyway', { reason });
+  scheduler.stop();
+  running.energy.flush();
+  running.csms.sessions.flush();
+  store.close();
+  logger.info('flexbridge stopped');
 }
 
 /** With http.port 0 (tests, demo) the port is known only now: peers must be told the real one. */

@@ -1,11 +1,11 @@
 // Binds core's typed events to the Prometheus gauges: capacity in force, allocated, measured, fallback state.
 // Event-driven, per group: one count of the group (core's read side) per plan applied, never a fleet-wide scan.
 import type { CoreEvents } from './core/events';
-import type { FlexibilityProvider } from './core/flexibility-provider';
+import type { CoreQueries } from './core/ports';
 import type { ChargingSession } from './domain/session';
 import type { Metrics } from './metrics';
 
-export function bindCoreMetrics(events: CoreEvents, provider: FlexibilityProvider, metrics: Metrics, nowMs: () => number): void {
+export function bindCoreMetrics(events: CoreEvents, provider: CoreQueries, metrics: Metrics, nowMs: () => number): void {
   events.on('capacitySourceChanged', ({ groupId, to }) => metrics.groupFallback.set({ group: groupId }, to === 'forecast' ? 0 : 1));
   events.on('planApplied', ({ groupId, planMs }) => {
     metrics.allocationSeconds.observe({ group: groupId }, planMs / 1000);
@@ -15,6 +15,8 @@ export function bindCoreMetrics(events: CoreEvents, provider: FlexibilityProvide
     metrics.groupCapacityA.set({ group: groupId }, Math.min(...view.capacityA));
     metrics.groupAllocatedA.set({ group: groupId }, Math.max(...view.allocatedA));
   });
+  const measured = new MeasuredCurrent(metrics);
+  events.on('sessionChanged', (session) => measured.update(session));
 }
 
 /** Measured current of a group, kept as a running sum of each session's latest per-phase maximum. */

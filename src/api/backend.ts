@@ -2,7 +2,7 @@
 // agent.ts binds them to the CSMS and the OSCP adapter, so src/api never imports an adapter (it stays one itself).
 import type { StationConfig } from '../config/schema';
 import type { ForecastSource, PeerStatus } from '../core/ports';
-import type { SessionRepository, StationRecord } from '../store/store';
+import type { SessionRepository, StationRecord } from '../core/ports';
 
 /** A station as the CSMS knows it; connection state comes from core's fleet. */
 export interface StationView {

@@ -1,7 +1,7 @@
 // What every route of the operator API reads from: core (read side and overrides), the adapter backend, the read
 // models fed by OperatorFeed, and lookups that answer 404 problems naming what was not found.
 import type { GroupConfig } from '../config/schema';
-import type { FlexibilityProvider } from '../core/flexibility-provider';
+import type { CoreQueries, OperatorCommands } from '../core/ports';
 import type { Logger } from '../log';
 import type { ApiBackend, StationView } from './backend';
 import type { OperatorFeed } from './feed';
@@ -12,7 +12,7 @@ import type { EventStreams } from './sse';
 
 export interface ApiContext {
   readonly groups: readonly GroupConfig[];
-  readonly core: FlexibilityProvider;
+  readonly core: CoreQueries & OperatorCommands;
   readonly backend: ApiBackend;
   readonly history: GroupHistory;
   readonly book: SessionBook;

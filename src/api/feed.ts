@@ -1,9 +1,9 @@
-// Feeds the operator API's read models and event stream: core's plans and capacity switches, the CSMS's session
-// updates and station connections become history samples, session limit histories and operator events.
+// Feeds the operator API's read models and event stream: core's plans, capacity switches, session updates and
+// station connections become history samples, session limit histories and operator events.
 import type { CapacitySource } from '../domain/capacity';
 import type { ChargingSession } from '../domain/session';
 import type { CoreEvents } from '../core/events';
-import type { FlexibilityProvider } from '../core/flexibility-provider';
+import type { CoreQueries } from '../core/ports';
 import { blockIndexAt } from '../core/group-load';
 import type { GroupHistory } from './history';
 import type { OperatorEvents } from './operator-events';
@@ -11,7 +11,9 @@ import type { SessionBook } from './session-book';
 import { energyWhOf } from './session-views';
 
 export interface FeedDeps {
-  readonly core: FlexibilityProvider;
+  readonly core: CoreQueries;
+  /** Groups whose sessions core already holds when the API starts (restored from the store). */
+  readonly groupIds: readonly string[];
   readonly coreEvents: CoreEvents;
   readonly events: OperatorEvents;
   readonly history: GroupHistory;
@@ -46,7 +48,14 @@ export class OperatorFeed {
       coreEvents.on('complianceErrorSent', ({ groupId, forecastRequestId, blocks, message }) =>
         events.publish('compliance.sent', { groupId, forecastRequestId, blocks, message }),
       ),
+      coreEvents.on('sessionChanged', (session) => this.session(session)),
+      coreEvents.on('stationConnectionChanged', ({ stationId, connected }) => this.stationConnection(stationId, connected)),
     ];
+    // What core holds already (sessions restored, stations connected) is state, not news.
+    for (const groupId of deps.groupIds) {
+      for (const session of deps.core.fleet.sessionsOf(groupId)) this.session(session);
+      for (const station of deps.core.fleet.stationsOf(groupId)) if (station.connected) this.connected.set(station.stationId, true);
+    }
   }
 
   /** From now on session and station changes are published as events. */
@@ -58,7 +67,7 @@ export class OperatorFeed {
     for (const off of this.unsubscribe) off();
   }
 
-  session(session: ChargingSession): void {
+  private session(session: ChargingSession): void {
     const { book, history, events, nowMs } = this.deps;
     const change = book.update(session);
     history.session(session, nowMs());
@@ -75,7 +84,7 @@ export class OperatorFeed {
     });
   }
 
-  stationConnection(stationId: string, connected: boolean): void {
+  private stationConnection(stationId: string, connected: boolean): void {
     if (this.connected.get(stationId) === connected) return;
     this.connected.set(stationId, connected);
     const atMs = this.deps.nowMs();

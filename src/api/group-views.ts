@@ -1,8 +1,8 @@
 // Group answers of the operator API: capacity in force, allocation, headroom and how each station is counted, the plan
 // over the horizon and the forecast book. Every count comes from core's read side; nothing here recomputes a rule.
-import type { FlexibilityProvider } from '../core/flexibility-provider';
+import type { CoreQueries, OperatorCommands } from '../core/ports';
 import type { CountedAs, GroupView, StationCount } from '../core/group-load';
-import type { AppliedPlan } from '../core/planning';
+import type { AppliedPlan } from '../core/ports';
 import type { ForecastSource } from '../core/ports';
 import { CAPACITY_FORECAST_TYPES } from '../domain/capacity';
 import type { PhaseCurrentsA } from '../domain/electrical';
@@ -14,7 +14,7 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 const copy = (a: PhaseCurrentsA): [number, number, number] => [a[0], a[1], a[2]];
 
 export interface GroupContext {
-  readonly core: FlexibilityProvider;
+  readonly core: CoreQueries & OperatorCommands;
   readonly nowMs: number;
   readonly peerState: (peerId: string) => GroupSummary['peerState'];
   readonly measuredA: (groupId: string) => PhaseCurrentsA;
@@ -59,7 +59,7 @@ export function groupSummary(context: GroupContext, group: GroupConfig, view = g
   };
 }
 
-export function planView(core: FlexibilityProvider, group: GroupConfig, plan: AppliedPlan, book: SessionBook): Plan {
+export function planView(core: CoreQueries & OperatorCommands, group: GroupConfig, plan: AppliedPlan, book: SessionBook): Plan {
   const { result } = plan;
   return {
     computedAt: iso(plan.computedAtMs),

@@ -5,9 +5,8 @@ import { Gauge, Counter } from 'prom-client';
 import type { ApiConfig, GroupConfig } from '../config/schema';
 import { Backoff } from '../core/backoff';
 import type { CoreEvents } from '../core/events';
-import type { FlexibilityProvider } from '../core/flexibility-provider';
+import type { CoreQueries, OperatorCommands } from '../core/ports';
 import { Scheduler } from '../core/scheduler';
-import type { ChargingSession } from '../domain/session';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
 import { authenticate, Credentials } from './auth';
@@ -31,7 +30,7 @@ import { WebhookDelivery } from './webhooks';
 export interface OperatorApiDeps {
   readonly config: ApiConfig;
   readonly groups: readonly GroupConfig[];
-  readonly core: FlexibilityProvider;
+  readonly core: CoreQueries & OperatorCommands;
   readonly coreEvents: CoreEvents;
   readonly backend: ApiBackend;
   readonly logger: Logger;
@@ -61,9 +60,6 @@ const DEFAULT_TUNING: ApiTuning = {
 
 export interface OperatorApi {
   readonly router: Router;
-  /** Session updates from the CSMS (after core has seen them). */
-  session(session: ChargingSession): void;
-  stationConnection(stationId: string, connected: boolean): void;
   /** Start-up state has been fed in: publish changes from now on, start sampling. */
   start(): void;
   /** Ends event streams (so a graceful stop does not wait for them), webhooks and timers. */
@@ -84,7 +80,15 @@ export function createOperatorApi(deps: OperatorApiDeps): OperatorApi {
     { intervalMs: tuning.historyIntervalMs, retentionMs: tuning.historyRetentionMs },
   );
   const book = new SessionBook({ recentLimit: 500, historyLimit: 100 });
-  const feed = new OperatorFeed({ core: deps.core, coreEvents: deps.coreEvents, events, history, book, nowMs });
+  const feed = new OperatorFeed({
+    core: deps.core,
+    coreEvents: deps.coreEvents,
+    groupIds: deps.groups.map((g) => g.id),
+    events,
+    history,
+    book,
+    nowMs,
+  });
   const registers = deps.metrics ? [deps.metrics.registry] : [];
   const sseClients = new Gauge({ name: 'flexbridge_api_event_streams', help: 'Open operator event streams (SSE)', registers });
   const deliveries = new Counter({
@@ -137,8 +141,6 @@ export function createOperatorApi(deps: OperatorApiDeps): OperatorApi {
   };
   return {
     router,
-    session: (session) => feed.session(session),
-    stationConnection: (stationId, connected) => feed.stationConnection(stationId, connected),
     start: () => {
       feed.goLive();
       if (credentials.empty)

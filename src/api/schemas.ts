@@ -4,10 +4,10 @@ import { z } from 'zod';
 import { API_EVENT_NAMES } from '../config/sections';
 import { COUNTED_AS } from '../core/group-load';
 import { Override } from '../core/overrides';
-import type { Reason } from '../core/planning';
+import type { Reason } from '../core/ports';
 import { CAPACITY_FORECAST_TYPES, CAPACITY_SOURCES } from '../domain/capacity';
 import { CHARGING_STATES } from '../domain/session';
-import { PEER_ROLES, PEER_STATES } from '../store/store';
+import { PEER_ROLES, PEER_STATES } from '../core/ports';
 
 /** Response schemas by component name; openapi.ts turns the registry into `components.schemas`. */
 export const responseSchemas = z.registry<{ id: string }>();

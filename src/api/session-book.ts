@@ -1,6 +1,6 @@
 // Sessions as the operator API shows them: the active ones, the most recently ended ones (bounded), and for each
 // a short history of the limits the applied plans gave it. Fed by the CSMS's session updates and core's plans.
-import type { Reason } from '../core/planning';
+import type { Reason } from '../core/ports';
 import type { ChargingSession } from '../domain/session';
 
 export interface LimitChange {

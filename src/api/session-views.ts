@@ -1,6 +1,6 @@
 // Station and session answers of the operator API, built from the CSMS's records, core's fleet and lease ledger,
 // the overrides in force and the session book. Passwords and their hashes never leave here.
-import type { FlexibilityProvider } from '../core/flexibility-provider';
+import type { CoreQueries, OperatorCommands } from '../core/ports';
 import type { LeasedSchedule } from '../core/ports';
 import type { ChargingSession } from '../domain/session';
 import type { StationView } from './backend';
@@ -56,7 +56,7 @@ function schedule(live: LeasedSchedule): { leaseEnd: string; periods: { start: s
 }
 
 export interface StationContext {
-  readonly core: FlexibilityProvider;
+  readonly core: CoreQueries & OperatorCommands;
   readonly nowMs: number;
   /** When this run last saw each station connect or disconnect. */
   readonly connectionChangedAt: ReadonlyMap<string, number>;

@@ -1,7 +1,7 @@
 // Binds the controller's PlanFn to the pure allocator: the request goes in as it is (sessions keyed by transaction),
 // the typed-array plan comes out as per-session limits, the reason for each session now, and the blocks it cannot comply with.
 import { allocate, limitOf, reasonOf, type Reason } from '../allocator';
-import type { PlanFn } from './planning';
+import type { PlanFn } from './ports';
 
 export const allocatorPlan: PlanFn = (request) => {
   const { group } = request;

@@ -3,6 +3,7 @@
 import { EventEmitter } from 'node:events';
 import type { CapacitySource } from '../domain/capacity';
 import type { GroupId } from '../domain/group';
+import type { ChargingSession } from '../domain/session';
 import type { StationId } from '../domain/station';
 
 export interface CoreEventMap {
@@ -20,6 +21,10 @@ export interface CoreEventMap {
   complianceErrorSent: { groupId: GroupId; forecastRequestId: string; blocks: number; message: string };
   adjustRequested: { groupId: GroupId; blocks: number };
   standingLimitSet: { groupId: GroupId; stationId: StationId; limitA: number; outcome: string };
+  /** A station may take calls now, or its connection closed (as core counts it). */
+  stationConnectionChanged: { stationId: StationId; groupId: GroupId; connected: boolean; atMs: number };
+  /** A session as core holds it after an update from the station. */
+  sessionChanged: ChargingSession;
 }
 
 export type CoreEventName = keyof CoreEventMap;

@@ -10,18 +10,31 @@ import { groupView, planCounts, type GroupCount, type GroupState, type GroupView
 import { GroupEnergyRegister } from './group-energy';
 import { LeaseLedger, LedgerSnapshot } from './lease-ledger';
 import { Overrides, type Override } from './overrides';
-import type { AppliedPlan } from './planning';
-import type { KeyValueRepository, PlanRepository } from '../store/store';
+import type {
+  AppliedPlan,
+  CoreQueries,
+  GridInbound,
+  KeyValueRepository,
+  OperatorCommands,
+  PlanRepository,
+  StationCommands,
+  StationInbound,
+} from './ports';
 
 export interface ControlledGroup extends GroupLayout {
   readonly peerId?: string;
   readonly leaseS: number;
 }
 
-/** What every group controller is given, except the parts the provider owns itself (fleet, ledger, overrides, saving). */
-export interface FlexibilityProviderDeps extends Omit<GroupControllerDeps, 'fleet' | 'ledger' | 'overrides' | 'persist'> {
+/**
+ * What every group controller is given, except the parts the provider owns itself (fleet, ledger, overrides, saving)
+ * and the station commands, which the OCPP adapter provides once it runs (`start`).
+ */
+export interface FlexibilityProviderDeps extends Omit<GroupControllerDeps, 'fleet' | 'ledger' | 'overrides' | 'persist' | 'commands'> {
   readonly groups: readonly ControlledGroup[];
   readonly kv: KeyValueRepository;
+  /** The groups' energy registers (shared with the OSCP adapter's measurements); one on `kv` if not given. */
+  readonly energy?: GroupEnergyRegister;
   /** Where each group's plan and lease ledger are kept across restarts (invariant 3). */
   readonly plans?: PlanRepository;
   readonly horizonMs?: number;
@@ -30,7 +43,11 @@ export interface FlexibilityProviderDeps extends Omit<GroupControllerDeps, 'flee
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-export class FlexibilityProvider {
+/**
+ * Built first (the adapters are started with it as their inbound port), then started with the station commands:
+ * events before `start` update the fleet and the ledger, and `start` plans every group once.
+ */
+export class FlexibilityProvider implements StationInbound, GridInbound, CoreQueries, OperatorCommands {
   readonly fleet = new Fleet();
   readonly ledger = new LeaseLedger();
   readonly energy: GroupEnergyRegister;
@@ -41,8 +58,17 @@ export class FlexibilityProvider {
   private readonly restored = new Map<StationId, LedgerSnapshot>();
 
   constructor(private readonly deps: FlexibilityProviderDeps) {
-    this.energy = new GroupEnergyRegister(deps.kv);
+    this.energy = deps.energy ?? new GroupEnergyRegister(deps.kv);
     this.overrides = new Overrides(deps.kv, deps.nowMs);
+    for (const group of deps.groups) {
+      for (const snapshot of parseSaved(deps.plans?.get(group.id)?.plan)) this.restored.set(snapshot.stationId, snapshot);
+      if (group.peerId) this.groupsByPeer.set(group.peerId, [...(this.groupsByPeer.get(group.peerId) ?? []), group.id]);
+    }
+  }
+
+  /** The OCPP adapter runs: one controller per group drives its stations through `commands`; each plans once now. */
+  start(commands: StationCommands): void {
+    const { deps } = this;
     for (const group of deps.groups) {
       const controller = new GroupController(
         {
@@ -57,17 +83,18 @@ export class FlexibilityProvider {
           horizonMs: deps.horizonMs ?? DAY_MS,
           coalesceMs: deps.coalesceMs ?? 200,
         },
-        { ...deps, fleet: this.fleet, ledger: this.ledger, overrides: this.overrides, persist: (groupId) => this.persist(groupId) },
+        {
+          ...deps,
+          commands,
+          fleet: this.fleet,
+          ledger: this.ledger,
+          overrides: this.overrides,
+          persist: (groupId) => this.persist(groupId),
+        },
       );
       this.controllers.set(group.id, controller);
-      for (const snapshot of parseSaved(deps.plans?.get(group.id)?.plan)) this.restored.set(snapshot.stationId, snapshot);
-      if (group.peerId) this.groupsByPeer.set(group.peerId, [...(this.groupsByPeer.get(group.peerId) ?? []), group.id]);
+      controller.markDirty('start');
     }
-  }
-
-  /** Plans every group once at start-up (state restored from the store has been fed in before). */
-  start(): void {
-    for (const controller of this.controllers.values()) controller.markDirty('start');
   }
 
   async stop(): Promise<void> {
@@ -149,6 +176,7 @@ export class FlexibilityProvider {
     const station = this.fleet.station(stationId);
     if (!station || station.connected === connected) return;
     station.connected = connected;
+    this.deps.events.emit('stationConnectionChanged', { stationId, groupId: station.groupId, connected, atMs: this.deps.nowMs() });
     this.dirty(station.groupId, connected ? `station ${stationId} connected` : `station ${stationId} disconnected`);
   }
 
@@ -178,6 +206,7 @@ export class FlexibilityProvider {
     }
     this.fleet.updateSession(session);
     if (session.endedAt !== undefined) this.energy.sessionEnded(session.transactionId);
+    this.deps.events.emit('sessionChanged', session);
     if (!previous || session.endedAt !== undefined || allocationRelevantChange(previous, session) || this.rampedUp(session)) {
       this.dirty(session.groupId, `session ${session.transactionId}`);
     }
@@ -208,10 +237,19 @@ export class FlexibilityProvider {
     this.deps.plans.save({ groupId, computedAt: new Date(this.deps.nowMs()).toISOString(), plan: { ledger: stations, plan } });
   }
 
+  /** A station deleted by the operator: it leaves the fleet and the ledger at once, and its group is replanned. */
+  removeStation(stationId: StationId): void {
+    const groupId = this.fleet.removeStation(stationId);
+    this.ledger.forget(stationId);
+    this.restored.delete(stationId);
+    if (groupId) this.dirty(groupId, `station ${stationId} removed`);
+  }
+
   private dirty(groupId: GroupId, reason: string): void {
     const controller = this.controllers.get(groupId);
     if (controller) controller.markDirty(reason);
-    else this.deps.logger.warn('event for a group that is not configured', { groupId, reason });
+    // Before start there is nothing to replan yet: start plans every group.
+    else if (this.controllers.size > 0) this.deps.logger.warn('event for a group that is not configured', { groupId, reason });
   }
 }
 

@@ -4,7 +4,7 @@ import type { CapacityBlock } from '../domain/capacity';
 import type { GroupLayout } from '../domain/group';
 import type { Logger } from '../log';
 import type { CoreEvents } from './events';
-import type { PlanBlock, PlanResult, PlanSession } from './planning';
+import type { PlanBlock, PlanResult, PlanSession } from './ports';
 import type { ForecastSource, GridReporter } from './ports';
 
 /** Adjust requests go out at most this often per group. */

@@ -12,7 +12,7 @@ import { GridReports } from './grid-reports';
 import { allocatable as isAllocatable, mayDrawA } from './group-load';
 import type { LeaseLedger } from './lease-ledger';
 import type { FixedLoad } from '../allocator';
-import type { AppliedPlan, PlanBlock, PlanFn, PlanSession } from './planning';
+import type { AppliedPlan, PlanBlock, PlanFn, PlanSession } from './ports';
 import type { ForecastSource, GridReporter, LeasedSchedule, LimitOutcome, StationCommands } from './ports';
 import type { Overrides } from './overrides';
 import type { Scheduler } from './scheduler';

@@ -1,7 +1,7 @@
 // The energy register of each group: the sum of what its charging sessions drew, kept monotonic and durable.
 // O(1) per meter reading; totals are persisted in batches (flush per tick), reported to the grid by OSCP.
 import type { GroupId } from '../domain/group';
-import type { KeyValueRepository } from '../store/store';
+import type { KeyValueRepository } from './ports';
 
 const KEY_PREFIX = 'group-energy:';
 

@@ -6,7 +6,7 @@ import type { GroupLayout } from '../domain/group';
 import type { StationId } from '../domain/station';
 import type { Fleet, FleetStation } from './fleet';
 import type { LeaseLedger } from './lease-ledger';
-import type { AppliedPlan } from './planning';
+import type { AppliedPlan } from './ports';
 
 /**
  * Why a station is counted as it is. `plan`: at its sessions' limits in the plan (allocated). The others at what they

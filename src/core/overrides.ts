@@ -1,7 +1,7 @@
 // Operator overrides with an expiry: cap a group below its forecast, pause a station, prioritise a session.
 // Core applies them on every reallocation; they are kept in the store so a restart keeps them.
 import { z } from 'zod';
-import type { KeyValueRepository } from '../store/store';
+import type { KeyValueRepository } from './ports';
 
 export const Override = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('group-cap'), groupId: z.string().min(1), limitA: z.number().min(0), expiresAtMs: z.number().int() }),

@@ -1,11 +1,9 @@
 // One scheduler for the whole agent: keyed deadlines in a binary min-heap behind a single timer.
 // Lease renewals, block boundaries and coalesced reallocations all go through it — never a timer per station.
 
-export interface Clock {
-  nowMs(): number;
-  /** Calls `callback` once after `delayMs`; the Scheduler never asks for more than MAX_TIMER_DELAY_MS. */
-  setTimer(callback: () => void, delayMs: number): { cancel(): void };
-}
+import type { Clock } from './ports/clock';
+
+export type { Clock };
 
 /**
  * The longest delay a Node timer keeps: setTimeout turns anything above 2^31 − 1 ms (24.8 days) into 1 ms.

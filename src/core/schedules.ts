@@ -2,7 +2,7 @@
 // computes the safe intermediate step of a change: the pointwise minimum of old and new (decreases first).
 import type { StationId } from '../domain/station';
 import { scheduleLimitAt } from './lease-ledger';
-import type { PlanBlock } from './planning';
+import type { PlanBlock } from './ports';
 import type { LeasedSchedule, SessionLimit } from './ports';
 
 export interface StationSchedule {

@@ -2,7 +2,7 @@
 // and the credentials of the configured security profile. Pure apart from the password hash check.
 import type { TLSSocket } from 'node:tls';
 import type { IncomingMessage } from 'node:http';
-import type { StationRecord } from '../store/store';
+import type { StationRecord } from '../core/ports';
 import { verifyPassword } from './passwords';
 
 export const OCPP_SUBPROTOCOL = 'ocpp2.0.1';

@@ -2,7 +2,7 @@
 // sent nothing before its boot (or first message), and is let in anyway — counted at its maximum — after a bound.
 import type { Scheduler } from '../core/scheduler';
 import type { Logger } from '../log';
-import type { StationEvents } from './csms';
+import type { StationInbound } from '../core/ports';
 import type { StationProvisioning } from './provisioning';
 import { toFleetStation, type StationRuntime } from './station-registry';
 import type { StationConnection } from './v201/action';
@@ -14,7 +14,7 @@ export interface BootGateDeps {
   readonly scheduler: Scheduler;
   readonly nowMs: () => number;
   readonly logger: Logger;
-  readonly events: StationEvents;
+  readonly inbound: StationInbound;
   readonly discovery: StationDiscovery;
   readonly provisioning: StationProvisioning;
 }
@@ -39,7 +39,7 @@ export class BootGate {
       // Core re-profiles a booted station (its profiles may be gone): once per connection.
       if (!runtime.bootNotified) {
         runtime.bootNotified = true;
-        this.deps.events.stationBooted(runtime.record.stationId);
+        this.deps.inbound.onStationBooted(runtime.record.stationId);
       }
       if (status === 'Pending' && !runtime.record.smartCharging) void this.discover(runtime).then(() => this.acceptWhenReady(runtime));
       else if (status === 'Accepted') void this.refresh(runtime);
@@ -109,9 +109,9 @@ export class BootGate {
     runtime.callsAllowed = true;
     if (!runtime.announced) {
       runtime.announced = true;
-      this.deps.events.stationConnection(runtime.record.stationId, true);
+      this.deps.inbound.onStationConnection(runtime.record.stationId, true);
     }
-    this.deps.events.stationUpdated(toFleetStation(runtime));
+    this.deps.inbound.onStationUpdated(toFleetStation(runtime));
     return true;
   }
 

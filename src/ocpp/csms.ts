@@ -1,12 +1,12 @@
 // The OCPP 2.0.1 CSMS, composed: the transport, station provisioning, the boot gate, the per-station connection with
 // its one dispatch table, the session tracker, and the command service core drives. Built by agent.ts.
-import type { FleetStation } from '../core/fleet';
-import { Scheduler } from '../core/scheduler';
-import type { ChargingSession } from '../domain/session';
+import type { StationInbound } from '../core/ports';
+import type RpcServerClient from 'ocpp-rpc/lib/server-client';
+import { Scheduler, systemClock } from '../core/scheduler';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
 import type { OcppConfig } from '../config/schema';
-import type { Store, StationRecord } from '../store/store';
+import type { Store, StationRecord } from '../core/ports';
 import { authenticateStation, type AuthDecision, type StationHandshake } from './auth';
 import { BootGate } from './boot-gate';
 import { PasswordVerifier } from './passwords';
@@ -21,20 +21,11 @@ import { StationDiscovery } from './v201/discovery';
 
 export type { ConfiguredStation } from './provisioning';
 
-/** What the CSMS tells core (and the operator surface) about stations and sessions. */
-export interface StationEvents {
-  stationUpdated(station: FleetStation): void;
-  stationConnection(stationId: string, connected: boolean): void;
-  stationBooted(stationId: string): void;
-  stationUncontrollable(stationId: string): void;
-  session(session: ChargingSession): void;
-}
-
 export interface CsmsDeps {
   readonly config: OcppConfig;
   readonly stations: readonly ConfiguredStation[];
   readonly store: Store;
-  readonly events: StationEvents;
+  readonly inbound: StationInbound;
   readonly logger: Logger;
   readonly metrics?: Metrics;
   readonly nowMs?: () => number;
@@ -58,15 +49,15 @@ export interface Csms {
 }
 
 export async function startCsms(deps: CsmsDeps): Promise<Csms> {
-  const { config, store, events } = deps;
+  const { config, store, inbound } = deps;
   const logger = deps.logger.child({ component: 'ocpp' });
   const nowMs = deps.nowMs ?? Date.now;
   const scheduler = deps.scheduler ?? new Scheduler();
   const registry = new StationRegistry({ depthChanged: (delta) => deps.metrics?.commandQueueDepth.inc(delta) });
   const passwords = new PasswordVerifier();
-  const provisioning = new StationProvisioning({ stations: store.stations, registry, events, passwords, logger });
+  const provisioning = new StationProvisioning({ stations: store.stations, registry, inbound, passwords, logger });
   const discovery = new StationDiscovery({ logger, metrics: deps.metrics, timeoutMs: config.callTimeoutMs });
-  const gate = new BootGate({ pendingMaxMs: config.bootPendingMaxS * 1000, scheduler, nowMs, logger, events, discovery, provisioning });
+  const gate = new BootGate({ pendingMaxMs: config.bootPendingMaxS * 1000, scheduler, nowMs, logger, inbound, discovery, provisioning });
   const commands = new StationCommandService({
     registry,
     options: { timeoutMs: config.callTimeoutMs, retriesOnTimeout: 1, rejectionsBeforeUncontrollable: 3 },
@@ -78,7 +69,7 @@ export async function startCsms(deps: CsmsDeps): Promise<Csms> {
   });
   const sessions = new SessionTracker(
     store.sessions,
-    { session: (s) => events.session(s) },
+    { session: (s) => inbound.onSession(s) },
     logger,
     deps.sessionFlushMs ?? 250,
     deps.metrics,
@@ -86,7 +77,7 @@ export async function startCsms(deps: CsmsDeps): Promise<Csms> {
   await provisioning.restore(deps.stations);
   for (const session of sessions.restore()) registry.get(session.stationId)?.transactionByEvse.set(session.evseId, session.transactionId);
 
-  const inbound: InboundContext = {
+  const actions: InboundContext = {
     sessions,
     logger,
     metrics: deps.metrics,
@@ -103,17 +94,16 @@ export async function startCsms(deps: CsmsDeps): Promise<Csms> {
     config,
     logger,
     authenticate: (handshake) => admit(handshake, { config, registry, passwords, provisioning, logger }),
-    connected: (client) => attachConnection(client, { registry, inbound, events, scheduler, nowMs, logger, metrics: deps.metrics }),
+    connected: (client) => attachConnection(client, { registry, actions, inbound, scheduler, nowMs, logger, metrics: deps.metrics }),
   });
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
+      // Stop sending first: queued commands answer Offline, and closing the sockets ends the calls in flight.
       for (const runtime of registry.all()) runtime.queue.close();
       const clients = [...registry.all()].flatMap((r) => (r.client ? [r.client] : []));
-      await Promise.all(
-        clients.map((c) => c.close({ code: 1001, reason: 'flexbridge stopping', awaitPending: false }).catch(() => undefined)),
-      );
+      await Promise.all(clients.map((client) => closeSocket(client)));
       await server.close();
       sessions.stop();
     })());
@@ -131,6 +121,20 @@ export async function startCsms(deps: CsmsDeps): Promise<Csms> {
     },
     stop,
   };
+}
+
+/** How long a station gets to answer our close frame before its socket is cut (a silent one never answers). */
+const CLOSE_GRACE_MS = 1000;
+
+async function closeSocket(client: RpcServerClient): Promise<void> {
+  let timer: { cancel(): void } | undefined;
+  const grace = new Promise<'late'>((resolve) => (timer = systemClock.setTimer(() => resolve('late'), CLOSE_GRACE_MS)));
+  const closing = client.close({ code: 1001, reason: 'flexbridge stopping', awaitPending: false }).then(
+    () => 'closed' as const,
+    () => 'closed' as const,
+  );
+  if ((await Promise.race([closing, grace])) === 'late') await client.close({ code: 1001, force: true }).catch(() => undefined);
+  timer?.cancel();
 }
 
 interface AdmitDeps {

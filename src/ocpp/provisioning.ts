@@ -2,8 +2,8 @@
 // hashed password, and the facts learnt about it (limits, EVSE count, controllability), each told to core at once.
 import type { StationConfig } from '../config/schema';
 import type { Logger } from '../log';
-import type { StationRecord, StationRepository } from '../store/store';
-import type { StationEvents } from './csms';
+import type { StationRecord, StationRepository } from '../core/ports';
+import type { StationInbound } from '../core/ports';
 import { hashPassword, verifyPassword, type PasswordVerifier } from './passwords';
 import { toFleetStation, type StationRegistry, type StationRuntime } from './station-registry';
 
@@ -13,7 +13,7 @@ export type ConfiguredStation = StationConfig;
 export interface ProvisioningDeps {
   readonly stations: StationRepository;
   readonly registry: StationRegistry;
-  readonly events: StationEvents;
+  readonly inbound: StationInbound;
   readonly passwords: PasswordVerifier;
   readonly logger: Logger;
 }
@@ -25,14 +25,14 @@ export class StationProvisioning {
   async restore(configured: readonly ConfiguredStation[]): Promise<void> {
     for (const record of this.deps.stations.list()) this.deps.registry.upsert(record);
     for (const station of configured) await this.upsert(station);
-    for (const runtime of this.deps.registry.all()) this.deps.events.stationUpdated(toFleetStation(runtime));
+    for (const runtime of this.deps.registry.all()) this.deps.inbound.onStationUpdated(toFleetStation(runtime));
   }
 
   /** Stores a record and tells core; returns the station's runtime. */
   save(record: StationRecord): StationRuntime {
     this.deps.stations.upsert(record);
     const runtime = this.deps.registry.upsert(record);
-    this.deps.events.stationUpdated(toFleetStation(runtime));
+    this.deps.inbound.onStationUpdated(toFleetStation(runtime));
     return runtime;
   }
 
@@ -62,7 +62,7 @@ export class StationProvisioning {
     if (!runtime.record.controllable) return false;
     this.deps.logger.warn('station is uncontrollable; counted at its maximum draw', { stationId: runtime.record.stationId, reason });
     this.save({ ...runtime.record, controllable: false });
-    this.deps.events.stationUncontrollable(runtime.record.stationId);
+    this.deps.inbound.onStationUncontrollable(runtime.record.stationId);
     return true;
   }
 

@@ -3,7 +3,7 @@
 import type { ChargingSession, EvChargingNeeds } from '../domain/session';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
-import type { SessionRepository } from '../store/store';
+import type { SessionRepository } from '../core/ports';
 import { applyMeterValues, applyTransactionEvent, type TransactionContext } from './v201/transaction-events';
 import type { MeterValue, TransactionEventRequest } from './v201/payloads';
 

@@ -4,7 +4,7 @@ import type RpcServerClient from 'ocpp-rpc/lib/server-client';
 import type { Scheduler } from '../core/scheduler';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
-import type { StationEvents } from './csms';
+import type { StationInbound } from '../core/ports';
 import { toFleetStation, type StationRegistry, type StationRuntime } from './station-registry';
 import type { InboundContext, StationConnection } from './v201/action';
 import { dispatch } from './v201/dispatch';
@@ -14,8 +14,9 @@ const QUIET_RECONNECT_MS = 5000;
 
 export interface ConnectionDeps {
   readonly registry: StationRegistry;
-  readonly inbound: InboundContext;
-  readonly events: StationEvents;
+  /** What the 2.0.1 actions use; shared by every connection. */
+  readonly actions: InboundContext;
+  readonly inbound: StationInbound;
   readonly scheduler: Scheduler;
   readonly nowMs: () => number;
   readonly logger: Logger;
@@ -32,7 +33,7 @@ export function attachConnection(client: RpcServerClient, deps: ConnectionDeps):
   const { logger, metrics } = deps;
   const stationId = runtime.record.stationId;
   const station: StationConnection = { runtime, client };
-  client.handle(async ({ method, params }) => dispatch(deps.inbound, station, method ?? '', params));
+  client.handle(async ({ method, params }) => dispatch(deps.actions, station, method ?? '', params));
   client.on('badMessage', ({ error }: { error: unknown }) => logger.warn('malformed OCPP frame', { stationId, error: String(error) }));
   client.on('strictValidationFailure', ({ error, method, outbound }: { error: unknown; method: string; outbound: boolean }) =>
     logger.warn('OCPP message failed schema validation', { stationId, action: method, outbound, error: String(error) }),
@@ -53,7 +54,7 @@ export function attachConnection(client: RpcServerClient, deps: ConnectionDeps):
   // drop without booting (it is Accepted on its side): then it may be asked for its state.
   if (runtime.record.smartCharging !== undefined) {
     deps.scheduler.schedule(`quiet-reconnect:${stationId}`, deps.nowMs() + QUIET_RECONNECT_MS, () => {
-      if (runtime.client === client && runtime.bootStatus === 'none') deps.inbound.spoke(station);
+      if (runtime.client === client && runtime.bootStatus === 'none') deps.actions.spoke(station);
     });
   }
 }
@@ -78,7 +79,7 @@ function onClose(runtime: StationRuntime, client: RpcServerClient, deps: Connect
   deps.logger.info('station disconnected', { stationId });
   if (runtime.announced) {
     runtime.announced = false;
-    deps.events.stationConnection(stationId, false);
+    deps.inbound.onStationConnection(stationId, false);
   }
-  deps.events.stationUpdated(toFleetStation(runtime));
+  deps.inbound.onStationUpdated(toFleetStation(runtime));
 }

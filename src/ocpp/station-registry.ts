@@ -3,7 +3,7 @@
 import type RpcServerClient from 'ocpp-rpc/lib/server-client';
 import type { FleetStation } from '../core/fleet';
 import { DEFAULT_SMART_CHARGING_LIMITS } from '../domain/station';
-import type { StationRecord } from '../store/store';
+import type { StationRecord } from '../core/ports';
 import { CommandQueue, type QueueObserver } from './command-queue';
 
 export type ConnectorStatus = 'Available' | 'Occupied' | 'Reserved' | 'Unavailable' | 'Faulted';

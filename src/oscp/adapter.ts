@@ -2,12 +2,12 @@
 // config and store, and hands main.ts the ports core needs (ForecastSource, GridReporter) plus typed events.
 import type { Router } from 'express';
 import { Backoff, type BackoffOptions } from '../core/backoff';
-import type { ForecastSource, GridReporter, PeerStatus } from '../core/ports';
+import type { ForecastSource, GridInbound, GridReporter, PeerStatus } from '../core/ports';
 import type { Scheduler } from '../core/scheduler';
 import type { GroupId } from '../domain/group';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
-import type { OutboxMessage, Store } from '../store/store';
+import type { OutboxMessage, Store } from '../core/ports';
 import type { GroupSettings, OscpSettings } from './config';
 import { OscpEvents } from './events';
 import { ForecastBook } from './forecast-book';
@@ -51,8 +51,11 @@ export interface OscpAdapter {
   /** Sends a fresh Register (token rotation, or direction b again); the peer's Register reply completes it. */
   reRegister(peerId: string): void;
   reHandshake(peerId: string): void;
-  /** Starts timers: outbox delivery, heartbeats, offline checks, measurements, pruning; registers where due. */
-  start(): void;
+  /**
+   * Starts timers (outbox delivery, heartbeats, offline checks, measurements, pruning) and registers where due; from
+   * now on core hears of every forecast and peer state change through its inbound port.
+   */
+  start(inbound: GridInbound): void;
   /** Stops timers and waits for requests in flight; queued messages stay in the store. */
   stop(): Promise<void>;
 }
@@ -158,7 +161,10 @@ export function createOscpAdapter(options: OscpAdapterOptions): OscpAdapter {
       link.sendHandshake(peerId);
       outbox.kick();
     },
-    start: () => {
+    start: (inbound) => {
+      events.on('forecastChanged', ({ groupId }) => inbound.onForecastChanged(groupId));
+      events.on('peerOffline', ({ peerId }) => inbound.onPeerStateChanged(peerId, false));
+      events.on('peerOnline', ({ peerId }) => inbound.onPeerStateChanged(peerId, true));
       prune();
       link.start();
       measurements.start();

@@ -3,7 +3,7 @@
 import type { CapacityBlock, CapacityForecastType } from '../domain/capacity';
 import type { GroupId } from '../domain/group';
 import type { ForecastSource } from '../core/ports';
-import type { ForecastRecord } from '../store/store';
+import type { ForecastRecord } from '../core/ports';
 import type { ForecastedBlockUnit } from './schemas';
 
 /** One stretch of a series: [startMs, endMs) at `limitA`, set by forecast `requestId` from `peerId`. */

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import type { GroupId } from '../domain/group';
 import type { Logger } from '../log';
-import type { PeerRecord, Store } from '../store/store';
+import type { PeerRecord, Store } from '../core/ports';
 import type { GroupSettings } from './config';
 import { BadRequestError, UnknownGroupError } from './errors';
 import type { OscpEvents } from './events';

@@ -4,7 +4,7 @@ import crypto from 'node:crypto';
 import type { ScheduleScope } from '../core/scheduler';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
-import type { PeerRecord } from '../store/store';
+import type { PeerRecord } from '../core/ports';
 import { ourBehaviour } from './config';
 import { BadRequestError } from './errors';
 import type { OutboxDelivery } from './outbox';

@@ -5,7 +5,7 @@ import type { Backoff, BackoffOptions } from '../core/backoff';
 import type { ScheduleScope } from '../core/scheduler';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
-import type { OutboxMessage, OutboxRepository } from '../store/store';
+import type { OutboxMessage, OutboxRepository } from '../core/ports';
 import type { PeerClient, SendOutcome } from './peer-client';
 
 /** Where and how a queued message goes right now (token and base URL are read at send time: they rotate). */

@@ -2,7 +2,7 @@
 // to, state changes with their peerOnline/peerOffline events, and retirement of bootstrap tokens once used.
 import { z } from 'zod';
 import type { Logger } from '../log';
-import type { KeyValueRepository, PeerRecord, PeerRepository } from '../store/store';
+import type { KeyValueRepository, PeerRecord, PeerRepository } from '../core/ports';
 import type { PeerSettings } from './config';
 import { ForbiddenError } from './errors';
 import type { OscpEvents } from './events';

@@ -2,7 +2,7 @@
 // fresh token) or we registering with it (its Register is the reply; we do not register again). PUT/DELETE too.
 import { z } from 'zod';
 import type { Logger } from '../log';
-import type { OutboxMessage, PeerRecord, Store } from '../store/store';
+import type { OutboxMessage, PeerRecord, Store } from '../core/ports';
 import { OSCP_VERSION, ourVersionUrls, type OscpSettings } from './config';
 import { BadRequestError, ForbiddenError, NoCommonVersionError } from './errors';
 import type { Link } from './link';

@@ -2,7 +2,7 @@
 // Pruned by end time so the log stays bounded to the forecast horizon.
 import type { Database } from 'better-sqlite3';
 import type { CapacityForecastType } from '../../domain/capacity';
-import type { ForecastRecord, ForecastRepository } from '../store';
+import type { ForecastRecord, ForecastRepository } from '../../core/ports';
 
 interface ForecastRow {
   seq: number;

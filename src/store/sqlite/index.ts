@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { Store } from '../store';
+import type { Store } from '../../core/ports';
 import { migrate } from './migrations';
 import { sqliteForecasts } from './forecasts';
 import { sqliteOutbox } from './outbox';

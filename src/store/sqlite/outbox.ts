@@ -1,7 +1,7 @@
 // SQLite repository of queued outbound OSCP requests: the persistent outbox that survives restarts.
 // A message is deleted once delivered; a permanent failure stays with its error for operators to see.
 import type { Database } from 'better-sqlite3';
-import type { OutboxMessage, OutboxRepository } from '../store';
+import type { OutboxMessage, OutboxRepository } from '../../core/ports';
 
 interface OutboxRow {
   id: number;

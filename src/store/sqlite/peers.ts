@@ -1,7 +1,7 @@
 // SQLite repository of OSCP peers: registration state and the tokens of both directions.
 // The inbound token is stored only as a hash; the outbound token must be kept to call the peer.
 import type { Database } from 'better-sqlite3';
-import type { PeerRecord, PeerRepository, PeerRole, PeerState } from '../store';
+import type { PeerRecord, PeerRepository, PeerRole, PeerState } from '../../core/ports';
 
 interface PeerRow {
   peer_id: string;

@@ -1,7 +1,7 @@
 // SQLite repositories for the last plan per group and a small key/value space for adapter bookkeeping.
 // Both hold JSON documents; callers own their shape.
 import type { Database } from 'better-sqlite3';
-import type { KeyValueRepository, PlanRepository } from '../store';
+import type { KeyValueRepository, PlanRepository } from '../../core/ports';
 
 export function sqlitePlans(db: Database): PlanRepository {
   const get = db.prepare('SELECT group_id, computed_at, plan FROM plans WHERE group_id = ?');

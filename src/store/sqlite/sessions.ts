@@ -2,7 +2,7 @@
 // Written in batches (upsertMany, one transaction per tick), never one transaction per meter value.
 import type { Database } from 'better-sqlite3';
 import type { ChargingSession } from '../../domain/session';
-import type { SessionRepository } from '../store';
+import type { SessionRepository } from '../../core/ports';
 
 const fromData = (data: string): ChargingSession => JSON.parse(data) as ChargingSession;
 

@@ -2,7 +2,7 @@
 // Smart-charging limits read from the station (SmartChargingCtrlr) are kept as JSON.
 import type { Database } from 'better-sqlite3';
 import type { SmartChargingLimits } from '../../domain/station';
-import type { StationRecord, StationRepository } from '../store';
+import type { StationRecord, StationRepository } from '../../core/ports';
 
 interface StationRow {
   station_id: string;

@@ -7,7 +7,7 @@ import { OcppConfig as OcppConfigSchema } from '../../../src/config/sections';
 import { createLogger } from '../../../src/log';
 import { startCsms, type Csms } from '../../../src/ocpp/csms';
 import { openSqliteStore } from '../../../src/store/sqlite';
-import type { Store } from '../../../src/store/store';
+import type { Store } from '../../../src/core/ports';
 import { tempDir } from '../../helpers/processes';
 import { PASSWORD } from './harness';
 
@@ -50,12 +50,12 @@ describe('A00 — Basic-auth refusals say why', () => {
       config: { ...OcppConfigSchema.parse({}), host: '127.0.0.1', port: 0 },
       stations: [{ id: 'CS-2', groupId: 'g1', password: PASSWORD, evseMaxCurrentA: 32, evseCount: 1, phases: 3 }],
       store,
-      events: {
-        stationUpdated: () => undefined,
-        stationConnection: () => undefined,
-        stationBooted: () => undefined,
-        stationUncontrollable: () => undefined,
-        session: () => undefined,
+      inbound: {
+        onStationUpdated: () => undefined,
+        onStationConnection: () => undefined,
+        onStationBooted: () => undefined,
+        onStationUncontrollable: () => undefined,
+        onSession: () => undefined,
       },
       logger: createLogger({ level: 'info', stream }),
     });

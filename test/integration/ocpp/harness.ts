@@ -8,9 +8,10 @@ import type { FleetStation } from '../../../src/core/fleet';
 import type { ChargingSession } from '../../../src/domain/session';
 import { silentLogger } from '../../../src/log';
 import { createMetrics } from '../../../src/metrics';
-import { startCsms, type ConfiguredStation, type Csms, type CsmsDeps, type StationEvents } from '../../../src/ocpp/csms';
+import type { StationInbound } from '../../../src/core/ports';
+import { startCsms, type ConfiguredStation, type Csms, type CsmsDeps } from '../../../src/ocpp/csms';
 import { openSqliteStore } from '../../../src/store/sqlite';
-import type { Store } from '../../../src/store/store';
+import type { Store } from '../../../src/core/ports';
 import { tempDir } from '../../helpers/processes';
 
 export const PASSWORD = 'correct-horse-battery-1';
@@ -46,16 +47,16 @@ export async function startTestCsms(
   const dbPath = path.join(dir, 'flexbridge.db');
   const config: OcppConfig = { ...OcppConfigSchema.parse({}), host: '127.0.0.1', port: 0, callTimeoutMs: 2000, ...overrides };
   const recorded: Recorded = { stations: new Map(), connections: [], booted: [], uncontrollable: [], sessions: [] };
-  const events: StationEvents = {
-    stationUpdated: (s) => recorded.stations.set(s.stationId, s),
-    stationConnection: (stationId, connected) => recorded.connections.push({ stationId, connected }),
+  const inbound: StationInbound = {
+    onStationUpdated: (s) => recorded.stations.set(s.stationId, s),
+    onStationConnection: (stationId, connected) => recorded.connections.push({ stationId, connected }),
     // Stands in for core, which answers a boot by installing the station's standing limit.
-    stationBooted: (id) => {
+    onStationBooted: (id) => {
       recorded.booted.push(id);
       void harness.csms.commands.applyLimits(id, { kind: 'standing', limitA: 16 });
     },
-    stationUncontrollable: (id) => recorded.uncontrollable.push(id),
-    session: (s) => recorded.sessions.push(s),
+    onStationUncontrollable: (id) => recorded.uncontrollable.push(id),
+    onSession: (s) => recorded.sessions.push(s),
   };
   const metrics = createMetrics({ defaultMetrics: false });
   const harness: TestCsms = {
@@ -73,7 +74,7 @@ export async function startTestCsms(
         config: { ...config, port: 0 },
         stations,
         store: harness.store,
-        events,
+        inbound,
         logger: silentLogger,
         metrics,
         sessionFlushMs: 20,
@@ -91,7 +92,7 @@ export async function startTestCsms(
     config,
     stations,
     store: harness.store,
-    events,
+    inbound,
     logger: silentLogger,
     metrics,
     sessionFlushMs: 20,

@@ -86,6 +86,8 @@ describe('OSCP capacity forecasts (FP side)', () => {
         expect(fp.adapter.forecasts.requestIdAt('site-42', type as 'CONSUMPTION', T0)).toBe(`f-${type}`);
       }
       expect(fp.events.forecastChanged.map((e) => [e.type, e.requestId])).toEqual(cases.map(([type]) => [type, `f-${type}`]));
+      // Core hears of each through its inbound port.
+      expect(fp.inbound.filter((call) => call.kind === 'forecast')).toEqual(cases.map(() => ({ kind: 'forecast', groupId: 'site-42' })));
       expect(fp.store.forecasts.list({}).map((f) => [f.type, f.requestId, f.peerId, f.endsAt])).toEqual(
         cases.map(([type]) => [type, `f-${type}`, 'dso', at(30)]),
       );

@@ -15,7 +15,7 @@ import type { OscpEventMap } from '../../../src/oscp/events';
 import { messageType } from '../../../src/oscp/outbox';
 import { PeerClient, type OutboundRequest, type SendOutcome } from '../../../src/oscp/peer-client';
 import { openSqliteStore } from '../../../src/store/sqlite';
-import type { Store } from '../../../src/store/store';
+import type { Store } from '../../../src/core/ports';
 import { tempDir } from '../../helpers/processes';
 import { VirtualClock } from '../../helpers/virtual-clock';
 
@@ -175,6 +175,8 @@ export class FpRig {
   /** Every request the adapter sent, across restarts, in order. */
   readonly sent: Sent[] = [];
   events: EventLog = { forecastChanged: [], peerOffline: [], peerOnline: [] };
+  /** Calls on core's inbound port, in order. */
+  inbound: ({ kind: 'forecast'; groupId: string } | { kind: 'peer'; peerId: string; online: boolean })[] = [];
   logText = '';
   private listener!: HttpListener;
   private readonly temp = tempDir('flexbridge-oscp-');
@@ -242,7 +244,11 @@ export class FpRig {
     this.adapter.events.on('forecastChanged', (e) => this.events.forecastChanged.push(e));
     this.adapter.events.on('peerOffline', (e) => this.events.peerOffline.push(e));
     this.adapter.events.on('peerOnline', (e) => this.events.peerOnline.push(e));
-    this.adapter.start();
+    // Core's inbound port, recorded: what core would be told.
+    this.adapter.start({
+      onForecastChanged: (groupId) => this.inbound.push({ kind: 'forecast', groupId }),
+      onPeerStateChanged: (peerId, online) => this.inbound.push({ kind: 'peer', peerId, online }),
+    });
   }
 
   /** Stops the adapter and closes the store, then opens both again on the same file (a process restart). */

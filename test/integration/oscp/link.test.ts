@@ -37,6 +37,7 @@ describe('OSCP handshake and heartbeats (FP side)', () => {
       expectWireValid('handshake-acknowledge', ack.body);
       expect(fp.peer()).toMatchObject({ state: 'CONNECTED', heartbeatIntervalS: 15, measurementConfiguration: ['CONTINUOUS'] });
       expect(fp.events.peerOnline).toEqual([{ peerId: 'dso' }]);
+      expect(fp.inbound).toContainEqual({ kind: 'peer', peerId: 'dso', online: true });
       expect(fp.adapter.forecasts.peerOnline('site-42')).toBe(true);
       expect(fp.adapter.peers()[0]).toMatchObject({ state: 'CONNECTED', online: true });
     });

@@ -4,7 +4,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { openSqliteStore, StoreOpenError } from '../../../src/store/sqlite';
 import { migrate, MIGRATIONS } from '../../../src/store/sqlite/migrations';
-import type { Store } from '../../../src/store/store';
+import type { Store } from '../../../src/core/ports';
 import { tempDir } from '../../helpers/processes';
 
 describe('SQLite store', () => {

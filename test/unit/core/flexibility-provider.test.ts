@@ -18,7 +18,6 @@ function setup() {
       { id: 'g2', phaseVoltageV: 230, phases: 3, safetyMarginA: 1, safeLimitA: 32, leaseS: 900 },
     ],
     forecasts: { blocks: () => [], requestIdAt: () => undefined, peerOnline: () => false },
-    commands: { applyLimits: () => Promise.resolve('Accepted') },
     grid: { complianceError: () => undefined, adjustForecast: () => undefined },
     plan: () => ({ limitsA: new Map(), reasons: new Map(), overloadedBlocks: [] }),
     kv: store.kv,
@@ -27,6 +26,9 @@ function setup() {
     events: new CoreEvents(),
     logger: silentLogger,
   });
+  fp.start({ applyLimits: () => Promise.resolve('Accepted') });
+  // Start plans every group once; these tests look at what each event asks for after that.
+  for (const groupId of ['g1', 'g2']) scheduler.cancel(`realloc:${groupId}`);
   return { fp, scheduler, store };
 }
 
@@ -125,11 +127,10 @@ describe('restart (invariant 3)', () => {
   it('leases granted before a restart are still counted after it, from the store', async () => {
     const store = openSqliteStore(':memory:');
     const clock: Clock = { nowMs: () => 1_000_000, setTimer: () => ({ cancel: () => undefined }) };
-    const build = () =>
-      new FlexibilityProvider({
+    const build = (): FlexibilityProvider => {
+      const fp = new FlexibilityProvider({
         groups: [{ id: 'g1', phaseVoltageV: 230, phases: 3, safetyMarginA: 1, safeLimitA: 32, leaseS: 900 }],
         forecasts: { blocks: () => [], requestIdAt: () => undefined, peerOnline: () => false },
-        commands: { applyLimits: () => Promise.resolve('Accepted') },
         grid: { complianceError: () => undefined, adjustForecast: () => undefined },
         plan: (request) => ({
           limitsA: new Map(request.sessions.map((s) => [s.transactionId, request.blocks.map(() => 16)])),
@@ -143,6 +144,9 @@ describe('restart (invariant 3)', () => {
         events: new CoreEvents(),
         logger: silentLogger,
       });
+      fp.start({ applyLimits: () => Promise.resolve('Accepted') });
+      return fp;
+    };
     const station = {
       stationId: 'CS-1',
       groupId: 'g1',
@@ -178,12 +182,6 @@ describe('station reboot', () => {
     const fp = new FlexibilityProvider({
       groups: [{ id: 'g1', phaseVoltageV: 230, phases: 3, safetyMarginA: 1, safeLimitA: 21, leaseS: 900 }],
       forecasts: { blocks: () => [], requestIdAt: () => undefined, peerOnline: () => false },
-      commands: {
-        applyLimits: (stationId, request) => {
-          sent.push(`${request.kind}:${stationId}`);
-          return Promise.resolve('Accepted');
-        },
-      },
       grid: { complianceError: () => undefined, adjustForecast: () => undefined },
       plan: () => ({ limitsA: new Map(), reasons: new Map(), overloadedBlocks: [] }),
       kv: store.kv,
@@ -191,6 +189,12 @@ describe('station reboot', () => {
       nowMs: clock.nowMs,
       events: new CoreEvents(),
       logger: silentLogger,
+    });
+    fp.start({
+      applyLimits: (stationId, request) => {
+        sent.push(`${request.kind}:${stationId}`);
+        return Promise.resolve('Accepted');
+      },
     });
     fp.onStationUpdated({
       stationId: 'CS-1',

@@ -7,7 +7,7 @@ import { CoreEvents, type CoreEventMap } from '../../../src/core/events';
 import { Fleet, type FleetStation } from '../../../src/core/fleet';
 import { GroupController } from '../../../src/core/group-controller';
 import { LeaseLedger, scheduleLimitAt } from '../../../src/core/lease-ledger';
-import type { PlanFn } from '../../../src/core/planning';
+import type { PlanFn } from '../../../src/core/ports';
 import type { LimitOutcome, StationLimitRequest } from '../../../src/core/ports';
 import type { Overrides } from '../../../src/core/overrides';
 import { Scheduler, type Clock } from '../../../src/core/scheduler';

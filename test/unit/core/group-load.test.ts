@@ -5,7 +5,7 @@ import { Fleet, type FleetStation } from '../../../src/core/fleet';
 import { FlexibilityProvider } from '../../../src/core/flexibility-provider';
 import { groupView, planCounts, type GroupState } from '../../../src/core/group-load';
 import { LeaseLedger } from '../../../src/core/lease-ledger';
-import type { AppliedPlan } from '../../../src/core/planning';
+import type { AppliedPlan } from '../../../src/core/ports';
 import type { LimitOutcome } from '../../../src/core/ports';
 import { Scheduler, type Clock } from '../../../src/core/scheduler';
 import type { GroupLayout } from '../../../src/domain/group';
@@ -39,13 +39,6 @@ describe('group count (core read side)', () => {
     const core = new FlexibilityProvider({
       groups: [{ ...LAYOUT, leaseS: 900 }],
       forecasts: { blocks: () => [], requestIdAt: () => undefined, peerOnline: () => false },
-      // As in the field: every SetChargingProfile times out, so nothing is ever acknowledged.
-      commands: {
-        applyLimits: () => {
-          outcomes.push('Timeout');
-          return Promise.resolve('Timeout');
-        },
-      },
       grid: { complianceError: () => undefined, adjustForecast: () => undefined },
       plan: () => ({ limitsA: new Map(), reasons: new Map(), overloadedBlocks: [] }),
       kv: store.kv,
@@ -53,6 +46,13 @@ describe('group count (core read side)', () => {
       nowMs: clock.nowMs,
       events: new CoreEvents(),
       logger: silentLogger,
+    });
+    // As in the field: every SetChargingProfile times out, so nothing is ever acknowledged.
+    core.start({
+      applyLimits: () => {
+        outcomes.push('Timeout');
+        return Promise.resolve('Timeout');
+      },
     });
     for (let i = 1; i <= N; i++) core.onStationUpdated(station(`CS-${i}`));
     await core.controller('g1')?.runOnce();

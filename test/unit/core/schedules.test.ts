@@ -1,7 +1,7 @@
 // From plan to station schedules: one period per block up to the lease end, within PeriodsPerSchedule,
 // and the pointwise minimum used as the safe first step of a change.
 import { atOrBelow, pointwiseMin, stationSchedules } from '../../../src/core/schedules';
-import type { PlanBlock } from '../../../src/core/planning';
+import type { PlanBlock } from '../../../src/core/ports';
 
 const MIN = 60_000;
 const blocks: PlanBlock[] = [0, 15, 30, 45].map((m) => ({

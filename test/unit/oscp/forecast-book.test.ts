@@ -1,7 +1,7 @@
 // The forecast book: replacement by span, queries at an instant and over a window, OPTIMUM of an offline
 // optimizer, pruning, and a rebuild from store.forecasts that gives the same book (digest §13, §6.4).
 import { openSqliteStore } from '../../../src/store/sqlite';
-import type { Store } from '../../../src/store/store';
+import type { Store } from '../../../src/core/ports';
 import { ForecastBook, type BookForecast } from '../../../src/oscp/forecast-book';
 import { replayForecasts } from '../../../src/oscp/forecast-intake';
 import { silentLogger } from '../../../src/log';

@@ -1,9 +1,9 @@
-// The one persistence port of flexbridge: everything DESIGN.md invariant 3 says must survive kill -9.
-// Adapters and core depend on this interface only; src/store/sqlite/ is the embedded implementation.
-import type { ChargingSession } from '../domain/session';
-import type { SmartChargingLimits, StationId, StationSpec } from '../domain/station';
-import type { GroupId } from '../domain/group';
-import type { CapacityForecastType } from '../domain/capacity';
+// Core's persistence ports: everything DESIGN.md invariant 3 says must survive kill -9, one repository per record.
+// src/store/sqlite/ implements them; core and the adapters depend on these interfaces only.
+import type { ChargingSession } from '../../domain/session';
+import type { SmartChargingLimits, StationId, StationSpec } from '../../domain/station';
+import type { GroupId } from '../../domain/group';
+import type { CapacityForecastType } from '../../domain/capacity';
 
 /** OSCP peer lifecycle (OSCP digest §6.5). */
 export const PEER_STATES = ['UNREGISTERED', 'REGISTERED', 'CONNECTED', 'OFFLINE'] as const;

@@ -1,8 +1,8 @@
-// The contract between the group controller and the allocator: what a plan is asked for and what it gives.
-// main.ts binds `PlanFn` to src/allocator; keeping the shape here lets core be tested with any planner.
-import type { AllocationBlock, AllocationInput, AllocationSession, FixedLoad, Reason } from '../allocator';
-import type { CapacitySource } from '../domain/capacity';
-import type { GroupLayout } from '../domain/group';
+// Core's planner port: what a plan is asked for and what it gives, and the plan in force as the read side sees it.
+// agent.ts binds `PlanFn` to src/allocator (core/allocator-plan.ts); tests may bind any planner.
+import type { AllocationBlock, AllocationInput, AllocationSession, FixedLoad, Reason } from '../../allocator';
+import type { CapacitySource } from '../../domain/capacity';
+import type { GroupLayout } from '../../domain/group';
 
 /** A block of the plan: the allocator's block, and where its capacity comes from. */
 export interface PlanBlock extends AllocationBlock {
