@@ -2,7 +2,7 @@
 // OSCP adapter, core, OCPP CSMS (with core as its inbound port), then core started with the CSMS's commands, the
 // OSCP adapter with core as its inbound port, and the operator API. `stop` undoes it in the reverse order, bounded.
 import express, { type Express } from 'express';
-import { createLogger, type Logger } from './log';
+import { createLogger, type Logger } from './observability/log';
 import type { FlexbridgeConfig } from './config/schema';
 import { openSqliteStore } from './store/sqlite';
 import type { Store } from './core/ports';
@@ -11,7 +11,7 @@ import { createOperatorApi, type OperatorApi } from './api/operator-api';
 import type { ApiBackend } from './api/backend';
 import { dashboardRouter } from './api/dashboard';
 import { listenHttp, type HttpListener } from './api/http-listener';
-import { createMetrics, type Metrics } from './metrics';
+import { createMetrics, type Metrics } from './observability/metrics';
 import { createOscpAdapter, type OscpAdapter } from './oscp';
 import { startCsms, type Csms } from './ocpp/csms';
 import { FlexibilityProvider } from './core/flexibility-provider';
@@ -19,7 +19,7 @@ import { CoreEvents } from './core/events';
 import { GroupEnergyRegister } from './core/group-energy';
 import { Scheduler, systemClock } from './core/scheduler';
 import { allocatorPlan } from './core/allocator-plan';
-import { bindCoreMetrics } from './core-metrics';
+import { bindCoreMetrics } from './observability/core-metrics';
 
 export interface Agent {
   readonly config: FlexbridgeConfig;

@@ -3,7 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError, DEFAULT_CONFIG_FILE, loadConfig } from './config/load';
 import { startAgent, type Agent } from './agent';
-import { createLogger } from './log';
+import { createLogger } from './observability/log';
 
 export const EXIT_FAILURE = 1;
 export const EXIT_BAD_CONFIG = 2;

@@ -2,7 +2,7 @@
 // models fed by OperatorFeed, and lookups that answer 404 problems naming what was not found.
 import type { GroupConfig } from '../config/schema';
 import type { CoreQueries, OperatorCommands } from '../core/ports';
-import type { Logger } from '../log';
+import type { Logger } from '../observability/log';
 import type { ApiBackend, StationView } from './backend';
 import type { OperatorFeed } from './feed';
 import type { GroupHistory } from './history';

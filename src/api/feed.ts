@@ -8,7 +8,7 @@ import { blockIndexAt } from '../core/group-load';
 import type { GroupHistory } from './history';
 import type { OperatorEvents } from './operator-events';
 import type { SessionBook } from './session-book';
-import { energyWhOf } from './session-views';
+import { energyWhOf } from './bodies/sessions';
 
 export interface FeedDeps {
   readonly core: CoreQueries;

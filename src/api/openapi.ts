@@ -3,9 +3,9 @@
 import { z } from 'zod';
 import { API_EVENT_NAMES } from '../config/sections';
 import { API_EVENT_DATA } from './operator-events';
-import { requestSchemas } from './requests';
+import { requestSchemas } from './request-schemas';
 import { none, type Route, type RouteResponse } from './route';
-import { ApiEventEnvelope, responseSchemas } from './schemas';
+import { ApiEventEnvelope, responseSchemas } from './response-schemas';
 
 export type JsonObject = Record<string, unknown>;
 

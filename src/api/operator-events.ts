@@ -2,7 +2,7 @@
 // schemas (documented in OpenAPI), numbered per run, the last few kept so a reconnecting client can catch up.
 import { z } from 'zod';
 import { API_EVENT_NAMES } from '../config/sections';
-import { CapacitySource, Instant, responseSchemas, SessionSummary, type ApiEventEnvelope } from './schemas';
+import { CapacitySource, Instant, responseSchemas, SessionSummary, type ApiEventEnvelope } from './response-schemas';
 
 export type ApiEventName = (typeof API_EVENT_NAMES)[number];
 

@@ -2,7 +2,7 @@
 // turned into `errors: [{ path, message }]` naming the field, and the express error handler that writes them.
 import type { NextFunction, Request, Response } from 'express';
 import type { z } from 'zod';
-import type { Logger } from '../log';
+import type { Logger } from '../observability/log';
 
 export interface FieldError {
   readonly path: string;

@@ -3,7 +3,7 @@
 import type { Request, Response } from 'express';
 import type { ScheduleScope } from '../core/scheduler';
 import type { OperatorEvents } from './operator-events';
-import type { ApiEventEnvelope } from './schemas';
+import type { ApiEventEnvelope } from './response-schemas';
 
 export interface SseOptions {
   readonly heartbeatMs: number;

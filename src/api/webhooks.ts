@@ -5,8 +5,8 @@ import axios from 'axios';
 import type { WebhookConfig } from '../config/schema';
 import type { Backoff } from '../core/backoff';
 import type { ScheduleScope } from '../core/scheduler';
-import type { Logger } from '../log';
-import type { ApiEventEnvelope } from './schemas';
+import type { Logger } from '../observability/log';
+import type { ApiEventEnvelope } from './response-schemas';
 
 export interface WebhookOptions {
   readonly queueLimit: number;

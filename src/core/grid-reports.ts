@@ -2,7 +2,7 @@
 // exceeds the capacity (once per forecast), and an adjust request when EVs' stated needs do not fit (rate-limited).
 import type { CapacityBlock } from '../domain/capacity';
 import type { GroupLayout } from '../domain/group';
-import type { Logger } from '../log';
+import type { Logger } from '../observability/log';
 import type { CoreEvents } from './events';
 import type { PlanBlock, PlanResult, PlanSession } from './ports';
 import type { ForecastSource, GridReporter } from './ports';

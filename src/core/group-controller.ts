@@ -4,7 +4,7 @@ import type { CapacitySource } from '../domain/capacity';
 import { floorToTenth, IEC61851_MIN_CURRENT_A, type PhaseCurrentsA } from '../domain/electrical';
 import type { GroupLayout } from '../domain/group';
 import type { StationId } from '../domain/station';
-import type { Logger } from '../log';
+import type { Logger } from '../observability/log';
 import { capacityInForce, standingCapacityA } from './capacity-in-force';
 import type { CoreEvents } from './events';
 import type { Fleet, FleetStation } from './fleet';

@@ -1,7 +1,7 @@
 // The boot gate (DESIGN invariant 2, B01/B02): a station is Accepted only once it carries its standing limits, is
 // sent nothing before its boot (or first message), and is let in anyway — counted at its maximum — after a bound.
 import type { Scheduler } from '../core/scheduler';
-import type { Logger } from '../log';
+import type { Logger } from '../observability/log';
 import type { StationInbound } from '../core/ports';
 import type { StationProvisioning } from './provisioning';
 import { toFleetStation, type StationRuntime } from './station-registry';

@@ -3,8 +3,8 @@
 import type { StationInbound } from '../core/ports';
 import type RpcServerClient from 'ocpp-rpc/lib/server-client';
 import { Scheduler, systemClock } from '../core/scheduler';
-import type { Logger } from '../log';
-import type { Metrics } from '../metrics';
+import type { Logger } from '../observability/log';
+import type { Metrics } from '../observability/metrics';
 import type { OcppConfig } from '../config/schema';
 import type { Store, StationRecord } from '../core/ports';
 import { authenticateStation, type AuthDecision, type StationHandshake } from './auth';

@@ -1,7 +1,7 @@
 // Station provisioning: the stored record of every station (config file, operator API, auto-registration), its
 // hashed password, and the facts learnt about it (limits, EVSE count, controllability), each told to core at once.
 import type { StationConfig } from '../config/schema';
-import type { Logger } from '../log';
+import type { Logger } from '../observability/log';
 import type { StationRecord, StationRepository } from '../core/ports';
 import type { StationInbound } from '../core/ports';
 import { hashPassword, verifyPassword, type PasswordVerifier } from './passwords';

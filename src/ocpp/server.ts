@@ -7,7 +7,7 @@ import type { Duplex } from 'node:stream';
 import { RPCServer } from 'ocpp-rpc';
 import type RpcServerClient from 'ocpp-rpc/lib/server-client';
 import type { OcppConfig } from '../config/schema';
-import type { Logger } from '../log';
+import type { Logger } from '../observability/log';
 import { OCPP_SUBPROTOCOL, type AuthDecision, type StationHandshake } from './auth';
 import { identityFromUrl } from './identity';
 

@@ -1,8 +1,8 @@
 // Active charging sessions of all stations: applies transaction events and meter values, tells core, and writes
 // to the store in one batch per tick (starts and ends at once, so a crash right after the answer loses neither).
 import type { ChargingSession, EvChargingNeeds } from '../domain/session';
-import type { Logger } from '../log';
-import type { Metrics } from '../metrics';
+import type { Logger } from '../observability/log';
+import type { Metrics } from '../observability/metrics';
 import type { SessionRepository } from '../core/ports';
 import { applyMeterValues, applyTransactionEvent, type TransactionContext } from './v201/transaction-events';
 import type { MeterValue, TransactionEventRequest } from './v201/payloads';

@@ -2,7 +2,7 @@
 // a CALLRESULT, a CALLERROR code, a timeout, or no open connection. Never throws, never leaves a rejection unhandled.
 import { RPCError, TimeoutError } from 'ocpp-rpc';
 import { Backoff } from '../core/backoff';
-import type { Metrics } from '../metrics';
+import type { Metrics } from '../observability/metrics';
 import { isConnected, type StationRuntime } from './station-registry';
 
 export type CallResult =

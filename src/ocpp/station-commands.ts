@@ -1,7 +1,7 @@
 // CSMS-initiated smart-charging commands (K01, K08, K09, K10) through each station's command queue.
 // `applyLimits` is core's StationCommands port: profiles checked against the station's limits, then sent in order.
-import type { Logger } from '../log';
-import type { Metrics } from '../metrics';
+import type { Logger } from '../observability/log';
+import type { Metrics } from '../observability/metrics';
 import type { LimitOutcome, StationCommands, StationLimitRequest } from '../core/ports';
 import { limitProfiles, type SetChargingProfileRequest } from './v201/limit-profiles';
 import { StatusResponse } from './v201/payloads';

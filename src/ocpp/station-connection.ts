@@ -2,8 +2,8 @@
 // offline), the single dispatch handler into the 2.0.1 action table, and what happens when it closes or stays quiet.
 import type RpcServerClient from 'ocpp-rpc/lib/server-client';
 import type { Scheduler } from '../core/scheduler';
-import type { Logger } from '../log';
-import type { Metrics } from '../metrics';
+import type { Logger } from '../observability/log';
+import type { Metrics } from '../observability/metrics';
 import type { StationInbound } from '../core/ports';
 import { toFleetStation, type StationRegistry, type StationRuntime } from './station-registry';
 import type { InboundContext, StationConnection } from './v201/action';

@@ -2,7 +2,7 @@
 // book in the same request (before the 204), forward CP forecasts to Capacity Optimizers. Also replays the log on start.
 import { z } from 'zod';
 import type { GroupId } from '../domain/group';
-import type { Logger } from '../log';
+import type { Logger } from '../observability/log';
 import type { PeerRecord, Store } from '../core/ports';
 import type { GroupSettings } from './config';
 import { BadRequestError, UnknownGroupError } from './errors';

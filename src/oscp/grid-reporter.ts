@@ -3,8 +3,8 @@
 import type { CapacityBlock } from '../domain/capacity';
 import type { GroupId } from '../domain/group';
 import type { GridReporter } from '../core/ports';
-import type { Logger } from '../log';
-import type { Metrics } from '../metrics';
+import type { Logger } from '../observability/log';
+import type { Metrics } from '../observability/metrics';
 import type { GroupSettings } from './config';
 import type { ForecastBook } from './forecast-book';
 import type { OutboxDelivery } from './outbox';

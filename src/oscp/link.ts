@@ -2,8 +2,8 @@
 // the CONNECTED ⇄ OFFLINE switch when a peer's offline_mode_at (plus grace) passes without a fresh heartbeat.
 import crypto from 'node:crypto';
 import type { ScheduleScope } from '../core/scheduler';
-import type { Logger } from '../log';
-import type { Metrics } from '../metrics';
+import type { Logger } from '../observability/log';
+import type { Metrics } from '../observability/metrics';
 import type { PeerRecord } from '../core/ports';
 import { ourBehaviour } from './config';
 import { BadRequestError } from './errors';

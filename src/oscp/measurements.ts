@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import type { ScheduleScope } from '../core/scheduler';
 import type { GroupId } from '../domain/group';
-import type { Logger } from '../log';
+import type { Logger } from '../observability/log';
 import type { KeyValueRepository, PeerRecord, Store } from '../core/ports';
 import type { GroupSettings } from './config';
 import type { OutboxDelivery } from './outbox';

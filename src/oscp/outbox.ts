@@ -3,8 +3,8 @@
 import crypto from 'node:crypto';
 import type { Backoff, BackoffOptions } from '../core/backoff';
 import type { ScheduleScope } from '../core/scheduler';
-import type { Logger } from '../log';
-import type { Metrics } from '../metrics';
+import type { Logger } from '../observability/log';
+import type { Metrics } from '../observability/metrics';
 import type { OutboxMessage, OutboxRepository } from '../core/ports';
 import type { PeerClient, SendOutcome } from './peer-client';
 

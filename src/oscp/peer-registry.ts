@@ -1,7 +1,7 @@
 // OSCP peers as store.peers keeps them (digest §6.5 states), bound to their configuration: who a token belongs
 // to, state changes with their peerOnline/peerOffline events, and retirement of bootstrap tokens once used.
 import { z } from 'zod';
-import type { Logger } from '../log';
+import type { Logger } from '../observability/log';
 import type { KeyValueRepository, PeerRecord, PeerRepository } from '../core/ports';
 import type { PeerSettings } from './config';
 import { ForbiddenError } from './errors';

@@ -1,7 +1,7 @@
 // Registration both ways (digest §6.1): a peer registering with us (we answer 204, then Register back with a
 // fresh token) or we registering with it (its Register is the reply; we do not register again). PUT/DELETE too.
 import { z } from 'zod';
-import type { Logger } from '../log';
+import type { Logger } from '../observability/log';
 import type { OutboxMessage, PeerRecord, Store } from '../core/ports';
 import { OSCP_VERSION, ourVersionUrls, type OscpSettings } from './config';
 import { BadRequestError, ForbiddenError, NoCommonVersionError } from './errors';

@@ -1,8 +1,8 @@
 // The FP endpoint (digest §2, §10): express routes for register, handshake(+ack), heartbeat and forecasts.
 // Order of checks: token (401/403), X-Request-ID (400), peer state (403), body (400/404/501); success is a bare 204.
 import express, { type Request, type Response, type Router } from 'express';
-import type { Logger } from '../log';
-import type { Metrics } from '../metrics';
+import type { Logger } from '../observability/log';
+import type { Metrics } from '../observability/metrics';
 import { BadRequestError, ForbiddenError, OscpRequestError } from './errors';
 import type { ForecastIntake } from './forecast-intake';
 import type { Link } from './link';

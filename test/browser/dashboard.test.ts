@@ -7,7 +7,7 @@ import { PassThrough } from 'node:stream';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startAgent, type Agent } from '../../src/agent';
 import { parseConfig } from '../../src/config/load';
-import { createLogger } from '../../src/log';
+import { createLogger } from '../../src/observability/log';
 import { createFleet, type Fleet } from '../../simulators/ocpp-station';
 import { startCapacityProvider, type CapacityProvider } from '../../simulators/oscp-cp';
 import { eventually, flatDay, stationIds } from '../e2e/harness';

@@ -2,12 +2,13 @@
 // sessions, its forecast book, its plan over the horizon, and its recent history of capacity and draw.
 import type { ApiContext } from '../context';
 import { activeSessionsByStation, groupOr404, stationsOfGroup } from '../context';
-import { forecastView, groupSummary, groupViewOf, planView, stationCounted, type GroupContext } from '../group-views';
+import { forecastView, groupSummary, groupViewOf, planView, stationCounted, type GroupContext } from '../bodies/groups';
 import { NotFoundProblem, ValidationProblem } from '../problems';
-import { IdParams, RangeQuery } from '../requests';
+import { IdParams, RangeQuery } from '../request-schemas';
 import { defineRoute, none, type Route } from '../route';
-import { ForecastBook, GroupDetail, GroupList, History, Plan } from '../schemas';
-import { sessionSummary, stationSummary } from '../session-views';
+import { ForecastBook, GroupDetail, GroupList, History, Plan } from '../response-schemas';
+import { sessionSummary } from '../bodies/sessions';
+import { stationSummary } from '../bodies/stations';
 
 const HOUR_MS = 3_600_000;
 const iso = (ms: number): string => new Date(ms).toISOString();

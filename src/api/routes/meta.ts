@@ -3,7 +3,7 @@
 import type { ApiContext } from '../context';
 import { docsPage } from '../docs-page';
 import { openApiDocument } from '../openapi';
-import { EventsQuery } from '../requests';
+import { EventsQuery } from '../request-schemas';
 import { defineRoute, none, type Route } from '../route';
 
 export const API_VERSION = '1.0.0';

@@ -3,9 +3,9 @@
 import type { Override } from '../../core/overrides';
 import type { ApiContext } from '../context';
 import { NotFoundProblem, ValidationProblem, type FieldError } from '../problems';
-import { OverrideBody, OverrideTarget } from '../requests';
+import { OverrideBody, OverrideTarget } from '../request-schemas';
 import { defineRoute, none, type Route } from '../route';
-import { OverrideList, OverrideView } from '../schemas';
+import { OverrideList, OverrideView } from '../response-schemas';
 
 const view = (o: Override): OverrideView => ({ ...o, expiresAt: new Date(o.expiresAtMs).toISOString() });
 

@@ -2,9 +2,9 @@
 // fresh Register (token rotation) or Handshake, queued in the adapter's persistent outbox.
 import type { ApiContext } from '../context';
 import { ConflictProblem, NotFoundProblem } from '../problems';
-import { IdParams } from '../requests';
+import { IdParams } from '../request-schemas';
 import { defineRoute, none, type Route } from '../route';
-import { PeerAction, PeerList } from '../schemas';
+import { PeerAction, PeerList } from '../response-schemas';
 
 export function peerRoutes(context: ApiContext): Route[] {
   const act = (action: 'register' | 'handshake') =>

@@ -3,11 +3,11 @@
 import type { z } from 'zod';
 import type { ApiContext } from '../context';
 import { NotFoundProblem } from '../problems';
-import { encodeSessionCursor, IdParams, SessionsQuery } from '../requests';
+import { encodeSessionCursor, IdParams, SessionsQuery } from '../request-schemas';
 import { defineRoute, none, type Route } from '../route';
-import { SessionDetail, SessionPage } from '../schemas';
+import { SessionDetail, SessionPage } from '../response-schemas';
 import type { SessionEntry } from '../session-book';
-import { sessionDetail, sessionSummary } from '../session-views';
+import { sessionDetail, sessionSummary } from '../bodies/sessions';
 
 type Query = z.output<typeof SessionsQuery>;
 

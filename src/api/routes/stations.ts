@@ -3,10 +3,11 @@
 import type { ApiContext } from '../context';
 import { activeSessionsByStation, groupOr404, stationOr404, stationsOfGroup } from '../context';
 import { ValidationProblem } from '../problems';
-import { StationIdParams, StationsQuery, StationUpsert } from '../requests';
+import { StationIdParams, StationsQuery, StationUpsert } from '../request-schemas';
 import { defineRoute, none, type Route } from '../route';
-import { StationDetail, StationList } from '../schemas';
-import { sessionSummary, stationDetail, stationSummary, type StationContext } from '../session-views';
+import { StationDetail, StationList } from '../response-schemas';
+import { sessionSummary } from '../bodies/sessions';
+import { stationDetail, stationSummary, type StationContext } from '../bodies/stations';
 import type { StationInput } from '../backend';
 
 const DEFAULTS = { evseMaxCurrentA: 32, evseCount: 1, phases: 3 } as const;

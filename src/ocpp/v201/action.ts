@@ -2,8 +2,8 @@
 // connection and the CSMS's shared context. One table of these serves every connection (no closures per station).
 import type RpcServerClient from 'ocpp-rpc/lib/server-client';
 import type { z } from 'zod';
-import type { Logger } from '../../log';
-import type { Metrics } from '../../metrics';
+import type { Logger } from '../../observability/log';
+import type { Metrics } from '../../observability/metrics';
 import type { SessionTracker } from '../session-tracker';
 import type { StationRuntime } from '../station-registry';
 

@@ -2,8 +2,8 @@
 // profile is checked against, and the TriggerMessages that rebuild a station's state after it connects or boots.
 import type { z } from 'zod';
 import { DEFAULT_SMART_CHARGING_LIMITS, type SmartChargingLimits } from '../../domain/station';
-import type { Logger } from '../../log';
-import type { Metrics } from '../../metrics';
+import type { Logger } from '../../observability/log';
+import type { Metrics } from '../../observability/metrics';
 import { callStation } from '../station-call';
 import type { StationRuntime } from '../station-registry';
 import { GetVariablesResponse } from './payloads';

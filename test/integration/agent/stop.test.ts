@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { startAgent, type Agent } from '../../../src/agent';
 import { parseConfig } from '../../../src/config/load';
-import { silentLogger } from '../../../src/log';
+import { silentLogger } from '../../../src/observability/log';
 import { tempDir } from '../../helpers/processes';
 import { boot, connectStation, eventually, PASSWORD, type FakeStation } from '../ocpp/harness';
 

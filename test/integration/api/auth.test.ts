@@ -1,6 +1,6 @@
 // Operator API authentication over real HTTP: 401 with challenges without or with unknown credentials, read vs
 // admin roles (403, state unchanged), Basic users, ?token= only for the event stream, public docs, no secrets logged.
-import { Problem } from '../../../src/api/schemas';
+import { Problem } from '../../../src/api/response-schemas';
 import { ADMIN_TOKEN, call, openEvents, READ_TOKEN, startRig, STATION_PASSWORD, USER, type Rig } from './harness';
 
 describe('operator API — authentication and roles', () => {

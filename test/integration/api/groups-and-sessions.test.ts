@@ -15,7 +15,7 @@ import {
   SessionPage,
   StationDetail,
   StationList,
-} from '../../../src/api/schemas';
+} from '../../../src/api/response-schemas';
 import { BOOTSTRAP_TOKEN, call, eventually, flatDay, GROUP, READ_TOKEN, startRig, type Rig } from './harness';
 
 const STATIONS = ['SIM-00001', 'SIM-00002', 'SIM-00003'];

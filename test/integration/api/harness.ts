@@ -7,7 +7,7 @@ import axios, { type AxiosResponse } from 'axios';
 import { DateTime } from 'luxon';
 import { startAgent, type Agent } from '../../../src/agent';
 import { parseConfig } from '../../../src/config/load';
-import { createLogger } from '../../../src/log';
+import { createLogger } from '../../../src/observability/log';
 import { createFleet, type Fleet, type FleetOptionsInput } from '../../../simulators/ocpp-station';
 import { startCapacityProvider, type CapacityProvider } from '../../../simulators/oscp-cp';
 import { tempDir } from '../../helpers/processes';

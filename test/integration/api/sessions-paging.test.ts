@@ -1,6 +1,6 @@
 // GET /sessions pages through the whole stored history of ended sessions over real HTTP, against the agent's own
 // SQLite file: complete and without duplicates while sessions are added between pages, totals per filter, 400s.
-import { Problem, SessionPage, type SessionSummary } from '../../../src/api/schemas';
+import { Problem, SessionPage, type SessionSummary } from '../../../src/api/response-schemas';
 import type { ChargingSession } from '../../../src/domain/session';
 import { call, GROUP, OTHER_GROUP, READ_TOKEN, startRig, type Rig } from './harness';
 

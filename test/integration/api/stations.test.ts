@@ -1,7 +1,7 @@
 // Station administration over real HTTP: add with a password (stored hashed, never returned; the station then
 // connects with it), move between groups, remove; and invalid input answered as problem+json naming each field,
 // with nothing changed.
-import { Problem, StationDetail, StationList, GroupDetail, Peer } from '../../../src/api/schemas';
+import { Problem, StationDetail, StationList, GroupDetail, Peer } from '../../../src/api/response-schemas';
 import { z } from 'zod';
 import { call, eventually, startRig, STATION_PASSWORD, type Rig } from './harness';
 

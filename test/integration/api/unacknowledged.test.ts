@@ -1,6 +1,6 @@
 // Interop issue item 6 over real sockets and HTTP: connected stations that never acknowledge a charging profile must
 // not look like free capacity. The group view counts each at its hardware maximum, says why, and shows no headroom.
-import { GroupDetail, GroupList, Plan } from '../../../src/api/schemas';
+import { GroupDetail, GroupList, Plan } from '../../../src/api/response-schemas';
 import { call, eventually, GROUP, READ_TOKEN, startRig, type Rig } from './harness';
 
 const N = 5;

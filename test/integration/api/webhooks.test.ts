@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { WebhookDelivery, type DeliveryResult } from '../../../src/api/webhooks';
 import { Backoff } from '../../../src/core/backoff';
 import { Scheduler } from '../../../src/core/scheduler';
-import { silentLogger } from '../../../src/log';
+import { silentLogger } from '../../../src/observability/log';
 import { VirtualClock } from '../../helpers/virtual-clock';
 
 /** A local receiver answering the statuses it is given, in order (then 204). */

@@ -4,7 +4,7 @@ import { PassThrough } from 'node:stream';
 import path from 'node:path';
 import { WebSocket } from 'ws';
 import { OcppConfig as OcppConfigSchema } from '../../../src/config/sections';
-import { createLogger } from '../../../src/log';
+import { createLogger } from '../../../src/observability/log';
 import { startCsms, type Csms } from '../../../src/ocpp/csms';
 import { openSqliteStore } from '../../../src/store/sqlite';
 import type { Store } from '../../../src/core/ports';

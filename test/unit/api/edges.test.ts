@@ -2,12 +2,12 @@
 // problem `errors` naming each field; webhook signatures and the bounded queue; the `api` config section.
 import { Credentials } from '../../../src/api/auth';
 import { issuesToErrors } from '../../../src/api/problems';
-import { StationUpsert } from '../../../src/api/requests';
+import { StationUpsert } from '../../../src/api/request-schemas';
 import { signature, WebhookDelivery } from '../../../src/api/webhooks';
 import { parseConfig } from '../../../src/config/load';
 import { Backoff } from '../../../src/core/backoff';
 import { Scheduler } from '../../../src/core/scheduler';
-import type { Logger } from '../../../src/log';
+import type { Logger } from '../../../src/observability/log';
 import { VirtualClock } from '../../helpers/virtual-clock';
 
 const basic = (user: string, password: string): string => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;

@@ -5,7 +5,7 @@ import { FlexibilityProvider } from '../../../src/core/flexibility-provider';
 import { Overrides } from '../../../src/core/overrides';
 import { Scheduler, type Clock } from '../../../src/core/scheduler';
 import type { ChargingSession } from '../../../src/domain/session';
-import { silentLogger } from '../../../src/log';
+import { silentLogger } from '../../../src/observability/log';
 import { openSqliteStore } from '../../../src/store/sqlite';
 
 function setup() {

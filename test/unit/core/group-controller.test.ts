@@ -11,7 +11,7 @@ import type { PlanFn } from '../../../src/core/ports';
 import type { LimitOutcome, StationLimitRequest } from '../../../src/core/ports';
 import type { Overrides } from '../../../src/core/overrides';
 import { Scheduler, type Clock } from '../../../src/core/scheduler';
-import { silentLogger } from '../../../src/log';
+import { silentLogger } from '../../../src/observability/log';
 
 const T0 = DateTime.fromISO('2026-03-01T10:00:00Z', { zone: 'utc' }).toMillis();
 const MIN = 60_000;

@@ -9,7 +9,7 @@ import type { AppliedPlan } from '../../../src/core/ports';
 import type { LimitOutcome } from '../../../src/core/ports';
 import { Scheduler, type Clock } from '../../../src/core/scheduler';
 import type { GroupLayout } from '../../../src/domain/group';
-import { silentLogger } from '../../../src/log';
+import { silentLogger } from '../../../src/observability/log';
 import { openSqliteStore } from '../../../src/store/sqlite';
 
 const T0 = Date.parse('2026-03-01T10:00:00Z');

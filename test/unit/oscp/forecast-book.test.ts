@@ -4,7 +4,7 @@ import { openSqliteStore } from '../../../src/store/sqlite';
 import type { Store } from '../../../src/core/ports';
 import { ForecastBook, type BookForecast } from '../../../src/oscp/forecast-book';
 import { replayForecasts } from '../../../src/oscp/forecast-intake';
-import { silentLogger } from '../../../src/log';
+import { silentLogger } from '../../../src/observability/log';
 import type { GroupSettings } from '../../../src/oscp/config';
 import { GroupConfig } from '../../../src/config/sections';
 

@@ -2,8 +2,8 @@
 // (digest §3: retries with back-off) on virtual time, with the grace period of a stop.
 import { Backoff } from '../../../src/core/backoff';
 import { Scheduler } from '../../../src/core/scheduler';
-import { silentLogger } from '../../../src/log';
-import { createMetrics } from '../../../src/metrics';
+import { silentLogger } from '../../../src/observability/log';
+import { createMetrics } from '../../../src/observability/metrics';
 import { ForbiddenError, MissingTokenError } from '../../../src/oscp/errors';
 import { OUTBOX_RETRY, OutboxDelivery } from '../../../src/oscp/outbox';
 import { PeerClient, type OutboundRequest, type SendOutcome } from '../../../src/oscp/peer-client';

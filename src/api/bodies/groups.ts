@@ -1,14 +1,14 @@
 // Group answers of the operator API: capacity in force, allocation, headroom and how each station is counted, the plan
 // over the horizon and the forecast book. Every count comes from core's read side; nothing here recomputes a rule.
-import type { CoreQueries, OperatorCommands } from '../core/ports';
-import type { CountedAs, GroupView, StationCount } from '../core/group-load';
-import type { AppliedPlan } from '../core/ports';
-import type { ForecastSource } from '../core/ports';
-import { CAPACITY_FORECAST_TYPES } from '../domain/capacity';
-import type { PhaseCurrentsA } from '../domain/electrical';
-import type { GroupConfig } from '../config/schema';
-import { REASON_TEXT, type ForecastSeries, type GroupSummary, type Plan, type StationCounted } from './schemas';
-import type { SessionBook } from './session-book';
+import type { CoreQueries, OperatorCommands } from '../../core/ports';
+import type { CountedAs, GroupView, StationCount } from '../../core/group-load';
+import type { AppliedPlan } from '../../core/ports';
+import type { ForecastSource } from '../../core/ports';
+import { CAPACITY_FORECAST_TYPES } from '../../domain/capacity';
+import type { PhaseCurrentsA } from '../../domain/electrical';
+import type { GroupConfig } from '../../config/schema';
+import { REASON_TEXT, type ForecastSeries, type GroupSummary, type Plan, type StationCounted } from '../response-schemas';
+import type { SessionBook } from '../session-book';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 const copy = (a: PhaseCurrentsA): [number, number, number] => [a[0], a[1], a[2]];

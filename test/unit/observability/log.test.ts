@@ -1,6 +1,6 @@
 // Logging: structured JSON with context fields, and no secret ever reaches the output.
 import { Writable } from 'node:stream';
-import { createLogger, redact } from '../../src/log';
+import { createLogger, redact } from '../../../src/observability/log';
 
 function capture(): { stream: Writable; lines: () => Record<string, unknown>[]; text: () => string } {
   let text = '';

@@ -1,8 +1,8 @@
 // Binds core's typed events to the Prometheus gauges: capacity in force, allocated, measured, fallback state.
 // Event-driven, per group: one count of the group (core's read side) per plan applied, never a fleet-wide scan.
-import type { CoreEvents } from './core/events';
-import type { CoreQueries } from './core/ports';
-import type { ChargingSession } from './domain/session';
+import type { CoreEvents } from '../core/events';
+import type { CoreQueries } from '../core/ports';
+import type { ChargingSession } from '../domain/session';
 import type { Metrics } from './metrics';
 
 export function bindCoreMetrics(events: CoreEvents, provider: CoreQueries, metrics: Metrics, nowMs: () => number): void {
