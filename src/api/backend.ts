@@ -8,6 +8,11 @@ import type { SessionRepository, StationRecord } from '../core/ports';
 export interface StationView {
   readonly record: StationRecord;
   readonly bootStatus: 'none' | 'Pending' | 'Accepted';
+  /** Why the station is kept Pending; undefined when it is not. */
+  readonly pendingReason: string | undefined;
+  /** Calls that timed out in a row, and until when commands to it back off (epoch ms; 0 = not backing off). */
+  readonly consecutiveTimeouts: number;
+  readonly backoffUntilMs: number;
   /** Connector status by "evseId/connectorId". */
   readonly connectors: ReadonlyMap<string, string>;
   /** External limits announced with NotifyChargingLimit, by EVSE (0 = station). */

@@ -99,6 +99,19 @@ export const StationSummary = component(
     connected: z.boolean(),
     connectionChangedAt: Instant.optional().describe('last connect or disconnect seen by this agent run'),
     bootStatus: z.enum(['none', 'Pending', 'Accepted']),
+    pendingReason: z
+      .string()
+      .optional()
+      .describe(
+        'why the station is kept Pending: what it waits for (smart-charging limits, standing limits); bounded by ocpp.bootPendingMaxS',
+      ),
+    unresponsive: z
+      .object({
+        timeouts: z.number().int().describe('calls timed out in a row'),
+        retryAt: Instant.describe('commands are not sent before this (back-off)'),
+      })
+      .optional()
+      .describe('the station times out: commands back off, and it is counted at its maximum until it answers again'),
     controllable: z.boolean().describe('false once the station refused or ignored profiles: counted at its maximum'),
     paused: z.boolean().describe('a station-pause override is in force'),
     evseCount: z.number().int(),

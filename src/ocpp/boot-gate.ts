@@ -63,12 +63,6 @@ export class BootGate {
     if (this.deps.provisioning.markUncontrollable(runtime, reason)) this.acceptWhenReady(runtime);
   }
 
-  /** Why the station is Pending, re-read as what it waits for changes. */
-  pendingReason(runtime: StationRuntime): string | undefined {
-    if (runtime.bootStatus !== 'Pending') return undefined;
-    return runtime.record.smartCharging === undefined ? READING_LIMITS : INSTALLING_STANDING;
-  }
-
   private decide(runtime: StationRuntime): 'Pending' | 'Accepted' {
     const { record } = runtime;
     const { logger, scheduler, pendingMaxMs } = this.deps;
@@ -120,6 +114,7 @@ export class BootGate {
     const outcome: DiscoveryOutcome = await this.deps.discovery.discover(runtime);
     if (outcome.kind === 'not-read') return;
     this.deps.provisioning.save({ ...runtime.record, smartCharging: outcome.limits });
+    if (runtime.bootStatus === 'Pending') runtime.pendingReason = INSTALLING_STANDING;
     if (!outcome.smartChargingAvailable) this.uncontrollable(runtime, 'SmartChargingCtrlr is not available or not enabled');
   }
 

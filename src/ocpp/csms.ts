@@ -43,8 +43,6 @@ export interface Csms {
   /** Adds or updates a station from the operator API; the password, if any, is hashed. */
   upsertStation(station: ConfiguredStation): Promise<StationRecord>;
   removeStation(stationId: string): boolean;
-  /** Why a station is Pending now, for the operator; undefined when it is not. */
-  pendingReason(stationId: string): string | undefined;
   stop(): Promise<void>;
 }
 
@@ -115,10 +113,6 @@ export async function startCsms(deps: CsmsDeps): Promise<Csms> {
     sessions,
     upsertStation: (station) => provisioning.upsert(station),
     removeStation: (stationId) => provisioning.remove(stationId),
-    pendingReason: (stationId) => {
-      const runtime = registry.get(stationId);
-      return runtime && gate.pendingReason(runtime);
-    },
     stop,
   };
 }

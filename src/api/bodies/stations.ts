@@ -32,6 +32,8 @@ export function stationSummary(context: StationContext, view: StationView, sessi
     connected: fleet?.connected ?? false,
     ...(changedAt !== undefined && { connectionChangedAt: iso(changedAt) }),
     bootStatus: view.bootStatus,
+    ...(view.pendingReason !== undefined && view.bootStatus === 'Pending' && { pendingReason: view.pendingReason }),
+    ...(view.backoffUntilMs > nowMs && { unresponsive: { timeouts: view.consecutiveTimeouts, retryAt: iso(view.backoffUntilMs) } }),
     controllable: record.controllable,
     paused: core.overrides.stationPaused(record.stationId),
     evseCount: record.evseCount,

@@ -1,6 +1,6 @@
 // Interop issue item 6 over real sockets and HTTP: connected stations that never acknowledge a charging profile must
 // not look like free capacity. The group view counts each at its hardware maximum, says why, and shows no headroom.
-import { GroupDetail, GroupList, Plan } from '../../../src/api/response-schemas';
+import { GroupDetail, GroupList, Plan, StationSummary } from '../../../src/api/response-schemas';
 import { call, eventually, GROUP, READ_TOKEN, startRig, type Rig } from './harness';
 
 const N = 5;
@@ -47,4 +47,32 @@ describe('operator API — stations that acknowledged no limit (interop #6)', ()
       expect(block.headroomA[0]).toBeLessThanOrEqual(0);
     }
   });
+
+  it('interop #2/#4 — the station list says why each is Pending, and that it is unresponsive and backed off', async () => {
+    const list = async (): Promise<StationSummary[]> =>
+      StationSummary.array().parse((await call(rig, 'get', '/stations', { token: READ_TOKEN })).data);
+    // Kept Pending while their standing limits go unanswered: the reason is shown, not just the state.
+    const pending = await eventually(
+      async () => {
+        const found = (await list()).filter((s) => s.bootStatus === 'Pending');
+        return found.length > 0 && found;
+      },
+      10_000,
+      'a Pending station',
+    );
+    for (const station of pending) expect(station.pendingReason).toMatch(/smart-charging limits|standing limits/);
+    // Each SetChargingProfile times out twice (call timeout 5 s): then commands back off, and the API says so.
+    const backedOff = await eventually(
+      async () => {
+        const stations = await list();
+        return stations.every((s) => s.unresponsive !== undefined) && stations;
+      },
+      30_000,
+      'every silent station shown as unresponsive',
+    );
+    for (const station of backedOff) {
+      expect(station.unresponsive?.timeouts).toBeGreaterThanOrEqual(2);
+      expect(Date.parse(station.unresponsive?.retryAt ?? '')).toBeGreaterThan(Date.now());
+    }
+  }, 40_000);
 });
