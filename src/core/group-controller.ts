@@ -16,7 +16,7 @@ import type { AppliedPlan, PlanBlock, PlanFn, PlanSession } from './ports';
 import type { ForecastSource, GridReporter, LeasedSchedule, LimitOutcome, StationCommands } from './ports';
 import type { Overrides } from './overrides';
 import type { Scheduler } from './scheduler';
-import { atOrBelow, pointwiseMin, stationSchedules, type StationSchedule } from './schedules';
+import { atOrBelow, stationSchedules, transitionSteps, type StationSchedule } from './schedules';
 import { standingLimits } from './standing-limits';
 
 export interface GroupControllerOptions {
@@ -340,22 +340,19 @@ export class GroupController {
   /** Step 1 sends every decrease (pointwise min of old and new); step 2 the rest, only if step 1 all held. */
   private async transition(desired: readonly StationSchedule[], nowMs: number): Promise<{ changed: number; failed: number }> {
     const { ledger } = this.deps;
-    const firstStep: StationSchedule[] = [];
-    const secondStep: StationSchedule[] = [];
-    for (const target of desired) {
-      const inForce = ledger.liveSchedule(target.stationId);
-      const fallbackA = ledger.standingA(target.stationId) ?? Infinity;
-      if (inForce && this.unchanged(inForce, target.stationCap, fallbackA, nowMs)) continue;
-      const inForceCap = inForce ?? { periods: [], leaseEndMs: nowMs };
-      if (atOrBelow(target.stationCap, inForceCap, fallbackA, nowMs)) {
-        firstStep.push(target);
-      } else if (atOrBelow(inForceCap, target.stationCap, fallbackA, nowMs) && inForce) {
-        secondStep.push(target);
-      } else {
-        firstStep.push({ ...target, stationCap: pointwiseMin(inForce, target.stationCap, fallbackA, nowMs) });
-        secondStep.push(target);
-      }
-    }
+    const { firstStep, secondStep } = transitionSteps(
+      desired.map((target) => {
+        const inForce = ledger.liveSchedule(target.stationId);
+        const fallbackA = ledger.standingA(target.stationId) ?? Infinity;
+        return {
+          target,
+          inForce,
+          fallbackA,
+          unchanged: inForce !== undefined && this.unchanged(inForce, target.stationCap, fallbackA, nowMs),
+        };
+      }),
+      nowMs,
+    );
     const firstResults = await this.sendBatch(firstStep.map((s) => this.prepareLive(s)));
     const failedFirst = firstResults.filter((ok) => !ok).length;
     if (failedFirst > 0) {

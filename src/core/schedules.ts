@@ -1,5 +1,5 @@
 // Turns a plan into what each station receives — one absolute schedule from now to its lease end — and
-// computes the safe intermediate step of a change: the pointwise minimum of old and new (decreases first).
+// splits a change into its safe steps: decreases first (the pointwise minimum of old and new), then increases.
 import type { StationId } from '../domain/station';
 import { scheduleLimitAt } from './lease-ledger';
 import type { PlanBlock } from './ports';
@@ -76,6 +76,56 @@ export function stationSchedules(
       })),
     };
   });
+}
+
+/** The station's schedules with their shared lease ending no later than `leaseEndMs`. */
+function endingBy(schedule: StationSchedule, leaseEndMs: number): StationSchedule {
+  if (schedule.stationCap.leaseEndMs <= leaseEndMs) return schedule;
+  const cut = (s: LeasedSchedule): LeasedSchedule => ({ periods: s.periods.filter((p) => p.startMs < leaseEndMs), leaseEndMs });
+  return {
+    ...schedule,
+    stationCap: cut(schedule.stationCap),
+    sessions: schedule.sessions.map((s) => ({ ...s, schedule: cut(s.schedule) })),
+  };
+}
+
+/** A station's new schedules, what it has in force (read with `fallbackA`, its standing limit, outside), and whether that may stay. */
+export interface StationChange {
+  readonly target: StationSchedule;
+  readonly inForce: LeasedSchedule | undefined;
+  readonly fallbackA: number;
+  readonly unchanged: boolean;
+}
+
+/**
+ * The two steps of a change: every decrease first (a mixed change as the pointwise min of old and new), the
+ * increases once those hold. Every lease of the group ends at one instant, the earliest a station keeps: a station
+ * whose lease ran out falls back to its standing limit, which may be more than the plan gave it, while another
+ * would still hold a live limit planned around it. A kept station whose lease outlasts that instant is sent again.
+ */
+export function transitionSteps(
+  changes: readonly StationChange[],
+  nowMs: number,
+): { firstStep: StationSchedule[]; secondStep: StationSchedule[] } {
+  let leaseEndMs = Infinity;
+  for (const c of changes)
+    leaseEndMs = Math.min(leaseEndMs, c.unchanged && c.inForce ? c.inForce.leaseEndMs : c.target.stationCap.leaseEndMs);
+  const firstStep: StationSchedule[] = [];
+  const secondStep: StationSchedule[] = [];
+  for (const { target: planned, inForce, fallbackA, unchanged } of changes) {
+    if (unchanged && inForce && inForce.leaseEndMs <= leaseEndMs) continue;
+    const target = endingBy(planned, leaseEndMs);
+    const inForceCap = inForce ?? { periods: [], leaseEndMs: nowMs };
+    if (atOrBelow(target.stationCap, inForceCap, fallbackA, nowMs)) {
+      firstStep.push(target);
+    } else if (inForce && atOrBelow(inForceCap, target.stationCap, fallbackA, nowMs)) {
+      secondStep.push(target);
+    } else {
+      firstStep.push({ ...target, stationCap: pointwiseMin(inForce, target.stationCap, fallbackA, nowMs) });
+      secondStep.push(target);
+    }
+  }
+  return { firstStep, secondStep };
 }
 
 /** Instants where either schedule may change value, within [fromMs, untilMs). */

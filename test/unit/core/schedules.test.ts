@@ -1,6 +1,6 @@
 // From plan to station schedules: one period per block up to the lease end, within PeriodsPerSchedule,
-// and the pointwise minimum used as the safe first step of a change.
-import { atOrBelow, pointwiseMin, stationSchedules } from '../../../src/core/schedules';
+// and the steps of a change: decreases first (the pointwise minimum), increases after, all leases ending together.
+import { atOrBelow, pointwiseMin, stationSchedules, transitionSteps, type StationSchedule } from '../../../src/core/schedules';
 import type { PlanBlock } from '../../../src/core/ports';
 
 const MIN = 60_000;
@@ -74,5 +74,24 @@ describe('station schedules', () => {
     });
     expect(atOrBelow(step, next, 8, 0)).toBe(true);
     expect(atOrBelow(next, old, 8, 0)).toBe(false);
+  });
+
+  it('a change ends every lease it sends at the earliest lease a station keeps; a kept one outlasting it is sent again', () => {
+    const schedule = (stationId: string, limitA: number, leaseEndMs: number): StationSchedule => ({
+      stationId,
+      stationCap: { periods: [{ startMs: 0, limitA }], leaseEndMs },
+      sessions: [{ transactionId: `t-${stationId}`, evseId: 1, schedule: { periods: [{ startMs: 0, limitA }], leaseEndMs } }],
+    });
+    const { firstStep, secondStep } = transitionSteps(
+      [
+        { target: schedule('kept', 0, 15 * MIN), inForce: schedule('kept', 0, 10 * MIN).stationCap, fallbackA: 20, unchanged: true },
+        { target: schedule('later', 5, 15 * MIN), inForce: schedule('later', 5, 12 * MIN).stationCap, fallbackA: 2, unchanged: true },
+        { target: schedule('up', 30, 15 * MIN), inForce: schedule('up', 10, 10 * MIN).stationCap, fallbackA: 8, unchanged: false },
+      ],
+      0,
+    );
+    // 'later' falls back to its 2 A from 10 min on (a decrease, first); 'up' goes to 30 A after, until 10 min only.
+    expect(firstStep.map((s) => [s.stationId, s.stationCap.leaseEndMs])).toEqual([['later', 10 * MIN]]);
+    expect(secondStep).toEqual([schedule('up', 30, 10 * MIN)]);
   });
 });
