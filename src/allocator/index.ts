@@ -1,7 +1,6 @@
-// Public face of the allocator: `allocate(input) → Plan` (pure, deterministic, no I/O or clock) and
-// `planTransition(inForce, next)` (decreases before increases). See docs/allocation.md for the policy.
+// Public face of the allocator: `allocate(input) → Plan`, pure and deterministic, no I/O or clock.
+// See docs/allocation.md for the policy; core's GroupController applies a plan decreases first.
 export { allocate, phaseMask } from './allocate';
-export { planTransition, type LimitChange, type Transition } from './transition';
 export { stableHash } from './admission';
 export {
   DEFAULT_ALLOCATION_OPTIONS,
