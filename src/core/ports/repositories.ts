@@ -50,7 +50,7 @@ export interface ForecastRecord {
   readonly endsAt: string;
 }
 
-/** A queued outbound OSCP request; deleted once delivered, kept with its error when it failed for good. */
+/** A queued outbound OSCP request; deleted once delivered, left in the store with its error when it failed for good. */
 export interface OutboxMessage {
   readonly id?: number;
   readonly peerId: string;
@@ -102,11 +102,8 @@ export interface ForecastRepository {
 
 export interface OutboxRepository {
   enqueue(message: Omit<OutboxMessage, 'id' | 'attempts' | 'status' | 'lastError'>): number;
-  /** Pending messages due at `nowMs`, oldest first. */
-  due(nowMs: number, limit: number): OutboxMessage[];
-  /** Every message still pending, oldest first. */
+  /** Every message still pending, oldest first (delivery keeps each peer's order, so it reads whole queues). */
   pending(): OutboxMessage[];
-  failed(): OutboxMessage[];
   delivered(id: number): void;
   retryLater(id: number, nextAttemptAtMs: number, error: string): void;
   failPermanently(id: number, error: string): void;

@@ -1,5 +1,5 @@
 // SQLite repository of queued outbound OSCP requests: the persistent outbox that survives restarts.
-// A message is deleted once delivered; a permanent failure stays with its error for operators to see.
+// A message is deleted once delivered; a permanent failure stays in the table with its error (nothing reads it back).
 import type { Database } from 'better-sqlite3';
 import type { OutboxMessage, OutboxRepository } from '../../core/ports';
 
@@ -39,9 +39,7 @@ export function sqliteOutbox(db: Database): OutboxRepository {
   const insert = db.prepare(`
     INSERT INTO outbox (peer_id, path, method, request_id, correlation_id, body, next_attempt_at_ms, created_at)
     VALUES (@peer_id, @path, @method, @request_id, @correlation_id, @body, @next_attempt_at_ms, @created_at)`);
-  const due = db.prepare(`SELECT * FROM outbox WHERE status = 'pending' AND next_attempt_at_ms <= ? ORDER BY id LIMIT ?`);
   const pending = db.prepare(`SELECT * FROM outbox WHERE status = 'pending' ORDER BY id`);
-  const failed = db.prepare(`SELECT * FROM outbox WHERE status = 'failed' ORDER BY id`);
   const remove = db.prepare('DELETE FROM outbox WHERE id = ?');
   const retry = db.prepare('UPDATE outbox SET attempts = attempts + 1, next_attempt_at_ms = ?, last_error = ? WHERE id = ?');
   const fail = db.prepare(`UPDATE outbox SET attempts = attempts + 1, status = 'failed', last_error = ? WHERE id = ?`);
@@ -59,9 +57,7 @@ export function sqliteOutbox(db: Database): OutboxRepository {
           created_at: message.createdAt,
         }).lastInsertRowid,
       ),
-    due: (nowMs, limit) => (due.all(nowMs, limit) as OutboxRow[]).map(fromRow),
     pending: () => (pending.all() as OutboxRow[]).map(fromRow),
-    failed: () => (failed.all() as OutboxRow[]).map(fromRow),
     delivered: (id) => {
       remove.run(id);
     },

@@ -23,7 +23,7 @@ describe('OSCP endpoint refusals change nothing', () => {
       peers: fp.store.peers.list(),
       forecasts: fp.store.forecasts.list({}),
       pending: fp.store.outbox.pending(),
-      failed: fp.store.outbox.failed(),
+      failed: fp.failedOutbox(),
       book: (['CONSUMPTION', 'FALLBACK_CONSUMPTION', 'OPTIMUM'] as const).map((t) =>
         fp.adapter.forecasts.blocks('site-42', t, 0, Infinity),
       ),

@@ -4,6 +4,7 @@
 // the test advances `fp.clock`; HTTP stays real.
 import path from 'node:path';
 import { Writable } from 'node:stream';
+import Database from 'better-sqlite3';
 import express, { type Request, type Response } from 'express';
 import { listenHttp, type HttpListener } from '../../../src/api/http-listener';
 import { GroupConfig, OscpConfig, OscpPeerConfig } from '../../../src/config/sections';
@@ -249,6 +250,21 @@ export class FpRig {
       onForecastChanged: (groupId) => this.inbound.push({ kind: 'forecast', groupId }),
       onPeerStateChanged: (peerId, online) => this.inbound.push({ kind: 'peer', peerId, online }),
     });
+  }
+
+  /** Messages that failed for good, as they stay in the store's file for an operator to look at (flexbridge never reads them back). */
+  failedOutbox(): { requestId: string; correlationId: string | null; attempts: number; lastError: string | null; body: string }[] {
+    const db = new Database(this.file, { readonly: true });
+    try {
+      return db
+        .prepare(
+          `SELECT request_id AS requestId, correlation_id AS correlationId, attempts, last_error AS lastError, body
+           FROM outbox WHERE status = 'failed' ORDER BY id`,
+        )
+        .all() as ReturnType<FpRig['failedOutbox']>;
+    } finally {
+      db.close();
+    }
   }
 
   /** Stops the adapter and closes the store, then opens both again on the same file (a process restart). */

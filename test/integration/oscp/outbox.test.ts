@@ -54,7 +54,7 @@ describe('OSCP outbox (FP → CP)', () => {
       new Set([attempts.headers['x-request-id']]),
     );
     await until(() => fp.store.outbox.pending().length === 0, 'outbox drained');
-    expect(fp.store.outbox.failed()).toEqual([]);
+    expect(fp.failedOutbox()).toEqual([]);
     expect(await fp.counted('out', 'group_capacity_compliance_error', '500')).toBe(1);
     expect(await fp.counted('out', 'group_capacity_compliance_error', '503')).toBe(1);
     expect(await fp.counted('out', 'group_capacity_compliance_error', '204')).toBe(1);
@@ -64,13 +64,12 @@ describe('OSCP outbox (FP → CP)', () => {
     cp.respond('group_capacity_compliance_error', 400);
     fp.adapter.grid.complianceError('site-42', 'f-1', 'over the limit', [block]);
     await cp.waitFor('group_capacity_compliance_error');
-    await until(() => fp.store.outbox.failed().length === 1, 'message failed');
+    await until(() => fp.failedOutbox().length === 1, 'message failed');
     // Far past any back-off: a retry would now be leaving (in `sent`).
     fp.advance(60_000);
     expect(fp.sentOf('group_capacity_compliance_error')).toHaveLength(1);
     expect(cp.of('group_capacity_compliance_error')).toHaveLength(1);
-    expect(fp.store.outbox.failed()[0]).toMatchObject({
-      status: 'failed',
+    expect(fp.failedOutbox()[0]).toMatchObject({
       attempts: 1,
       lastError: 'HTTP 400: stub answers 400',
       correlationId: 'f-1',

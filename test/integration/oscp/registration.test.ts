@@ -48,7 +48,7 @@ describe('OSCP registration (FP side)', () => {
         inboundTokenHash: hashToken(tokenC),
       });
       // The token we handed out is kept only as its hash: nowhere in the store in clear.
-      expect(JSON.stringify([fp.store.peers.list(), fp.store.outbox.pending(), fp.store.outbox.failed()])).not.toContain(tokenC);
+      expect(JSON.stringify([fp.store.peers.list(), fp.store.outbox.pending(), fp.failedOutbox()])).not.toContain(tokenC);
       expect(fp.logText).not.toContain(tokenC);
       expect(fp.logText).not.toContain('TOKEN_B');
       expect(fp.logText).not.toContain(BOOTSTRAP);

@@ -86,7 +86,7 @@ describe('SQLite store', () => {
     expect(store.forecasts.list({}).map((f) => f.blocks)).toEqual([[{ capacity: 10 }], [{ capacity: 10 }]]);
   });
 
-  it('outbox: due by time, retried, failed for good, delivered', () => {
+  it('outbox: pending oldest first, retried, failed for good (kept with its error, no longer pending), delivered', () => {
     const message = {
       peerId: 'dso',
       path: 'update_group_measurements',
@@ -96,15 +96,24 @@ describe('SQLite store', () => {
     };
     const first = store.outbox.enqueue({ ...message, requestId: 'm1', nextAttemptAtMs: 100 });
     const second = store.outbox.enqueue({ ...message, requestId: 'm2', correlationId: 'c2', nextAttemptAtMs: 200 });
-    expect(store.outbox.due(150, 10).map((m) => m.requestId)).toEqual(['m1']);
+    expect(store.outbox.pending().map((m) => m.requestId)).toEqual(['m1', 'm2']);
     store.outbox.retryLater(first, 300, '503 Service Unavailable');
-    expect(store.outbox.due(250, 10).map((m) => m.requestId)).toEqual(['m2']);
     store.outbox.failPermanently(second, '400 Bad Request');
     reopen();
     expect(store.outbox.pending()).toEqual([
-      expect.objectContaining({ requestId: 'm1', attempts: 1, lastError: '503 Service Unavailable', status: 'pending' }),
+      expect.objectContaining({
+        requestId: 'm1',
+        attempts: 1,
+        nextAttemptAtMs: 300,
+        lastError: '503 Service Unavailable',
+        status: 'pending',
+      }),
     ]);
-    expect(store.outbox.failed()).toEqual([expect.objectContaining({ requestId: 'm2', correlationId: 'c2', status: 'failed' })]);
+    const db = new Database(file, { readonly: true });
+    expect(db.prepare(`SELECT request_id, correlation_id, attempts, last_error FROM outbox WHERE status = 'failed'`).all()).toEqual([
+      { request_id: 'm2', correlation_id: 'c2', attempts: 1, last_error: '400 Bad Request' },
+    ]);
+    db.close();
     store.outbox.delivered(first);
     expect(store.outbox.pending()).toEqual([]);
   });
