@@ -30,8 +30,9 @@ export function parseFrame(raw: string): ParsedFrame {
   if (!Array.isArray(value)) return malformed('-1', true, 'format', 'not a JSON array');
   const [type, id] = value;
   const messageId = typeof id === 'string' && id.length > 0 && id.length <= MESSAGE_ID_MAX ? id : undefined;
-  const mayBeCall = type === 2 || typeof type !== 'number';
-  if (messageId === undefined) return malformed('-1', mayBeCall, 'format', `message id must be a string of 1–${MESSAGE_ID_MAX} characters`);
+  // Only a broken CALLRESULT/CALLERROR stays unanswered: answering it could start an error ping-pong.
+  if (messageId === undefined)
+    return malformed('-1', type !== 3 && type !== 4, 'format', `message id must be a string of 1–${MESSAGE_ID_MAX} characters`);
   if (type === 2) {
     const [, , action, payload] = value;
     if (value.length !== 4) return malformed(messageId, true, 'format', `a CALL has 4 elements, got ${value.length}`);
@@ -51,12 +52,8 @@ export function parseFrame(raw: string): ParsedFrame {
     }
     return { kind: 'error', messageId, errorCode, errorDescription, errorDetails: isPayload(errorDetails) ? errorDetails : {} };
   }
-  return malformed(
-    messageId,
-    typeof type !== 'number',
-    typeof type === 'number' ? 'messageType' : 'format',
-    `message type ${String(type)}`,
-  );
+  // 2.0.1 Part 4 §4.3: a type number we do not know is answered MessageTypeNotSupported (1.6: FormationViolation).
+  return malformed(messageId, true, typeof type === 'number' ? 'messageType' : 'format', `message type ${String(type)}`);
 }
 
 function malformed(messageId: string, answer: boolean, code: 'format' | 'messageType', reason: string): ParsedFrame {
