@@ -1,6 +1,6 @@
 // Station administration over real HTTP: add with a password (stored hashed, never returned; the station then
-// connects with it), move between groups, remove; and invalid input answered as problem+json naming each field,
-// with nothing changed.
+// connects with it), move between groups, remove (it leaves core at once and its group is replanned); and invalid
+// input answered as problem+json naming each field, with nothing changed.
 import { Problem, StationDetail, StationList, GroupDetail, Peer } from '../../../src/api/response-schemas';
 import { z } from 'zod';
 import { call, eventually, startRig, STATION_PASSWORD, type Rig } from './harness';
@@ -134,8 +134,29 @@ describe('operator API — stations, validation, peers', () => {
     expect((await call(rig, 'post', '/peers/nobody/register')).status).toBe(404);
   });
 
-  it('removes a station: its connection is closed and it is refused from then on', async () => {
+  it('removes a station: at once it leaves core (fleet, lease ledger, group view) and its group is replanned without it', async () => {
+    const { provider } = rig.agent;
+    const counted = (): string[] => provider.view('g1', Date.now())?.stations.map((s) => s.stationId) ?? [];
+    expect(provider.fleet.station('NEW-00001')?.connected).toBe(true);
+    expect(counted()).toContain('NEW-00001');
+    expect(provider.ledger.assumedLimitA('NEW-00001', Date.now())).toBeLessThan(Infinity);
+    const plans: number[] = [];
+    const unsubscribe = rig.agent.events.on('planApplied', (e) => e.groupId === 'g1' && plans.push(e.atMs));
+    const deletedAtMs = Date.now();
     expect((await call(rig, 'delete', '/stations/NEW-00001')).status).toBe(204);
+    expect(provider.fleet.station('NEW-00001')).toBeUndefined();
+    expect(provider.fleet.stationsOf('g1').map((s) => s.stationId)).not.toContain('NEW-00001');
+    // An unknown station: the ledger no longer counts anything for it (Infinity is its "never heard of it").
+    expect(provider.ledger.assumedLimitA('NEW-00001', Date.now())).toBe(Infinity);
+    expect(provider.ledger.snapshot('NEW-00001')).toBeUndefined();
+    expect(counted()).not.toContain('NEW-00001');
+    expect(rig.logs().some((l) => l.message === 'reallocation requested' && l.reason === 'station NEW-00001 removed')).toBe(true);
+    await eventually(() => plans.some((atMs) => atMs >= deletedAtMs), 10_000, 'g1 replanned after the removal');
+    unsubscribe();
+    expect(provider.plan('g1')?.sessions.map((s) => s.stationId)).not.toContain('NEW-00001');
+  });
+
+  it('a removed station: its connection is closed and it is refused from then on', async () => {
     expect((await call(rig, 'get', '/stations/NEW-00001')).status).toBe(404);
     expect(rig.agent.store.stations.get('NEW-00001')).toBeUndefined();
     await eventually(
