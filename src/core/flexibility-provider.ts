@@ -35,7 +35,7 @@ export interface FlexibilityProviderDeps extends Omit<GroupControllerDeps, 'flee
   readonly kv: KeyValueRepository;
   /** The groups' energy registers (shared with the OSCP adapter's measurements); one on `kv` if not given. */
   readonly energy?: GroupEnergyRegister;
-  /** Where each group's plan and lease ledger are kept across restarts (invariant 3). */
+  /** Where each group's lease ledger is kept across restarts (invariant 3): what the stations may still draw. */
   readonly plans?: PlanRepository;
   readonly horizonMs?: number;
   readonly coalesceMs?: number;
@@ -220,21 +220,14 @@ export class FlexibilityProvider implements StationInbound, GridInbound, CoreQue
     return limitA !== undefined && Math.max(...session.measuredCurrentA) >= limitA - 1;
   }
 
-  /** Saves the group's ledger and its plan in force; called write-ahead by the controller. */
+  /** Saves what the ledger knows of the group's stations; called write-ahead by the controller. */
   private persist(groupId: GroupId): void {
     if (!this.deps.plans) return;
-    const stations = this.fleet.stationsOf(groupId).flatMap((s) => {
+    const ledger = this.fleet.stationsOf(groupId).flatMap((s) => {
       const snapshot = this.ledger.snapshot(s.stationId);
       return snapshot ? [snapshot] : [];
     });
-    const applied = this.plan(groupId);
-    const plan = applied && {
-      computedAtMs: applied.computedAtMs,
-      source: applied.source,
-      blocks: applied.blocks,
-      limitsA: Object.fromEntries(applied.result.limitsA),
-    };
-    this.deps.plans.save({ groupId, computedAt: new Date(this.deps.nowMs()).toISOString(), plan: { ledger: stations, plan } });
+    this.deps.plans.save({ groupId, computedAt: new Date(this.deps.nowMs()).toISOString(), plan: { ledger } });
   }
 
   /** A station deleted by the operator: it leaves the fleet and the ledger at once, and its group is replanned. */
@@ -263,10 +256,13 @@ function allocationRelevantChange(a: ChargingSession, b: ChargingSession): boole
   );
 }
 
-/** Reads the ledger part of a saved plan record; anything malformed is ignored (counted as unknown instead). */
+/**
+ * Reads the ledger back from a saved record; anything malformed is ignored (counted as unknown instead). Records
+ * written before the ledger stood alone also carry a `plan`, which was never read: it is dropped here.
+ */
 function parseSaved(saved: unknown): LedgerSnapshot[] {
-  const parsed = SavedPlan.safeParse(saved);
+  const parsed = SavedLedger.safeParse(saved);
   return parsed.success ? parsed.data.ledger : [];
 }
 
-const SavedPlan = z.object({ ledger: z.array(LedgerSnapshot) });
+const SavedLedger = z.object({ ledger: z.array(LedgerSnapshot) });

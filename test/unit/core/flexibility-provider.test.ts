@@ -164,12 +164,27 @@ describe('restart (invariant 3)', () => {
     first.onSession(session({ groupId: 'g1' }));
     await first.controller('g1')?.runOnce();
     expect(first.ledger.assumedLimitA('CS-1', 1_000_000)).toBe(16);
+    // Only what the ledger knows is saved: the plan itself is computed again after a restart.
+    expect(store.plans.get('g1')?.plan).toEqual({ ledger: [expect.objectContaining({ stationId: 'CS-1', standingA: 31 })] });
 
     const second = build();
     expect(second.ledger.assumedLimitA('CS-1', 1_000_000)).toBe(Infinity);
     second.onStationUpdated({ ...station, connected: false });
     expect(second.ledger.assumedLimitA('CS-1', 1_000_000)).toBe(16);
     expect(second.ledger.assumedLimitA('CS-1', 1_000_000 + 900_000)).toBe(31);
+
+    // A record written while the plan was saved next to the ledger still restores the ledger.
+    store.plans.save({
+      groupId: 'g1',
+      computedAt: new Date(1_000_000).toISOString(),
+      plan: {
+        ledger: [first.ledger.snapshot('CS-1')],
+        plan: { computedAtMs: 1_000_000, source: 'fallback', blocks: [], limitsA: { t1: [16] } },
+      },
+    });
+    const third = build();
+    third.onStationUpdated({ ...station, connected: false });
+    expect(third.ledger.assumedLimitA('CS-1', 1_000_000)).toBe(16);
     store.close();
   });
 });
