@@ -17,12 +17,8 @@ const R_FIXED = reason('fixed');
 const R_KEPT = reason('kept-by-hysteresis');
 const BOUND_REASON = [R_FAIR, R_EV_MAX, R_STATION, R_PHASE];
 
-/** Bit mask of the grid phases a load sits on (unknown phase of a 1-phase load ⇒ all, to be safe). */
-export function phaseMask(groupPhases: 1 | 3, phasesUsed: 1 | 3, phase: number | undefined): number {
-  if (groupPhases === 1) return 1;
-  if (phasesUsed === 1 && phase !== undefined) return 1 << phase;
-  return 0b111;
-}
+/** Grid phases every load is counted on: L1 in a 1-phase group, else all three (a 1-phase EV's phase is not known). */
+const phaseMask = (groupPhases: 1 | 3): number => (groupPhases === 1 ? 0b001 : 0b111);
 
 /** Weight in the fair share: priority doubles every 3 steps; an urgent EV (needs a lot before departure) up to ×3. */
 function weightOf(priority: number, urgency: number): number {
@@ -33,7 +29,7 @@ function weightOf(priority: number, urgency: number): number {
 function sessionTable(input: AllocationInput, lendAfterMs: number, lendBufferA: number) {
   const { sessions } = input;
   const S = sessions.length;
-  const masks = new Uint8Array(S);
+  const masks = new Uint8Array(S).fill(phaseMask(input.groupPhases));
   const urgency = new Float64Array(S);
   const weight = new Float64Array(S);
   const minA = new Float64Array(S);
@@ -44,7 +40,6 @@ function sessionTable(input: AllocationInput, lendAfterMs: number, lendBufferA: 
   const stationIds: string[] = [];
   const stationIndex = new Map<string, number>();
   sessions.forEach((s, i) => {
-    masks[i] = phaseMask(input.groupPhases, s.phasesUsed, s.phase);
     let station = stationIndex.get(s.stationId);
     if (station === undefined) {
       station = stationIds.length;
@@ -131,7 +126,7 @@ export function allocate(input: AllocationInput): Plan {
   const order = admissionOrder(sessions, t.urgency, credit);
   const fill = new WaterFill(S, t.memberStart, t.members);
   const previous = previousPlan(input);
-  const fixedMasks = input.fixedLoads.map((load) => phaseMask(input.groupPhases, load.phasesUsed, load.phase));
+  const fixedMask = phaseMask(input.groupPhases);
 
   const avail = new Float64Array(3);
   const stationLeft = new Float64Array(t.stationMax.length);
@@ -150,7 +145,7 @@ export function allocate(input: AllocationInput): Plan {
     const lim = limitsA.subarray(b * S, (b + 1) * S);
     const why = reasons.subarray(b * S, (b + 1) * S);
     for (let p = 0; p < 3; p++) avail[p] = (block.capacityA[p] ?? 0) - input.safetyMarginA;
-    input.fixedLoads.forEach((load, f) => subtract(avail, fixedMasks[f] as number, load.limitsA[b] ?? 0));
+    for (const load of input.fixedLoads) subtract(avail, fixedMask, load.limitsA[b] ?? 0);
     stationLeft.set(t.stationMax);
 
     // Pinned sessions are load, like fixed loads; sessions too small to charge are paused outright.
@@ -236,7 +231,7 @@ export function allocate(input: AllocationInput): Plan {
 
     // Headroom from the final, rounded values.
     for (let p = 0; p < 3; p++) headroomA[b * 3 + p] = (block.capacityA[p] ?? 0) - input.safetyMarginA - (load[p] as number);
-    input.fixedLoads.forEach((fixed, f) => subtractAt(headroomA, b, fixedMasks[f] as number, fixed.limitsA[b] ?? 0));
+    for (const fixed of input.fixedLoads) subtractAt(headroomA, b, fixedMask, fixed.limitsA[b] ?? 0);
   }
   return { blocks, sessionIds: sessions.map((s) => s.id), limitsA, headroomA, reasons, overloadedBlocks };
 }

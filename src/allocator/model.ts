@@ -1,6 +1,6 @@
 // Input and output of the allocator: capacity blocks, sessions with their bounds and needs, fixed loads,
 // and the plan (limits per session per block in one typed array, headroom per block and phase, reasons).
-import type { PhaseCurrentsA, PhaseIndex } from '../domain/electrical';
+import type { PhaseCurrentsA } from '../domain/electrical';
 
 export interface AllocationBlock {
   readonly startMs: number;
@@ -12,9 +12,11 @@ export interface AllocationBlock {
 export interface AllocationSession {
   readonly id: string;
   readonly stationId: string;
-  /** Phases the EV draws on; a 1-phase EV sits on `phase` when known, else it is counted on every phase. */
+  /**
+   * Phases the EV draws on, for the current its energy need takes. Which grid phase a 1-phase EV loads is not known
+   * (stations do not report their phase rotation), so every EV is counted on every phase of the group.
+   */
   readonly phasesUsed: 1 | 3;
-  readonly phase?: PhaseIndex;
   /** Lowest useful current (≥ 6 A, IEC 61851) and the highest the EVSE, cable and EV allow, A per phase. */
   readonly minA: number;
   readonly maxA: number;
@@ -31,11 +33,9 @@ export interface AllocationSession {
   readonly fixedA?: number;
 }
 
-/** Load we count but do not control, per block (aligned with `blocks`), on the phases it uses. */
+/** Load we count but do not control, per block (aligned with `blocks`), on every phase of the group. */
 export interface FixedLoad {
   readonly id: string;
-  readonly phasesUsed: 1 | 3;
-  readonly phase?: PhaseIndex;
   readonly limitsA: readonly number[];
 }
 

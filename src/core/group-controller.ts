@@ -264,7 +264,7 @@ export class GroupController {
   /** What a station we do not allocate may draw in each block. */
   private fixedLoad(station: FleetStation, blocks: readonly PlanBlock[]): FixedLoad {
     const limitsA = blocks.map((block) => mayDrawA(station, this.deps.ledger, block.startMs, block.endMs));
-    return { id: station.stationId, phasesUsed: station.phases, limitsA };
+    return { id: station.stationId, limitsA };
   }
 
   /**

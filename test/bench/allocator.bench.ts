@@ -33,7 +33,6 @@ function group(sessions: number, peakPerSessionA: number): AllocationInput {
       id: `tx-${i}`,
       stationId,
       phasesUsed: onePhase ? (1 as const) : (3 as const),
-      phase: onePhase ? (Math.floor(random() * 3) as 0 | 1 | 2) : undefined,
       minA: 6,
       maxA: [16, 32, 32, 24][i % 4] as number,
       priority: random() < 0.1 ? 3 : 0,

@@ -2,7 +2,7 @@
 // any phase in any block, never between 0 and the minimum, never above a maximum, deterministic. How a plan is
 // applied (decreases first) is proved on the controller in test/unit/core/group-controller-transition.test.ts.
 import fc from 'fast-check';
-import { allocate, limitOf, phaseMask, type AllocationInput } from '../../../src/allocator';
+import { allocate, limitOf, type AllocationInput } from '../../../src/allocator';
 
 const EPS = 1e-6;
 
@@ -19,7 +19,6 @@ const inputArb: fc.Arbitrary<AllocationInput> = fc
       fc.record({
         station: fc.nat(),
         phasesUsed: fc.constantFrom<1 | 3>(1, 3),
-        phase: fc.option(fc.constantFrom<0 | 1 | 2>(0, 1, 2), { nil: undefined }),
         minA: fc.integer({ min: 6, max: 10 }),
         maxA: fc.integer({ min: 4, max: 40 }),
         priority: fc.integer({ min: -9, max: 9 }),
@@ -31,14 +30,7 @@ const inputArb: fc.Arbitrary<AllocationInput> = fc
       { maxLength: 200 },
     ),
     stationMax: fc.integer({ min: 6, max: 80 }),
-    fixed: fc.array(
-      fc.record({
-        phasesUsed: fc.constantFrom<1 | 3>(1, 3),
-        phase: fc.constantFrom<0 | 1 | 2>(0, 1, 2),
-        a: fc.integer({ min: 0, max: 40 }),
-      }),
-      { maxLength: 4 },
-    ),
+    fixed: fc.array(fc.integer({ min: 0, max: 40 }), { maxLength: 4 }),
   })
   .map((r) => {
     const now = 1_700_000_000_000;
@@ -51,7 +43,6 @@ const inputArb: fc.Arbitrary<AllocationInput> = fc
       id: `tx-${i}`,
       stationId: `CS-${s.station % r.stationCount}`,
       phasesUsed: s.phasesUsed,
-      phase: s.phasesUsed === 1 ? s.phase : undefined,
       minA: s.minA,
       maxA: s.maxA,
       priority: s.priority,
@@ -70,17 +61,16 @@ const inputArb: fc.Arbitrary<AllocationInput> = fc
       phaseVoltageV: 230,
       sessions,
       stationMaxA,
-      fixedLoads: r.fixed.map((f, i) => ({ id: `fixed-${i}`, phasesUsed: f.phasesUsed, phase: f.phase, limitsA: blocks.map(() => f.a) })),
+      fixedLoads: r.fixed.map((a, i) => ({ id: `fixed-${i}`, limitsA: blocks.map(() => a) })),
     };
   });
 
-/** Load counted on each phase in block b: fixed loads, then every session's limit on its phases. */
-function phaseLoad(input: AllocationInput, limit: (s: number) => number, b: number, includeSessions = true): number[] {
-  const load = [0, 0, 0];
-  const add = (mask: number, a: number): void => [0, 1, 2].forEach((p) => mask & (1 << p) && (load[p] = (load[p] ?? 0) + a));
-  input.fixedLoads.forEach((f) => add(phaseMask(input.groupPhases, f.phasesUsed, f.phase), f.limitsA[b] ?? 0));
-  if (includeSessions) input.sessions.forEach((s, i) => add(phaseMask(input.groupPhases, s.phasesUsed, s.phase), limit(i)));
-  return load;
+/** Load counted on each phase in block b: fixed loads, then every session's limit (each on every phase of the group). */
+function phaseLoad(input: AllocationInput, limit: (s: number) => number, b: number): number[] {
+  let total = 0;
+  input.fixedLoads.forEach((f) => (total += f.limitsA[b] ?? 0));
+  input.sessions.forEach((_, i) => (total += limit(i)));
+  return input.groupPhases === 1 ? [total, 0, 0] : [total, total, total];
 }
 
 const phasesOf = (input: AllocationInput): number[] => (input.groupPhases === 1 ? [0] : [0, 1, 2]);

@@ -85,23 +85,15 @@ describe('allocation rules', () => {
     expect(why('a')).toBe('paused-ev-below-minimum');
   });
 
-  it('per-phase accounting: 1-phase EVs on different phases do not compete', () => {
-    const { at } = run(
-      [ev('l1', { phasesUsed: 1, phase: 0 }), ev('l2', { phasesUsed: 1, phase: 1 }), ev('l3', { phasesUsed: 1, phase: 2 })],
-      20,
-    );
-    expect([at('l1'), at('l2'), at('l3')]).toEqual([20, 20, 20]);
-  });
-
-  it('per-phase accounting: a tight phase holds back only the EVs on it', () => {
-    const { at, why } = run([ev('three'), ev('l2', { phasesUsed: 1, phase: 1 })], [[40, 20, 40]]);
-    expect([at('three'), at('l2')]).toEqual([10, 10]);
+  it('per-phase capacity: the tightest phase bounds every EV, each counted on all three phases', () => {
+    const { at, why } = run([ev('three'), ev('one', { phasesUsed: 1 })], [[40, 20, 40]]);
+    expect([at('three'), at('one')]).toEqual([10, 10]);
     expect(why('three')).toBe('capped-by-phase');
   });
 
-  it('a 1-phase EV on an unknown phase is counted on every phase (safe side)', () => {
-    const { at } = run([ev('unknown', { phasesUsed: 1 }), ev('l1', { phasesUsed: 1, phase: 0 })], 20);
-    expect(at('unknown') + at('l1')).toBe(20);
+  it('a 1-phase EV is counted on every phase (which phase it loads is not known: safe side)', () => {
+    const { at } = run([ev('a', { phasesUsed: 1 }), ev('b', { phasesUsed: 1 })], 20);
+    expect([at('a'), at('b')]).toEqual([10, 10]);
   });
 
   it('station maximum: EVSEs of one station share its supply', () => {
@@ -118,8 +110,8 @@ describe('allocation rules', () => {
     expect(why('stuck')).toBe('fixed');
   });
 
-  it('fixed loads count on their phases; too much fixed load marks the block as overloaded', () => {
-    const { plan, at } = run([ev('a')], [30, 30], { fixedLoads: [{ id: 'heat-pump', phasesUsed: 3, limitsA: [10, 40] }] });
+  it('fixed loads count on every phase; too much fixed load marks the block as overloaded', () => {
+    const { plan, at } = run([ev('a')], [30, 30], { fixedLoads: [{ id: 'heat-pump', limitsA: [10, 40] }] });
     expect(at('a', 0)).toBe(20);
     expect(at('a', 1)).toBe(0);
     expect(plan.overloadedBlocks).toEqual([1]);
