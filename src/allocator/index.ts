@@ -1,10 +1,7 @@
 // Public face of the allocator: `allocate(input) → Plan`, pure and deterministic, no I/O or clock.
 // See docs/allocation.md for the policy; core's GroupController applies a plan decreases first.
 export { allocate } from './allocate';
-export { stableHash } from './admission';
 export {
-  DEFAULT_ALLOCATION_OPTIONS,
-  REASONS,
   limitOf,
   reasonOf,
   type AllocationBlock,

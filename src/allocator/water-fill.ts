@@ -13,9 +13,6 @@ export interface FillInput {
   readonly stationLeftA: Float64Array;
 }
 
-/** What bound a session: 0 none, 1 its own maximum, 2 its station, 3 a phase. */
-export type Bound = 0 | 1 | 2 | 3;
-
 /** Breakpoints are sorted as integers (level × 2^10, then session index) with the native typed-array sort. */
 const LEVEL_SCALE = 1024;
 const MAX_LEVEL = 1e6;
@@ -23,6 +20,7 @@ const MAX_LEVEL = 1e6;
 export class WaterFill {
   /** Extra amps above the minimum for each session, after `run`. */
   readonly extraA: Float64Array;
+  /** What bound each session: 0 none, 1 its own maximum, 2 its station, 3 a phase. */
   readonly boundBy: Uint8Array;
   private readonly breakpoints: Float64Array;
   private readonly active: Uint8Array;

@@ -27,8 +27,6 @@ export interface CoreEventMap {
   sessionChanged: ChargingSession;
 }
 
-export type CoreEventName = keyof CoreEventMap;
-
 /** Node's EventEmitter with one payload type per event name; a throwing listener is reported, never propagated. */
 export class TypedEvents<M extends object> {
   private readonly emitter = new EventEmitter();

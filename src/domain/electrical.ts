@@ -1,20 +1,11 @@
 // Electrical units and conversions shared by every layer: per-phase currents, A↔W, rounding rules.
 // AC limits are amps per phase (OCPP `A`); power is total watts across the phases in use.
 
-/** A grid phase of a three-phase group: L1, L2, L3. */
-export type PhaseIndex = 0 | 1 | 2;
-export const PHASES: readonly PhaseIndex[] = [0, 1, 2];
-
 /** Current per phase in amps, L1..L3. A single-phase load has two zero entries. */
 export type PhaseCurrentsA = readonly [number, number, number];
 
-export const ZERO_CURRENTS: PhaseCurrentsA = [0, 0, 0];
-
 /** IEC 61851-1: the lowest current a control pilot can signal; below it an EV must pause. */
 export const IEC61851_MIN_CURRENT_A = 6;
-
-/** Nominal phase voltage in Europe; groups override it in config. */
-export const DEFAULT_PHASE_VOLTAGE_V = 230;
 
 /** Power drawn by a balanced load of `currentA` per phase on `phases` phases. */
 export function ampsToWatts(currentA: number, phases: number, phaseVoltageV: number): number {
@@ -35,14 +26,6 @@ export function floorToTenth(valueA: number): number {
   return Math.floor(valueA * 10 + 1e-9) / 10;
 }
 
-export function addCurrents(a: PhaseCurrentsA, b: PhaseCurrentsA): PhaseCurrentsA {
-  return [a[0] + b[0], a[1] + b[1], a[2] + b[2]];
-}
-
 export function minCurrents(a: PhaseCurrentsA, b: PhaseCurrentsA): PhaseCurrentsA {
   return [Math.min(a[0], b[0]), Math.min(a[1], b[1]), Math.min(a[2], b[2])];
-}
-
-export function uniformCurrents(currentA: number): PhaseCurrentsA {
-  return [currentA, currentA, currentA];
 }
