@@ -50,6 +50,42 @@ export const FlexbridgeConfigSchema = z
         input: config.ocpp.autoRegisterGroup,
       });
     }
+    const upstream = config.ocpp.upstream;
+    if (upstream) {
+      const secure = upstream.url.startsWith('wss://');
+      if (upstream.securityProfile === 2 && !secure)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['ocpp', 'upstream', 'url'],
+          message: 'security profile 2 needs a wss:// URL',
+          input: upstream.url,
+        });
+      if (upstream.securityProfile === 1 && secure)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['ocpp', 'upstream', 'securityProfile'],
+          message: 'a wss:// URL is security profile 2: set securityProfile 2',
+          input: upstream.securityProfile,
+        });
+      if (upstream.credentials === 'stored') {
+        config.stations.forEach((station, i) => {
+          if (station.upstreamPassword === undefined)
+            ctx.addIssue({
+              code: 'custom',
+              path: ['stations', i, 'upstreamPassword'],
+              message: `credentials "stored" needs an upstreamPassword for station "${station.id}"`,
+              input: undefined,
+            });
+        });
+        if (config.ocpp.autoRegisterGroup)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['ocpp', 'autoRegisterGroup'],
+            message: 'auto-registration cannot be combined with stored upstream credentials (a new station has none)',
+            input: config.ocpp.autoRegisterGroup,
+          });
+      }
+    }
     if (config.ocpp.securityProfile > 1 && !config.ocpp.tls) {
       ctx.addIssue({
         code: 'custom',
@@ -109,6 +145,7 @@ export type GroupConfig = FlexbridgeConfig['groups'][number];
 export type StationConfig = FlexbridgeConfig['stations'][number];
 export type OscpPeerConfig = FlexbridgeConfig['oscp']['peers'][number];
 export type OcppConfig = FlexbridgeConfig['ocpp'];
+export type UpstreamConfig = NonNullable<OcppConfig['upstream']>;
 export type OscpConfig = FlexbridgeConfig['oscp'];
 export type ApiConfig = FlexbridgeConfig['api'];
 export type ApiTokenConfig = ApiConfig['tokens'][number];

@@ -56,6 +56,39 @@ export const OscpConfig = z.object({
   peers: z.array(OscpPeerConfig).default([]),
 });
 
+/**
+ * Local Controller mode: flexbridge in front of the CPO's own CSMS. Every station gets an upstream twin connection to
+ * `url` + its identity; flexbridge relays everything and keeps grid authority over the station's limits.
+ */
+export const UpstreamConfig = z.strictObject({
+  /** The CSMS endpoint without the identity; the station's encoded identity segment is appended unchanged. */
+  url: z.string().regex(/^wss?:\/\/[^\s]+$/, 'a ws:// or wss:// URL'),
+  /** CA bundle that signs the CSMS's certificate (wss://); the system roots when absent. Never unverified. */
+  caFile: z.string().min(1).optional(),
+  /** 1 = Basic auth on ws://, 2 = Basic auth on wss://; 3 needs a CSMS that accepts flexbridge's certificate for every identity. */
+  securityProfile: z.literal([1, 2], { error: 'expected 1 or 2 (profile 3 upstream is not supported)' }).default(1),
+  /** forward: pass the station's own Basic credentials through (never stored); stored: stations[].upstreamPassword. */
+  credentials: z.enum(['forward', 'stored']).default('forward'),
+  /** Upstream connects per second at most (token bucket): a reconnect storm waits, it does not fail. */
+  dialRate: z.number().positive().default(50),
+  /** How long to wait for the CSMS's upgrade answer before the station's upgrade is refused (or held in outage). */
+  dialTimeoutMs: z.number().int().positive().default(10_000),
+  /** A relayed station CALL the CSMS does not answer within this is answered locally and queued (hold mode). */
+  callTimeoutMs: z.number().int().positive().default(30_000),
+  outage: z
+    .strictObject({
+      /** hold: keep the station connected and under control, answer locally, queue for the CSMS; mirror: close it (Part 4 §6.3). */
+      mode: z.enum(['hold', 'mirror']).default('hold'),
+      /** mirror: how long an upstream loss is hidden before the station socket is closed. */
+      graceS: z.number().int().min(0).default(30),
+      /** Authorize for an idToken the CSMS never answered while reachable (cached answers are used first). */
+      authorize: z.enum(['reject', 'accept']).default('reject'),
+      /** Messages kept per station for the CSMS; beyond it meter values outside transactions are dropped first. */
+      queueLimit: z.number().int().min(10).default(10_000),
+    })
+    .default({ mode: 'hold', graceS: 30, authorize: 'reject', queueLimit: 10_000 }),
+});
+
 export const OcppConfig = z.object({
   host: z.string().min(1).default('127.0.0.1'),
   port: port.default(9000),
@@ -76,6 +109,8 @@ export const OcppConfig = z.object({
   bootPendingMaxS: z.number().int().min(1).max(600).default(30),
   /** Authorize policy for idTokens. */
   authorize: z.enum(['accept-all', 'reject-all']).default('accept-all'),
+  /** Local Controller mode; absent = flexbridge is the stations' CSMS. */
+  upstream: UpstreamConfig.optional(),
 });
 
 export const GroupConfig = z.object({
@@ -101,6 +136,8 @@ export const StationConfig = z.object({
   stationMaxCurrentA: z.number().positive().optional(),
   evseCount: z.number().int().min(1).default(1),
   phases: z.literal([1, 3], { error: 'expected 1 or 3' }).default(3),
+  /** Local Controller mode with `credentials: "stored"`: the password flexbridge presents to the CSMS for this station. */
+  upstreamPassword: z.string().min(16).max(40).optional(),
 });
 
 /** Events the operator API streams (SSE) and delivers to webhooks; webhooks may subscribe to a subset. */

@@ -13,6 +13,12 @@ export interface Metrics {
   readonly oscpMessages: Counter<'direction' | 'type' | 'status'>;
   readonly ocppCalls: Counter<'direction' | 'action' | 'result'>;
   readonly commandQueueDepth: Gauge;
+  /** Local Controller mode: stations whose upstream twin to the CSMS is open. */
+  readonly upstreamConnected: Gauge;
+  /** Local Controller mode: station messages waiting for the CSMS (durable queue), all stations. */
+  readonly upstreamQueueDepth: Gauge;
+  /** Local Controller mode: messages relayed, by direction (station-to-csms, csms-to-station) and how they ended. */
+  readonly relayedMessages: Counter<'direction' | 'result'>;
   readonly allocationSeconds: Histogram<'group'>;
 }
 
@@ -66,6 +72,22 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       registers,
     }),
     commandQueueDepth: new Gauge({ name: 'flexbridge_command_queue_depth', help: 'OCPP commands waiting in station queues', registers }),
+    upstreamConnected: new Gauge({
+      name: 'flexbridge_upstream_connected',
+      help: 'Local Controller mode: stations whose connection to the CSMS is open',
+      registers,
+    }),
+    upstreamQueueDepth: new Gauge({
+      name: 'flexbridge_upstream_queue_depth',
+      help: 'Local Controller mode: station messages queued for the CSMS while it is unreachable',
+      registers,
+    }),
+    relayedMessages: new Counter({
+      name: 'flexbridge_relayed_messages_total',
+      help: 'Local Controller mode: OCPP messages relayed, by direction and result',
+      labelNames: ['direction', 'result'],
+      registers,
+    }),
     allocationSeconds: new Histogram({
       name: 'flexbridge_allocation_seconds',
       help: 'Time to compute one group plan',

@@ -22,10 +22,22 @@ export interface AuthPolicy {
   readonly findStation: (stationId: string) => StationRecord | undefined;
   /** Checks a password against the stored hash (default: scrypt every time). */
   readonly verify?: (stationId: string, password: string, stored: string) => Promise<boolean>;
+  /**
+   * Local Controller mode with forwarded credentials: a known station without a password here is vouched for by the
+   * CSMS (its credentials go up unchanged); it is let in unverified, so never while the CSMS is unreachable.
+   */
+  readonly upstreamVouches?: boolean;
 }
 
 export type AuthDecision =
-  | { readonly accept: true; readonly stationId: string; readonly known: boolean; readonly password?: string }
+  | {
+      readonly accept: true;
+      readonly stationId: string;
+      readonly known: boolean;
+      readonly password?: string;
+      /** flexbridge checked the credentials itself (false: only the CSMS can). */
+      readonly verified: boolean;
+    }
   | { readonly accept: false; readonly code: 400 | 401 | 404; readonly reason: string };
 
 export async function authenticateStation(handshake: StationHandshake, policy: AuthPolicy): Promise<AuthDecision> {
@@ -40,7 +52,7 @@ export async function authenticateStation(handshake: StationHandshake, policy: A
     const problem = clientCertificateProblem(handshake.request, identity);
     return problem
       ? { accept: false, code: 401, reason: `station ${identity}: ${problem}` }
-      : { accept: true, stationId: identity, known: !!record };
+      : { accept: true, stationId: identity, known: !!record, verified: true };
   }
   const password = handshake.password?.toString('utf8');
   if (password === undefined)
@@ -50,12 +62,15 @@ export async function authenticateStation(handshake: StationHandshake, policy: A
     if (password.length < 16 || password.length > 40) {
       return { accept: false, code: 401, reason: `station ${identity}: password must be 16–40 characters (OCPP passwordString)` };
     }
-    return { accept: true, stationId: identity, known: false, password };
+    return { accept: true, stationId: identity, known: false, password, verified: true };
   }
-  if (!record.passwordHash) return { accept: false, code: 401, reason: `station ${identity}: no password is set for this station` };
+  if (!record.passwordHash) {
+    if (policy.upstreamVouches) return { accept: true, stationId: identity, known: true, verified: false };
+    return { accept: false, code: 401, reason: `station ${identity}: no password is set for this station` };
+  }
   if (!(await verifyPassword(password, record.passwordHash)))
     return { accept: false, code: 401, reason: `station ${identity}: wrong password` };
-  return { accept: true, stationId: identity, known: true };
+  return { accept: true, stationId: identity, known: true, verified: true };
 }
 
 /**

@@ -31,12 +31,25 @@ export class BootGate {
    * Pending answer is let in anyway and counted at its maximum. The calls it allows go out after the response.
    */
   boot(station: StationConnection): 'Pending' | 'Accepted' {
+    const status = this.decide(station.runtime);
+    this.answered(station, status);
+    return status;
+  }
+
+  /**
+   * A boot answered (by the gate, or in Local Controller mode by the CSMS): once the response has gone out the
+   * station may take calls (B01), core re-profiles it (its profiles may be gone; once per connection), and a
+   * Pending station is read (B02 allows GetVariables). A Rejected station gets nothing (B03).
+   */
+  answered(station: StationConnection, status: 'Pending' | 'Accepted' | 'Rejected'): void {
     const { runtime } = station;
-    const status = this.decide(runtime);
+    if (status === 'Rejected') {
+      runtime.bootStatus = 'none';
+      return;
+    }
     runtime.bootStatus = status;
     setImmediate(() => {
       this.allowCalls(station);
-      // Core re-profiles a booted station (its profiles may be gone): once per connection.
       if (!runtime.bootNotified) {
         runtime.bootNotified = true;
         this.deps.inbound.onStationBooted(runtime.record.stationId);
@@ -44,7 +57,6 @@ export class BootGate {
       if (status === 'Pending' && !runtime.record.smartCharging) void this.discover(runtime).then(() => this.acceptWhenReady(runtime));
       else if (status === 'Accepted') void this.refresh(runtime);
     });
-    return status;
   }
 
   /** The first message of a station that did not boot on this connection: it is Accepted on its side. */

@@ -12,6 +12,7 @@ import { BootGate } from './boot-gate';
 import { PasswordVerifier } from './passwords';
 import { StationProvisioning, type ConfiguredStation } from './provisioning';
 import { startOcppServer } from './server';
+import { localController, localControllerLayout } from './upstream/local-controller';
 import { SessionTracker } from './session-tracker';
 import { StationCommandService } from './station-commands';
 import { attachConnection } from './station-connection';
@@ -56,8 +57,10 @@ export async function startCsms(deps: CsmsDeps): Promise<Csms> {
   const provisioning = new StationProvisioning({ stations: store.stations, registry, inbound, passwords, logger });
   const discovery = new StationDiscovery({ logger, metrics: deps.metrics, timeoutMs: config.callTimeoutMs });
   const gate = new BootGate({ pendingMaxMs: config.bootPendingMaxS * 1000, scheduler, nowMs, logger, inbound, discovery, provisioning });
+  const upstream = config.upstream;
   const commands = new StationCommandService({
     registry,
+    ...(upstream && { layoutFor: localControllerLayout }),
     options: { timeoutMs: config.callTimeoutMs, retriesOnTimeout: 1, rejectionsBeforeUncontrollable: 3 },
     logger,
     metrics: deps.metrics,
@@ -88,11 +91,23 @@ export async function startCsms(deps: CsmsDeps): Promise<Csms> {
     maxProfilesReported: (runtime, maxProfiles) => provisioning.maxProfilesReported(runtime, maxProfiles),
     chargingProfilesReported: (stationId, requestId, profiles, tbc) => commands.reportReceived(stationId, requestId, profiles, tbc),
   };
+  const relays = upstream && localController(upstream, { deps, registry, actions, gate, commands, scheduler, nowMs, logger });
   const server = await startOcppServer({
     config,
     logger,
     authenticate: (handshake) => admit(handshake, { config, registry, passwords, provisioning, logger }),
-    connected: (client) => attachConnection(client, { registry, actions, inbound, scheduler, nowMs, logger, metrics: deps.metrics }),
+    ...(relays && { pair: relays.pair }),
+    connected: (client) =>
+      attachConnection(client, {
+        registry,
+        actions,
+        inbound,
+        scheduler,
+        nowMs,
+        logger,
+        metrics: deps.metrics,
+        ...(relays && { relay: relays.relay }),
+      }),
   });
 
   let stopping: Promise<void> | undefined;
@@ -147,6 +162,7 @@ async function admit(handshake: StationHandshake, deps: AdmitDeps): Promise<Auth
     autoRegisterGroup: config.autoRegisterGroup,
     findStation: (id) => deps.registry.get(id)?.record,
     verify: (id, password, stored) => deps.passwords.verify(id, password, stored),
+    upstreamVouches: config.upstream?.credentials === 'forward',
   });
   if (decision.accept && !decision.known && config.autoRegisterGroup) {
     const record = await deps.provisioning.upsert({

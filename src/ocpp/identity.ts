@@ -25,3 +25,10 @@ export function identityFromUrl(rawUrl: string | undefined, endpointPath: string
     return { ok: false, reason: 'station identity must be 1–48 printable ASCII characters without ":" or spaces' };
   return { ok: true, identity };
 }
+
+/** The identity segment as the station sent it, still percent-encoded: the CSMS gets exactly the same path (LC mode). */
+export function encodedIdentity(url: string | undefined, path: string): string | undefined {
+  const pathname = url?.split('?')[0];
+  if (!pathname?.startsWith(`${path}/`)) return undefined;
+  return pathname.slice(path.length + 1);
+}

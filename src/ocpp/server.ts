@@ -9,14 +9,31 @@ import type RpcServerClient from 'ocpp-rpc/lib/server-client';
 import type { OcppConfig } from '../config/schema';
 import type { Logger } from '../observability/log';
 import { OCPP_SUBPROTOCOL, type AuthDecision, type StationHandshake } from './auth';
-import { identityFromUrl } from './identity';
+import { encodedIdentity, identityFromUrl } from './identity';
+import type { PairOutcome } from './upstream/pairing';
+import type { UpstreamLink } from './upstream/upstream-link';
 
 export interface OcppServerDeps {
   readonly config: OcppConfig;
   readonly logger: Logger;
   /** Decides on an upgrade; an accepted one has its station registered by the time this resolves. */
   readonly authenticate: (handshake: StationHandshake) => Promise<AuthDecision>;
+  /** Local Controller mode: opens the station's upstream twin inside its upgrade (and decides the subprotocol). */
+  readonly pair?: (handshake: StationHandshake, decision: Extract<AuthDecision, { accept: true }>) => Promise<PairOutcome>;
   readonly connected: (client: RpcServerClient) => void;
+}
+
+/** What an accepted connection carries from its upgrade to the connection (ocpp-rpc's session). */
+export interface ConnectionSession {
+  readonly stationId: string;
+  /** Local Controller mode: the open twin, or why there is none (an outage from the start). */
+  readonly upstream?: {
+    readonly link?: UpstreamLink;
+    readonly reason?: string;
+    readonly authorization?: string;
+    readonly protocols: readonly string[];
+    readonly encoded: string;
+  };
 }
 
 export interface OcppServer {
@@ -29,7 +46,9 @@ export async function startOcppServer(deps: OcppServerDeps): Promise<OcppServer>
   const { config, logger } = deps;
   const rpc = new RPCServer({
     protocols: [OCPP_SUBPROTOCOL],
-    strictMode: true,
+    // Relayed traffic is not validated strictly (the CSMS may accept what a strict relay would refuse); flexbridge
+    // validates with zod what it reads itself, in both modes.
+    strictMode: !deps.pair,
     callTimeoutMs: config.callTimeoutMs,
     maxBadMessages: 10,
     // permessage-deflate is required of a CSMS (OCPP-J §3.3), but ws compresses every frame, however small, when the
@@ -48,7 +67,26 @@ export async function startOcppServer(deps: OcppServerDeps): Promise<OcppServer>
         reject(decision.code, decision.reason);
         return;
       }
-      accept({ stationId: decision.stationId }, OCPP_SUBPROTOCOL);
+      if (!deps.pair) {
+        accept({ stationId: decision.stationId } satisfies ConnectionSession, OCPP_SUBPROTOCOL);
+        return;
+      }
+      const paired = await deps.pair(handshake, decision);
+      if (paired.kind === 'refuse') {
+        logger.warn('station connection refused', { stationId: handshake.identity, code: paired.code, reason: paired.reason });
+        reject(paired.code, paired.reason);
+        return;
+      }
+      const upstream = {
+        protocols: [...handshake.protocols],
+        encoded: encodedIdentity(handshake.request.url, config.path) ?? encodeURIComponent(handshake.identity),
+        ...(handshake.request.headers.authorization !== undefined && { authorization: handshake.request.headers.authorization }),
+        ...(paired.kind === 'open' ? { link: paired.link } : { reason: paired.reason }),
+      };
+      accept(
+        { stationId: decision.stationId, upstream } satisfies ConnectionSession,
+        paired.kind === 'open' ? paired.protocol : OCPP_SUBPROTOCOL,
+      );
     } catch (error) {
       logger.error('station authentication failed', { stationId: handshake.identity, error: String(error) });
       reject(500, 'internal error');

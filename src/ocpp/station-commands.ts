@@ -3,7 +3,7 @@
 import type { Logger } from '../observability/log';
 import type { Metrics } from '../observability/metrics';
 import type { LimitOutcome, StationCommands, StationLimitRequest } from '../core/ports';
-import { limitProfiles, type SetChargingProfileRequest } from './v201/limit-profiles';
+import { limitProfiles, type ProfileLayout, type SetChargingProfileRequest } from './v201/limit-profiles';
 import { StatusResponse } from './v201/payloads';
 import { callStation, type CallOptions, type CallResult } from './station-call';
 import type { StationRegistry, StationRuntime } from './station-registry';
@@ -25,6 +25,8 @@ export interface StationCommandDeps {
   /** The station cannot be steered: core must count it at its maximum. */
   readonly markUncontrollable: (runtime: StationRuntime, reason: string) => void;
   readonly nowMs?: () => number;
+  /** Where the station's profiles sit and what they are folded with (Local Controller mode); direct layout if absent. */
+  readonly layoutFor?: (runtime: StationRuntime) => ProfileLayout;
   /** The station acknowledged its standing limits (a Pending boot may now be accepted). */
   readonly standingInstalled?: (runtime: StationRuntime) => void;
 }
@@ -70,7 +72,14 @@ export class StationCommandService implements StationCommands {
   applyLimits(stationId: string, request: StationLimitRequest): Promise<LimitOutcome> {
     const runtime = this.deps.registry.get(stationId);
     if (!runtime) return Promise.resolve('Offline');
-    const outcome = runtime.queue.enqueue(request.kind, () => this.sendProfiles(runtime, limitProfiles(request)), LIMIT_OUTCOMES);
+    if (request.kind === 'standing') runtime.lastLimits.standing = request;
+    else runtime.lastLimits.live = request;
+    // The profiles are built when the command runs, so a fold that changed while it waited is applied.
+    const outcome = runtime.queue.enqueue(
+      request.kind,
+      () => this.sendProfiles(runtime, limitProfiles(request, this.deps.layoutFor?.(runtime))),
+      LIMIT_OUTCOMES,
+    );
     if (request.kind !== 'standing') return outcome;
     return outcome.then((result) => {
       if (result === 'Accepted') {
@@ -79,6 +88,18 @@ export class StationCommandService implements StationCommands {
       }
       return result;
     });
+  }
+
+  /**
+   * Local Controller mode: the CSMS changed a limit flexbridge folds into its own, so the last standing and live
+   * limits go out again, folded (the same slots as core's own changes, so a newer one from core supersedes them).
+   */
+  refold(stationId: string): void {
+    const runtime = this.deps.registry.get(stationId);
+    if (!runtime) return;
+    const { standing, live } = runtime.lastLimits;
+    if (standing) void this.applyLimits(stationId, standing);
+    if (live && live.stationCap.leaseEndMs > (this.deps.nowMs ?? Date.now)()) void this.applyLimits(stationId, live);
   }
 
   private async sendProfiles(runtime: StationRuntime, requests: readonly SetChargingProfileRequest[]): Promise<LimitOutcome> {

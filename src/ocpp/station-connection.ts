@@ -8,6 +8,8 @@ import type { StationInbound } from '../core/ports';
 import { toFleetStation, type StationRegistry, type StationRuntime } from './station-registry';
 import type { InboundContext, StationConnection } from './v201/action';
 import { dispatch } from './v201/dispatch';
+import type { ConnectionSession } from './server';
+import type { StationRelay } from './upstream/relay';
 
 /** How long a known station may stay silent after connecting before it is taken as reconnected without a boot. */
 const QUIET_RECONNECT_MS = 5000;
@@ -17,6 +19,8 @@ export interface ConnectionDeps {
   /** What the 2.0.1 actions use; shared by every connection. */
   readonly actions: InboundContext;
   readonly inbound: StationInbound;
+  /** Local Controller mode: the relay for this connection (its twin, or an outage from the start). */
+  readonly relay?: (station: StationConnection, upstream: NonNullable<ConnectionSession['upstream']>) => StationRelay;
   readonly scheduler: Scheduler;
   readonly nowMs: () => number;
   readonly logger: Logger;
@@ -33,7 +37,12 @@ export function attachConnection(client: RpcServerClient, deps: ConnectionDeps):
   const { logger, metrics } = deps;
   const stationId = runtime.record.stationId;
   const station: StationConnection = { runtime, client };
-  client.handle(async ({ method, params }) => dispatch(deps.actions, station, method ?? '', params));
+  const upstream = sessionOf(client).upstream;
+  const relay = upstream && deps.relay ? deps.relay(station, upstream) : undefined;
+  runtime.relay?.close();
+  runtime.relay = relay;
+  if (relay) client.handle(async ({ method, params }) => relay.fromStation(method ?? '', params));
+  else client.handle(async ({ method, params }) => dispatch(deps.actions, station, method ?? '', params));
   client.on('badMessage', ({ error }: { error: unknown }) => logger.warn('malformed OCPP frame', { stationId, error: String(error) }));
   client.on('strictValidationFailure', ({ error, method, outbound }: { error: unknown; method: string; outbound: boolean }) =>
     logger.warn('OCPP message failed schema validation', { stationId, action: method, outbound, error: String(error) }),
@@ -68,9 +77,18 @@ function resetForConnection(runtime: StationRuntime, client: RpcServerClient): v
   runtime.backoffUntilMs = 0;
 }
 
+/** The session the upgrade attached (see server.ts): only what the upgrade put there, checked. */
+function sessionOf(client: RpcServerClient): ConnectionSession {
+  const session: unknown = client.session;
+  if (typeof session !== 'object' || session === null || !('stationId' in session)) return { stationId: client.identity ?? '' };
+  return session as ConnectionSession;
+}
+
 function onClose(runtime: StationRuntime, client: RpcServerClient, deps: ConnectionDeps): void {
   deps.metrics?.stationsConnected.dec();
   if (runtime.client !== client) return;
+  runtime.relay?.close();
+  runtime.relay = undefined;
   const stationId = runtime.record.stationId;
   runtime.client = undefined;
   runtime.bootStatus = 'none';

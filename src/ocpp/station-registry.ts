@@ -5,6 +5,8 @@ import type { FleetStation } from '../core/fleet';
 import { DEFAULT_SMART_CHARGING_LIMITS } from '../domain/station';
 import type { StationRecord } from '../core/ports';
 import { CommandQueue, type QueueObserver } from './command-queue';
+import type { StationLimitRequest } from '../core/ports';
+import type { StationRelay } from './upstream/relay';
 
 export type ConnectorStatus = 'Available' | 'Occupied' | 'Reserved' | 'Unavailable' | 'Faulted';
 
@@ -40,6 +42,13 @@ export interface StationRuntime {
   /** External limits announced with NotifyChargingLimit, by EVSE (0 = station). */
   readonly externalLimits: Map<number, string>;
   readonly queue: CommandQueue;
+  /** The last standing and live limits core asked for (re-sent folded when the CSMS changes a limit, LC mode). */
+  readonly lastLimits: {
+    standing?: Extract<StationLimitRequest, { kind: 'standing' }>;
+    live?: Extract<StationLimitRequest, { kind: 'live' }>;
+  };
+  /** Local Controller mode: this connection's relay to the CSMS; undefined when flexbridge is the CSMS. */
+  relay: StationRelay | undefined;
 }
 
 export class StationRegistry {
@@ -75,6 +84,8 @@ export class StationRegistry {
       transactionByEvse: new Map(),
       externalLimits: new Map(),
       queue: new CommandQueue(this.queueObserver),
+      lastLimits: {},
+      relay: undefined,
     };
     this.stations.set(record.stationId, runtime);
     return runtime;

@@ -147,6 +147,33 @@ export interface KeyValueRepository {
   set(key: string, value: unknown): void;
 }
 
+/**
+ * A station message the CSMS must still learn (Local Controller mode, CSMS outage): kept in order, with the original
+ * payload and time, until it is replayed. `kind` decides what goes first on overflow (meter values outside a session).
+ */
+export interface RelayedMessage {
+  readonly id: number;
+  readonly stationId: StationId;
+  readonly action: string;
+  readonly payload: unknown;
+  /** ISO 8601 UTC: when the station sent it. */
+  readonly receivedAt: string;
+  readonly kind: 'transaction' | 'droppable' | 'other';
+}
+
+/** One FIFO per station, durable: a message answered locally is in here before the station gets the answer. */
+export interface RelayQueueRepository {
+  append(message: Omit<RelayedMessage, 'id'>): RelayedMessage;
+  /** The oldest queued message of the station. */
+  oldest(stationId: StationId): RelayedMessage | undefined;
+  remove(id: number): void;
+  depth(stationId: StationId): number;
+  /** Drops the station's oldest droppable message; false if there is none. */
+  dropOldestDroppable(stationId: StationId): boolean;
+  /** Stations with messages waiting (after a restart). */
+  stationsWaiting(): StationId[];
+}
+
 export interface Store {
   readonly peers: PeerRepository;
   readonly forecasts: ForecastRepository;
@@ -155,6 +182,7 @@ export interface Store {
   readonly sessions: SessionRepository;
   readonly plans: PlanRepository;
   readonly kv: KeyValueRepository;
+  readonly relayQueue: RelayQueueRepository;
   /** Runs `work` as one atomic transaction (nested calls join the outer one). */
   transaction<T>(work: () => T): T;
   isOpen(): boolean;

@@ -12,6 +12,27 @@ export const PROFILE_IDS = {
   liveTxProfileBase: 9_100_100,
 } as const;
 
+/** flexbridge's whole id range: a CSMS profile (Local Controller mode) may never use one of these. */
+export function isFlexbridgeProfileId(id: number): boolean {
+  return id >= 9_100_000 && id < 9_101_000;
+}
+
+/**
+ * Where flexbridge's profiles sit and what they are folded with. Direct mode: standing at stack 0, live at 1, no fold.
+ * Local Controller mode: the station's top two levels, each limit the min of the grid share and the CSMS's limit.
+ */
+export interface ProfileLayout {
+  readonly standingStack: number;
+  readonly liveStack: number;
+  readonly fold?: {
+    readonly stationCapA?: number;
+    readonly txDefaultA?: number;
+    txLimitA(transactionId: string): number | undefined;
+  };
+}
+
+export const DIRECT_LAYOUT: ProfileLayout = { standingStack: 0, liveStack: 1 };
+
 /** Where a standing Absolute schedule starts: far enough back to be in force whatever the station clock says. */
 const STANDING_START = '2020-01-01T00:00:00.000Z';
 
@@ -86,20 +107,20 @@ function leased(schedule: LeasedSchedule): { startIso: string; durationS: number
  * when it loses us. Live: a leased ChargingStationMaxProfile at stack 1 plus one leased TxProfile per session, all
  * expiring together into the standing ones. Station caps go first so a session never outruns its station's cap.
  */
-export function limitProfiles(request: StationLimitRequest): SetChargingProfileRequest[] {
+export function limitProfiles(request: StationLimitRequest, layout: ProfileLayout = DIRECT_LAYOUT): SetChargingProfileRequest[] {
+  const { fold } = layout;
   if (request.kind === 'standing') {
-    const periods = [{ startPeriod: 0, limit: floorToTenth(Math.max(0, request.limitA)) }];
+    const limitA = floorToTenth(Math.max(0, request.limitA));
+    const cap = [{ startPeriod: 0, limit: capAt(limitA, fold?.stationCapA) }];
+    const txDefault = [{ startPeriod: 0, limit: capAt(limitA, fold?.txDefaultA) }];
     return [
-      { evseId: 0, chargingProfile: absolute(PROFILE_IDS.standingStationMax, 0, 'ChargingStationMaxProfile', STANDING_START, periods) },
       {
         evseId: 0,
-        chargingProfile: absolute(
-          PROFILE_IDS.standingTxDefault,
-          0,
-          'TxDefaultProfile',
-          STANDING_START,
-          periods.map((p) => ({ ...p })),
-        ),
+        chargingProfile: absolute(PROFILE_IDS.standingStationMax, layout.standingStack, 'ChargingStationMaxProfile', STANDING_START, cap),
+      },
+      {
+        evseId: 0,
+        chargingProfile: absolute(PROFILE_IDS.standingTxDefault, layout.standingStack, 'TxDefaultProfile', STANDING_START, txDefault),
       },
     ];
   }
@@ -107,7 +128,14 @@ export function limitProfiles(request: StationLimitRequest): SetChargingProfileR
   return [
     {
       evseId: 0,
-      chargingProfile: absolute(PROFILE_IDS.liveStationMax, 1, 'ChargingStationMaxProfile', cap.startIso, cap.periods, cap.durationS),
+      chargingProfile: absolute(
+        PROFILE_IDS.liveStationMax,
+        layout.liveStack,
+        'ChargingStationMaxProfile',
+        cap.startIso,
+        folded(cap.periods, fold?.stationCapA),
+        cap.durationS,
+      ),
     },
     ...request.sessions.map((session) => {
       const tx = leased(session.schedule);
@@ -115,14 +143,23 @@ export function limitProfiles(request: StationLimitRequest): SetChargingProfileR
         evseId: session.evseId,
         chargingProfile: absolute(
           PROFILE_IDS.liveTxProfileBase + session.evseId,
-          1,
+          layout.liveStack,
           'TxProfile',
           tx.startIso,
-          tx.periods,
+          folded(tx.periods, fold?.txLimitA(session.transactionId) ?? fold?.txDefaultA),
           tx.durationS,
           session.transactionId,
         ),
       };
     }),
   ];
+}
+
+/** A limit folded with a CSMS limit: never above it (one decimal, rounded down). */
+function capAt(limitA: number, csmsA: number | undefined): number {
+  return csmsA === undefined ? limitA : Math.min(limitA, floorToTenth(csmsA));
+}
+
+function folded(periods: ChargingSchedulePeriod[], csmsA: number | undefined): ChargingSchedulePeriod[] {
+  return csmsA === undefined ? periods : periods.map((p) => ({ ...p, limit: capAt(p.limit, csmsA) }));
 }

@@ -11,6 +11,7 @@ import { sqlitePeers } from './peers';
 import { sqliteKeyValue, sqlitePlans } from './plans';
 import { sqliteSessions } from './sessions';
 import { sqliteStations } from './stations';
+import { sqliteRelayQueue } from './relay-queue';
 
 export class StoreOpenError extends Error {
   constructor(
@@ -48,6 +49,7 @@ export function openSqliteStore(file: string): Store {
     sessions: sqliteSessions(db),
     plans: sqlitePlans(db),
     kv: sqliteKeyValue(db),
+    relayQueue: sqliteRelayQueue(db),
     transaction,
     isOpen: () => db.open,
     close: () => {

@@ -93,6 +93,21 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX sessions_station_ended ON sessions (station_id, ended_at, transaction_id) WHERE ended_at IS NOT NULL;
     `,
   },
+  {
+    // Local Controller mode: what the CSMS must still learn while it is unreachable, one FIFO per station.
+    name: '0003_relay_queue',
+    sql: `
+      CREATE TABLE relay_queue (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        station_id TEXT NOT NULL,
+        action TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        kind TEXT NOT NULL
+      );
+      CREATE INDEX relay_queue_station ON relay_queue (station_id, id);
+    `,
+  },
 ];
 
 /** Applies every migration not yet recorded, each in its own transaction. Returns the names applied. */

@@ -1,0 +1,144 @@
+// CSMS → station in Local Controller mode: every CSMS CALL goes through the station's one command queue (never
+// coalesced, never two outstanding), guarded so no CSMS profile lifts the grid limit or clears flexbridge's own.
+import { RPCError, TimeoutError } from 'ocpp-rpc';
+import { z } from 'zod';
+import type { KeyValueRepository } from '../../core/ports';
+import type { UpstreamConfig } from '../../config/schema';
+import type { Logger } from '../../observability/log';
+import type { Metrics } from '../../observability/metrics';
+import type { StationConnection } from '../v201/action';
+import type { CsmsProfileGuard } from './csms-profiles';
+import type { UpstreamAnswer } from './upstream-link';
+
+export interface CsmsCallsDeps {
+  readonly config: UpstreamConfig;
+  readonly kv: KeyValueRepository;
+  readonly logger: Logger;
+  readonly metrics?: Metrics;
+  readonly guard: CsmsProfileGuard;
+  readonly station: StationConnection;
+  /** Prefix of this station's keys in the key/value store. */
+  readonly key: string;
+  readonly stationCallTimeoutMs: number;
+}
+
+const SetVariables = z
+  .object({
+    setVariableData: z.array(
+      z
+        .object({
+          attributeValue: z.string(),
+          component: z.object({ name: z.string() }).loose(),
+          variable: z.object({ name: z.string() }).loose(),
+        })
+        .loose(),
+    ),
+  })
+  .loose();
+const SetVariablesResult = z
+  .object({
+    setVariableResult: z.array(
+      z
+        .object({
+          attributeStatus: z.string(),
+          component: z.object({ name: z.string() }).loose(),
+          variable: z.object({ name: z.string() }).loose(),
+        })
+        .loose(),
+    ),
+  })
+  .loose();
+
+export class CsmsCalls {
+  private callCounter = 0;
+
+  constructor(private readonly deps: CsmsCallsDeps) {}
+
+  /** A CALL from the CSMS: guarded, then through the station's one command queue (never coalesced, never two at once). */
+  async handle(action: string, payload: unknown): Promise<UpstreamAnswer> {
+    this.deps.metrics?.relayedMessages.inc({ direction: 'csms-to-station', result: 'relayed' });
+    const interception =
+      action === 'SetChargingProfile'
+        ? this.deps.guard.setChargingProfile(payload)
+        : action === 'ClearChargingProfile'
+          ? this.deps.guard.clearChargingProfile(payload)
+          : ({ kind: 'forward', payload } as const);
+    switch (interception.kind) {
+      case 'answer':
+        return { kind: 'result', payload: interception.payload };
+      case 'refuse':
+        return { kind: 'error', code: interception.code, description: interception.description, details: {} };
+      case 'clear-each': {
+        const cleared: number[] = [];
+        for (const id of interception.ids) {
+          const answer = await this.callStation('ClearChargingProfile', { chargingProfileId: id });
+          if (answer.kind === 'result' && statusOf(answer.payload) === 'Accepted') cleared.push(id);
+        }
+        this.deps.guard.forget(cleared);
+        return { kind: 'result', payload: { status: cleared.length > 0 ? 'Accepted' : 'Unknown' } };
+      }
+      case 'forward': {
+        const answer = await this.callStation(action, interception.payload);
+        if (answer.kind === 'result' && statusOf(answer.payload) === 'Accepted') interception.accepted?.();
+        if (action === 'SetVariables' && answer.kind === 'result') this.passwordChanged(interception.payload, answer.payload);
+        return answer;
+      }
+    }
+  }
+
+  private async callStation(action: string, payload: unknown): Promise<UpstreamAnswer> {
+    const { runtime, client } = this.deps.station;
+    const closed: UpstreamAnswer = { kind: 'closed' };
+    return runtime.queue.enqueue(
+      `csms:${this.callCounter++}`,
+      async (): Promise<UpstreamAnswer> => {
+        if (runtime.client !== client) return closed;
+        try {
+          const result: unknown = await client.call(action, payload, { callTimeoutMs: this.deps.stationCallTimeoutMs });
+          return { kind: 'result', payload: result };
+        } catch (error) {
+          if (error instanceof TimeoutError) return { kind: 'timeout' };
+          if (error instanceof RPCError)
+            return {
+              kind: 'error',
+              code: error.rpcErrorCode,
+              description: error.rpcErrorMessage || error.message,
+              details: detailsOf(error),
+            };
+          return closed;
+        }
+      },
+      { superseded: closed, closed, failed: closed },
+    );
+  }
+
+  /** Stored credentials: a BasicAuthPassword the station accepted is the one flexbridge presents upstream from now on. */
+  private passwordChanged(request: unknown, response: unknown): void {
+    if (this.deps.config.credentials !== 'stored') return;
+    const set = SetVariables.safeParse(request);
+    const result = SetVariablesResult.safeParse(response);
+    if (!set.success || !result.success) return;
+    const isPassword = (c: { name: string }, v: { name: string }): boolean => c.name === 'SecurityCtrlr' && v.name === 'BasicAuthPassword';
+    const asked = set.data.setVariableData.find((d) => isPassword(d.component, d.variable));
+    const accepted = result.data.setVariableResult.find((r) => isPassword(r.component, r.variable) && r.attributeStatus === 'Accepted');
+    if (!asked || !accepted) return;
+    this.deps.kv.set(`${this.deps.key}:password`, asked.attributeValue);
+    this.deps.logger.info('upstream password changed by the CSMS; used from the next connection', {
+      stationId: this.deps.station.runtime.record.stationId,
+    });
+  }
+}
+
+/** ocpp-rpc keeps a CALLERROR's details on the error object without typing them. */
+function detailsOf(error: RPCError): unknown {
+  const details: unknown = Reflect.get(error, 'details');
+  return details ?? {};
+}
+
+function statusOf(payload: unknown): string | undefined {
+  return isObject(payload) && typeof payload.status === 'string' ? payload.status : undefined;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,186 @@
+// Grid authority over the CSMS's charging profiles (Local Controller digest §4): flexbridge owns the top two stack
+// levels and its id range; CSMS profiles aimed there are shifted below, and every CSMS limit is folded into ours.
+import { z } from 'zod';
+import { isFlexbridgeProfileId } from '../v201/limit-profiles';
+
+/** flexbridge's reserved stack levels for a station: the live lease on top, the standing limit just below. */
+export interface ProfileStacks {
+  readonly standing: number;
+  readonly live: number;
+}
+
+/** The top two levels the station supports (its ProfileStackLevel); a station with fewer keeps 0 and 1. */
+export function flexbridgeStacks(profileStackLevel: number): ProfileStacks {
+  const live = Math.max(1, profileStackLevel);
+  return { standing: live - 1, live };
+}
+
+/** A CSMS profile the station accepted, as flexbridge folds it: its lowest limit in amps per phase. */
+interface ShadowProfile {
+  readonly id: number;
+  readonly evseId: number;
+  readonly purpose: string;
+  readonly stackLevel: number;
+  readonly transactionId?: string;
+  readonly minLimitA: number;
+}
+
+/** What the CSMS limits, folded into flexbridge's own profiles: installed = min(grid share, CSMS limit). */
+export interface CsmsFold {
+  readonly stationCapA?: number;
+  readonly txDefaultA?: number;
+  txLimitA(transactionId: string): number | undefined;
+}
+
+const Period = z.object({ limit: z.number(), numberPhases: z.number().int().optional() }).loose();
+const Profile = z
+  .object({
+    id: z.number().int(),
+    stackLevel: z.number().int().min(0),
+    chargingProfilePurpose: z.string(),
+    transactionId: z.string().optional(),
+    chargingSchedule: z
+      .array(z.object({ chargingRateUnit: z.enum(['A', 'W']), chargingSchedulePeriod: z.array(Period).min(1) }).loose())
+      .min(1),
+  })
+  .loose();
+const SetRequest = z.object({ evseId: z.number().int(), chargingProfile: Profile }).loose();
+const ClearRequest = z
+  .object({
+    chargingProfileId: z.number().int().optional(),
+    chargingProfileCriteria: z
+      .object({
+        evseId: z.number().int().optional(),
+        chargingProfilePurpose: z.string().optional(),
+        stackLevel: z.number().int().optional(),
+      })
+      .loose()
+      .optional(),
+  })
+  .loose();
+
+/** What to do with a CSMS CALL before it reaches the station. */
+export type Interception =
+  | { readonly kind: 'forward'; readonly payload: unknown; readonly accepted?: () => void }
+  /** Answered by flexbridge itself (e.g. a clear aimed at flexbridge's own profile answers Unknown). */
+  | { readonly kind: 'answer'; readonly payload: object }
+  /** A clear split into clears by id of the CSMS's own profiles only (never flexbridge's). */
+  | { readonly kind: 'clear-each'; readonly ids: readonly number[] }
+  | { readonly kind: 'refuse'; readonly code: string; readonly description: string };
+
+const VOLTAGE_V = 230;
+
+/**
+ * The CSMS's profiles on one station, as far as flexbridge relayed them (the only record in 1.6; kept for 2.0.1 too),
+ * and the fold they impose. Ids that would collide with flexbridge's range are remapped and remembered.
+ */
+export class CsmsProfileGuard implements CsmsFold {
+  private readonly shadow = new Map<number, ShadowProfile>();
+
+  constructor(
+    private readonly stacks: () => ProfileStacks,
+    /** The fold changed: flexbridge's own limits must be sent again, folded. */
+    private readonly refold: () => void,
+  ) {}
+
+  get stationCapA(): number | undefined {
+    return this.lowest((p) => p.purpose === 'ChargingStationMaxProfile');
+  }
+
+  get txDefaultA(): number | undefined {
+    return this.lowest((p) => p.purpose === 'TxDefaultProfile');
+  }
+
+  txLimitA(transactionId: string): number | undefined {
+    return this.lowest((p) => p.purpose === 'TxProfile' && p.transactionId === transactionId);
+  }
+
+  /** The CSMS's SetChargingProfile: shifted below flexbridge's levels, remembered once the station accepts it. */
+  setChargingProfile(payload: unknown): Interception {
+    const parsed = SetRequest.safeParse(payload);
+    if (!parsed.success) {
+      // A profile whose level and purpose cannot be read could sit above flexbridge's cap: never forwarded.
+      return { kind: 'refuse', code: 'FormatViolation', description: 'SetChargingProfile: chargingProfile unreadable' };
+    }
+    const { evseId, chargingProfile } = parsed.data;
+    if (isFlexbridgeProfileId(chargingProfile.id)) {
+      return {
+        kind: 'refuse',
+        code: 'PropertyConstraintViolation',
+        description: `profile id ${chargingProfile.id} is reserved by the Local Controller`,
+      };
+    }
+    const stacks = this.stacks();
+    const stackLevel = Math.min(chargingProfile.stackLevel, stacks.standing - 1);
+    const shadow: ShadowProfile = {
+      id: chargingProfile.id,
+      evseId,
+      purpose: chargingProfile.chargingProfilePurpose,
+      stackLevel,
+      ...(chargingProfile.transactionId !== undefined && { transactionId: chargingProfile.transactionId }),
+      minLimitA: lowestAmps(chargingProfile.chargingSchedule),
+    };
+    const accepted = (): void => {
+      this.shadow.set(shadow.id, shadow);
+      this.refold();
+    };
+    // No level left below flexbridge's (a station with ProfileStackLevel 1): folded only, answered here.
+    if (stackLevel < 0) {
+      accepted();
+      return { kind: 'answer', payload: { status: 'Accepted' } };
+    }
+    return { kind: 'forward', payload: { ...parsed.data, chargingProfile: { ...chargingProfile, stackLevel } }, accepted };
+  }
+
+  /** The CSMS's ClearChargingProfile: never removes flexbridge's profiles (never clear-then-reinstall). */
+  clearChargingProfile(payload: unknown): Interception {
+    const parsed = ClearRequest.safeParse(payload);
+    if (!parsed.success) return { kind: 'refuse', code: 'FormatViolation', description: 'ClearChargingProfile unreadable' };
+    const { chargingProfileId, chargingProfileCriteria } = parsed.data;
+    if (chargingProfileId !== undefined) {
+      if (isFlexbridgeProfileId(chargingProfileId)) return { kind: 'answer', payload: { status: 'Unknown' } };
+      return { kind: 'forward', payload, accepted: () => this.forget([chargingProfileId]) };
+    }
+    const criteria = chargingProfileCriteria ?? {};
+    const stacks = this.stacks();
+    if (criteria.stackLevel !== undefined && criteria.stackLevel >= stacks.standing)
+      return { kind: 'answer', payload: { status: 'Unknown' } };
+    // Criteria could match flexbridge's profiles too: clear the CSMS's matching ones by id instead.
+    const ids = [...this.shadow.values()]
+      .filter(
+        (p) =>
+          (criteria.evseId === undefined || p.evseId === criteria.evseId) &&
+          (criteria.chargingProfilePurpose === undefined || p.purpose === criteria.chargingProfilePurpose) &&
+          (criteria.stackLevel === undefined || p.stackLevel === criteria.stackLevel),
+      )
+      .map((p) => p.id);
+    return ids.length === 0 ? { kind: 'answer', payload: { status: 'Unknown' } } : { kind: 'clear-each', ids };
+  }
+
+  /** Profiles the station no longer holds (cleared, or ended with their transaction). */
+  forget(ids: readonly number[]): void {
+    let changed = false;
+    for (const id of ids) changed = this.shadow.delete(id) || changed;
+    if (changed) this.refold();
+  }
+
+  private lowest(match: (profile: ShadowProfile) => boolean): number | undefined {
+    let lowest: number | undefined;
+    for (const profile of this.shadow.values()) if (match(profile)) lowest = Math.min(lowest ?? Infinity, profile.minLimitA);
+    return lowest;
+  }
+}
+
+/** The lowest limit anywhere in the schedule, in amps per phase (W spread over the phases the period names, else 3). */
+function lowestAmps(
+  schedules: readonly { chargingRateUnit: 'A' | 'W'; chargingSchedulePeriod: readonly z.infer<typeof Period>[] }[],
+): number {
+  let lowest = Infinity;
+  for (const schedule of schedules.slice(0, 1)) {
+    for (const period of schedule.chargingSchedulePeriod) {
+      const amps = schedule.chargingRateUnit === 'A' ? period.limit : period.limit / (VOLTAGE_V * (period.numberPhases ?? 3));
+      lowest = Math.min(lowest, Math.max(0, amps));
+    }
+  }
+  return lowest;
+}

@@ -1,0 +1,91 @@
+// Local Controller mode, composed for the CSMS: the pairing of each station's upgrade with its upstream twin, the relay
+// each connection gets, and where flexbridge's own profiles sit (top two stack levels, folded with the CSMS's limits).
+import type { UpstreamConfig } from '../../config/schema';
+import type { Scheduler } from '../../core/scheduler';
+import type { Logger } from '../../observability/log';
+import { OCPP_SUBPROTOCOL, type AuthDecision, type StationHandshake } from '../auth';
+import type { BootGate } from '../boot-gate';
+import type { CsmsDeps } from '../csms';
+import { encodedIdentity } from '../identity';
+import type { ConnectionSession } from '../server';
+import type { StationCommandService } from '../station-commands';
+import type { StationRegistry, StationRuntime } from '../station-registry';
+import type { InboundContext, StationConnection } from '../v201/action';
+import type { ProfileLayout } from '../v201/limit-profiles';
+import { flexbridgeStacks } from './csms-profiles';
+import { createPairing, type PairOutcome } from './pairing';
+import { StationRelay } from './relay';
+
+/** Local Controller mode: flexbridge's profiles on the station's top two stack levels, folded with the CSMS's limits. */
+export function localControllerLayout(runtime: StationRuntime): ProfileLayout {
+  const stacks = flexbridgeStacks(runtime.record.smartCharging?.profileStackLevel ?? 1);
+  return { standingStack: stacks.standing, liveStack: stacks.live, ...(runtime.relay && { fold: runtime.relay.guard }) };
+}
+
+export interface LocalControllerParts {
+  readonly deps: CsmsDeps;
+  readonly registry: StationRegistry;
+  readonly actions: InboundContext;
+  readonly gate: BootGate;
+  readonly commands: StationCommandService;
+  readonly scheduler: Scheduler;
+  readonly nowMs: () => number;
+  readonly logger: Logger;
+}
+
+/** The pairing of upgrades with their upstream twins, and the relay each connection gets. */
+export interface LocalController {
+  pair(handshake: StationHandshake, decision: Extract<AuthDecision, { accept: true }>): Promise<PairOutcome>;
+  relay(station: StationConnection, session: NonNullable<ConnectionSession['upstream']>): StationRelay;
+}
+
+export function localController(upstream: UpstreamConfig, parts: LocalControllerParts): LocalController {
+  const { deps, registry, scheduler, nowMs } = parts;
+  const logger = parts.logger.child({ component: 'upstream' });
+  const storedPasswords = new Map(deps.stations.flatMap((s) => (s.upstreamPassword ? [[s.id, s.upstreamPassword] as const] : [])));
+  const pairing = createPairing({ config: upstream, scheduler, kv: deps.store.kv, storedPasswords, logger, served: [OCPP_SUBPROTOCOL] });
+  let waiting = 0;
+  for (const stationId of deps.store.relayQueue.stationsWaiting()) waiting += deps.store.relayQueue.depth(stationId);
+  deps.metrics?.upstreamQueueDepth.set(waiting);
+  logger.info('Local Controller mode: stations are relayed to the CSMS', {
+    url: upstream.url,
+    credentials: upstream.credentials,
+    outage: upstream.outage.mode,
+    queued: waiting,
+  });
+  return {
+    pair: (handshake: StationHandshake, decision: Extract<AuthDecision, { accept: true }>): Promise<PairOutcome> => {
+      // Newest wins on both legs: the older twin closes before the new one opens.
+      registry.get(decision.stationId)?.relay?.close();
+      const encoded = encodedIdentity(handshake.request.url, deps.config.path) ?? encodeURIComponent(handshake.identity);
+      return pairing.pair(
+        { id: decision.stationId, encoded },
+        [...handshake.protocols],
+        handshake.request.headers.authorization,
+        decision.verified,
+      );
+    },
+    relay: (station: StationConnection, session: NonNullable<ConnectionSession['upstream']>): StationRelay => {
+      const stationId = station.runtime.record.stationId;
+      return new StationRelay(
+        {
+          config: upstream,
+          scheduler,
+          nowMs,
+          logger,
+          metrics: deps.metrics,
+          queue: deps.store.relayQueue,
+          kv: deps.store.kv,
+          actions: parts.actions,
+          gate: parts.gate,
+          dial: () => pairing.redial({ id: stationId, encoded: session.encoded }, session.protocols, session.authorization),
+          refold: () => parts.commands.refold(stationId),
+          stationCallTimeoutMs: deps.config.callTimeoutMs,
+        },
+        station,
+        session.link,
+        session.reason,
+      );
+    },
+  };
+}

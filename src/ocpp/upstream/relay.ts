@@ -1,0 +1,323 @@
+// One station's relay to the CPO's CSMS (Local Controller mode): station CALLs go up once, in order, and are tapped
+// for core; CSMS CALLs come down through the station's one command queue, guarded; an outage is held and replayed.
+import { createRPCError } from 'ocpp-rpc';
+import { z } from 'zod';
+import { Backoff } from '../../core/backoff';
+import type { KeyValueRepository, RelayQueueRepository, RelayedMessage } from '../../core/ports';
+import type { Scheduler } from '../../core/scheduler';
+import type { UpstreamConfig } from '../../config/schema';
+import type { Logger } from '../../observability/log';
+import type { Metrics } from '../../observability/metrics';
+import type { BootGate } from '../boot-gate';
+import type { InboundContext, StationConnection } from '../v201/action';
+import { V201_ACTIONS } from '../v201/dispatch';
+import { CsmsProfileGuard, flexbridgeStacks } from './csms-profiles';
+import { CsmsCalls } from './csms-calls';
+import type { DialOutcome, UpstreamLink } from './upstream-link';
+
+export type UpstreamState = 'connected' | 'connecting' | 'outage' | 'refused';
+
+export interface UpstreamStatus {
+  readonly state: UpstreamState;
+  readonly reason?: string;
+  readonly sinceMs: number;
+  /** Station messages waiting for the CSMS. */
+  readonly queueDepth: number;
+  /** How old the last replayed message was when the CSMS got it. */
+  readonly replayLagMs?: number;
+}
+
+export interface RelayDeps {
+  readonly config: UpstreamConfig;
+  readonly scheduler: Scheduler;
+  readonly nowMs: () => number;
+  readonly logger: Logger;
+  readonly metrics?: Metrics;
+  readonly queue: RelayQueueRepository;
+  readonly kv: KeyValueRepository;
+  /** The 2.0.1 action table's context: taps what flexbridge consumes and gives the local answers of an outage. */
+  readonly actions: InboundContext;
+  readonly gate: BootGate;
+  /** Opens a new twin for this station (dial rate, credentials). */
+  readonly dial: () => Promise<DialOutcome>;
+  /** The CSMS changed a limit that flexbridge folds: re-send flexbridge's limits folded. */
+  readonly refold: () => void;
+  /** A station that is asked something by the CSMS has this long to answer. */
+  readonly stationCallTimeoutMs: number;
+}
+
+/** 1 s doubling to 5 min, ±50 %: stations that lost the CSMS together do not come back together. */
+const REDIAL = new Backoff({ minMs: 1_000, maxMs: 300_000, jitter: 0.5 });
+const BOOT_PENDING_INTERVAL_S = 10;
+/** What the station is never told was queued: the CSMS needs none of these later. */
+const ANSWERED_ONLY = new Set(['Heartbeat', 'Authorize', 'BootNotification']);
+
+const BootAnswer = z.object({ status: z.enum(['Accepted', 'Pending', 'Rejected']), interval: z.number().int().min(0) }).loose();
+const IdTokenInfo = z.object({ status: z.string(), cacheExpiryDateTime: z.string().optional() }).loose();
+const WithIdToken = z.object({ idToken: z.object({ idToken: z.string() }).loose() }).loose();
+export class StationRelay {
+  readonly guard: CsmsProfileGuard;
+  private readonly csmsCalls: CsmsCalls;
+  private link: UpstreamLink | undefined;
+  private status: UpstreamStatus;
+  private depth: number;
+  private replaying = false;
+  private closed = false;
+  private attempt = 0;
+  private readonly stationId: string;
+  /** Sessions that started while the CSMS was away: the replay marks them offline as a station would. */
+  private readonly key: string;
+
+  constructor(
+    private readonly deps: RelayDeps,
+    private readonly station: StationConnection,
+    link: UpstreamLink | undefined,
+    reason?: string,
+  ) {
+    this.stationId = station.runtime.record.stationId;
+    this.key = `relay:${this.stationId}`;
+    this.guard = new CsmsProfileGuard(
+      () => flexbridgeStacks(station.runtime.record.smartCharging?.profileStackLevel ?? 1),
+      () => deps.refold(),
+    );
+    this.csmsCalls = new CsmsCalls({ ...deps, guard: this.guard, station, key: this.key });
+    this.depth = deps.queue.depth(this.stationId);
+    this.status = { state: 'connecting', sinceMs: deps.nowMs(), queueDepth: this.depth };
+    if (link) this.attach(link);
+    else this.lost(reason ?? 'CSMS unreachable');
+  }
+
+  get upstream(): UpstreamStatus {
+    return { ...this.status, queueDepth: this.depth };
+  }
+
+  /** A CALL from the station: relayed live when the CSMS is there and nothing waits, else answered here and queued. */
+  async fromStation(method: string, params: unknown): Promise<object> {
+    const local = this.tap(method, params);
+    this.deps.metrics?.relayedMessages.inc({ direction: 'station-to-csms', result: this.live() ? 'relayed' : 'queued' });
+    const link = this.link;
+    if (link && this.live()) {
+      const answer = await link.call(method, params, this.deps.config.callTimeoutMs);
+      if (answer.kind === 'result') {
+        this.learn(method, params, answer.payload);
+        return isObject(answer.payload) ? answer.payload : {};
+      }
+      if (answer.kind === 'error') throw createRPCError(answer.code, answer.description, isObject(answer.details) ? answer.details : {});
+      if (answer.kind === 'closed') this.lost('connection to the CSMS lost');
+      else
+        this.deps.logger.warn('CSMS did not answer a relayed message in time; answered locally and queued', {
+          stationId: this.stationId,
+          action: method,
+        });
+    }
+    return this.answerLocally(method, params, local);
+  }
+
+  /** The station's socket closed: its twin closes at once (Part 4 §6.3), nothing is dialled for it any more. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.deps.scheduler.cancel(this.key);
+    this.deps.scheduler.cancel(`${this.key}:replay`);
+    if (this.status.state === 'connected') this.deps.metrics?.upstreamConnected.dec();
+    this.link?.close(1000, 'station disconnected');
+    this.link = undefined;
+  }
+
+  private live(): boolean {
+    return this.link?.open === true && !this.replaying && this.depth === 0;
+  }
+
+  /**
+   * What flexbridge reads from the station's message (sessions, meter values, status, needs), exactly as in direct
+   * mode; returns the local answer the action table would give, for an outage. Boot and Authorize belong to the CSMS.
+   */
+  private tap(method: string, params: unknown): object | undefined {
+    const { runtime } = this.station;
+    if (method !== 'BootNotification' && !runtime.callsAllowed && runtime.bootStatus !== 'Pending') this.deps.gate.spoke(this.station);
+    if (method === 'BootNotification' || method === 'Authorize') return undefined;
+    const definition = V201_ACTIONS.get(method);
+    if (!definition) return undefined;
+    try {
+      const outcome = definition.run(this.deps.actions, this.station, params);
+      return outcome.kind === 'answer' ? outcome.response : undefined;
+    } catch (error) {
+      this.deps.logger.debug('relayed message not readable for flexbridge', {
+        stationId: this.stationId,
+        action: method,
+        error: String(error),
+      });
+      return undefined;
+    }
+  }
+
+  /** What flexbridge keeps from the CSMS's answers: the boot status, and authorisations for an outage. */
+  private learn(method: string, params: unknown, response: unknown): void {
+    if (method === 'BootNotification') {
+      const boot = BootAnswer.safeParse(response);
+      if (!boot.success) return;
+      if (boot.data.status === 'Accepted') this.deps.kv.set(`${this.key}:boot`, { interval: boot.data.interval });
+      this.deps.gate.answered(this.station, boot.data.status);
+      return;
+    }
+    const token = WithIdToken.safeParse(params);
+    const info = isObject(response) ? IdTokenInfo.safeParse((response as { idTokenInfo?: unknown }).idTokenInfo) : undefined;
+    if (token.success && info?.success) this.deps.kv.set(`relay:auth:${token.data.idToken.idToken}`, info.data);
+  }
+
+  private answerLocally(method: string, params: unknown, local: object | undefined): object {
+    const now = this.deps.nowMs();
+    const currentTime = new Date(now).toISOString();
+    if (method === 'BootNotification') {
+      // Accepted only for a station the CSMS accepted before, with the interval it gave; else Pending until it is back.
+      const known = z.object({ interval: z.number() }).safeParse(this.deps.kv.get(`${this.key}:boot`));
+      const status = known.success ? 'Accepted' : 'Pending';
+      this.deps.gate.answered(this.station, status);
+      return { currentTime, interval: known.success ? known.data.interval : BOOT_PENDING_INTERVAL_S, status };
+    }
+    if (method === 'Heartbeat') return { currentTime };
+    this.enqueue(method, params, now);
+    const token = WithIdToken.safeParse(params);
+    if (method === 'Authorize' || (method === 'TransactionEvent' && token.success)) {
+      return { idTokenInfo: this.cachedAuthorization(token.success ? token.data.idToken.idToken : '', now) };
+    }
+    if (local) return local;
+    throw createRPCError('GenericError', `the CSMS is unreachable; ${method} cannot be answered by the Local Controller`);
+  }
+
+  /** Authorize during an outage: the CSMS's earlier answer while it has not expired, else the configured policy. */
+  private cachedAuthorization(idToken: string, nowMs: number): object {
+    const cached = IdTokenInfo.safeParse(this.deps.kv.get(`relay:auth:${idToken}`));
+    if (cached.success && (cached.data.cacheExpiryDateTime === undefined || Date.parse(cached.data.cacheExpiryDateTime) > nowMs))
+      return cached.data;
+    return { status: this.deps.config.outage.authorize === 'accept' ? 'Accepted' : 'Unknown' };
+  }
+
+  /** Durable before the station is answered; on overflow meter values outside a session go first, sessions never. */
+  private enqueue(method: string, params: unknown, nowMs: number): void {
+    if (ANSWERED_ONLY.has(method)) return;
+    const { queue, config, logger, metrics } = this.deps;
+    const kind = this.kindOf(method, params);
+    if (this.depth >= config.outage.queueLimit) {
+      if (queue.dropOldestDroppable(this.stationId)) {
+        this.depth--;
+        metrics?.upstreamQueueDepth.dec();
+        logger.warn('relay queue full: oldest meter value outside a session dropped', {
+          stationId: this.stationId,
+          limit: config.outage.queueLimit,
+        });
+      } else if (kind === 'droppable') {
+        logger.warn('relay queue full: meter value outside a session dropped', { stationId: this.stationId });
+        return;
+      }
+    }
+    const payload = method === 'TransactionEvent' && isObject(params) ? { ...params, offline: true } : params;
+    queue.append({ stationId: this.stationId, action: method, payload, receivedAt: new Date(nowMs).toISOString(), kind });
+    this.depth++;
+    metrics?.upstreamQueueDepth.inc();
+  }
+
+  private kindOf(method: string, params: unknown): RelayedMessage['kind'] {
+    if (method === 'TransactionEvent') return 'transaction';
+    if (method !== 'MeterValues') return 'other';
+    const evseId = isObject(params) ? (params as { evseId?: unknown }).evseId : undefined;
+    return typeof evseId === 'number' && this.station.runtime.transactionByEvse.has(evseId) ? 'transaction' : 'droppable';
+  }
+
+  private attach(link: UpstreamLink): void {
+    this.link = link;
+    this.attempt = 0;
+    link.onCall((action, payload) => this.csmsCalls.handle(action, payload));
+    link.onClose(() => {
+      if (this.link === link && !this.closed) this.lost('connection to the CSMS lost');
+    });
+    this.setState('connected');
+    if (this.depth > 0) void this.replay(link);
+  }
+
+  /** The CSMS went away: hold (stay in control, answer locally, redial) or mirror (close the station after graceS). */
+  private lost(reason: string, state: UpstreamState = 'outage'): void {
+    if (this.closed) return;
+    this.link?.close(1000);
+    this.link = undefined;
+    this.setState(state, reason);
+    const { scheduler, nowMs, config } = this.deps;
+    if (config.outage.mode === 'mirror') {
+      scheduler.schedule(this.key, nowMs() + config.outage.graceS * 1000, () => {
+        if (this.link || this.closed) return;
+        void this.station.client.close({ code: 1011, reason: 'CSMS unreachable' });
+      });
+      return;
+    }
+    const delayMs = REDIAL.delayMs(this.attempt++, Math.random());
+    scheduler.schedule(this.key, nowMs() + delayMs, () => void this.redial());
+  }
+
+  private async redial(): Promise<void> {
+    if (this.closed || this.link) return;
+    this.setState('connecting', this.status.reason);
+    const outcome = await this.deps.dial();
+    if (this.closed) {
+      if (outcome.kind === 'open') outcome.link.close(1000);
+      return;
+    }
+    if (outcome.kind === 'open') this.attach(outcome.link);
+    else if (outcome.kind === 'refused') this.lost(`CSMS refused the connection: HTTP ${outcome.status} ${outcome.reason}`, 'refused');
+    else this.lost(`CSMS unreachable: ${outcome.reason}`);
+  }
+
+  /** The queue goes up first, in order, one at a time; live messages of this station wait behind it (they queue). */
+  private async replay(link: UpstreamLink): Promise<void> {
+    if (this.replaying) return;
+    this.replaying = true;
+    try {
+      for (
+        let message = this.deps.queue.oldest(this.stationId);
+        message && this.link === link;
+        message = this.deps.queue.oldest(this.stationId)
+      ) {
+        const answer = await link.call(message.action, message.payload, this.deps.config.callTimeoutMs);
+        if (answer.kind === 'closed') return;
+        if (answer.kind === 'timeout') {
+          // The CSMS is slow, not gone: try the same message again shortly, still before any newer one.
+          this.deps.scheduler.schedule(`${this.key}:replay`, this.deps.nowMs() + 5_000, () => this.link === link && void this.replay(link));
+          return;
+        }
+        if (answer.kind === 'error')
+          this.deps.logger.warn('CSMS refused a replayed message; dropped', {
+            stationId: this.stationId,
+            action: message.action,
+            code: answer.code,
+          });
+        this.deps.queue.remove(message.id);
+        this.depth--;
+        this.deps.metrics?.upstreamQueueDepth.dec();
+        this.status = { ...this.status, replayLagMs: this.deps.nowMs() - Date.parse(message.receivedAt) };
+      }
+      if (this.depth === 0)
+        this.deps.logger.info('relay queue replayed to the CSMS', { stationId: this.stationId, replayLagMs: this.status.replayLagMs });
+    } finally {
+      this.replaying = false;
+    }
+  }
+
+  private setState(state: UpstreamState, reason?: string): void {
+    const before = this.status.state;
+    if (before === state && this.status.reason === reason) return;
+    if (before === 'connected' && state !== 'connected') this.deps.metrics?.upstreamConnected.dec();
+    if (before !== 'connected' && state === 'connected') this.deps.metrics?.upstreamConnected.inc();
+    this.status = { state, ...(reason !== undefined && { reason }), sinceMs: this.deps.nowMs(), queueDepth: this.depth };
+    const log = state === 'connected' || state === 'connecting' ? this.deps.logger.info : this.deps.logger.warn;
+    log('upstream state changed', {
+      stationId: this.stationId,
+      from: before,
+      to: state,
+      ...(reason !== undefined && { reason }),
+      queueDepth: this.depth,
+    });
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
