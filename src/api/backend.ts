@@ -13,6 +13,16 @@ export interface StationView {
   /** Calls that timed out in a row, and until when commands to it back off (epoch ms; 0 = not backing off). */
   readonly consecutiveTimeouts: number;
   readonly backoffUntilMs: number;
+  /** Local Controller mode: the station's connection to the CPO's CSMS. */
+  readonly relay?: {
+    readonly upstream: {
+      readonly state: 'connected' | 'connecting' | 'outage' | 'refused';
+      readonly reason?: string;
+      readonly sinceMs: number;
+      readonly queueDepth: number;
+      readonly replayLagMs?: number;
+    };
+  };
   /** Connector status by "evseId/connectorId". */
   readonly connectors: ReadonlyMap<string, string>;
   /** External limits announced with NotifyChargingLimit, by EVSE (0 = station). */

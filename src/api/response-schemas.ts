@@ -112,6 +112,16 @@ export const StationSummary = component(
       })
       .optional()
       .describe('the station times out: commands back off, and it is counted at its maximum until it answers again'),
+    upstream: z
+      .object({
+        state: z.enum(['connected', 'connecting', 'outage', 'refused']),
+        reason: z.string().optional().describe('why it is not connected'),
+        since: Instant,
+        queueDepth: z.number().int().describe('station messages waiting for the CSMS (durable)'),
+        replayLagMs: z.number().optional().describe('age of the last queued message when the CSMS got it'),
+      })
+      .optional()
+      .describe("Local Controller mode: the station's connection to the CPO's CSMS"),
     controllable: z.boolean().describe('false once the station refused or ignored profiles: counted at its maximum'),
     paused: z.boolean().describe('a station-pause override is in force'),
     evseCount: z.number().int(),

@@ -17,6 +17,8 @@ export interface BootGateDeps {
   readonly inbound: StationInbound;
   readonly discovery: StationDiscovery;
   readonly provisioning: StationProvisioning;
+  /** The station's smart-charging limits were read (Local Controller mode re-sends flexbridge's profiles at its levels). */
+  readonly limitsRead?: (runtime: StationRuntime) => void;
 }
 
 const READING_LIMITS = 'reading its smart-charging limits (GetVariables SmartChargingCtrlr)';
@@ -125,8 +127,10 @@ export class BootGate {
   private async discover(runtime: StationRuntime): Promise<void> {
     const outcome: DiscoveryOutcome = await this.deps.discovery.discover(runtime);
     if (outcome.kind === 'not-read') return;
+    const before = runtime.record.smartCharging?.profileStackLevel;
     this.deps.provisioning.save({ ...runtime.record, smartCharging: outcome.limits });
     if (runtime.bootStatus === 'Pending') runtime.pendingReason = INSTALLING_STANDING;
+    if (before !== outcome.limits.profileStackLevel) this.deps.limitsRead?.(runtime);
     if (!outcome.smartChargingAvailable) this.uncontrollable(runtime, 'SmartChargingCtrlr is not available or not enabled');
   }
 

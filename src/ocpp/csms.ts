@@ -16,7 +16,7 @@ import { localController, localControllerLayout } from './upstream/local-control
 import { SessionTracker } from './session-tracker';
 import { StationCommandService } from './station-commands';
 import { attachConnection } from './station-connection';
-import { StationRegistry } from './station-registry';
+import { StationRegistry, type StationRuntime } from './station-registry';
 import type { InboundContext } from './v201/action';
 import { StationDiscovery } from './v201/discovery';
 
@@ -56,8 +56,18 @@ export async function startCsms(deps: CsmsDeps): Promise<Csms> {
   const passwords = new PasswordVerifier();
   const provisioning = new StationProvisioning({ stations: store.stations, registry, inbound, passwords, logger });
   const discovery = new StationDiscovery({ logger, metrics: deps.metrics, timeoutMs: config.callTimeoutMs });
-  const gate = new BootGate({ pendingMaxMs: config.bootPendingMaxS * 1000, scheduler, nowMs, logger, inbound, discovery, provisioning });
   const upstream = config.upstream;
+  const gate = new BootGate({
+    pendingMaxMs: config.bootPendingMaxS * 1000,
+    scheduler,
+    nowMs,
+    logger,
+    inbound,
+    discovery,
+    provisioning,
+    // Local Controller mode: flexbridge's levels are the station's top two, known only now; the same ids replace.
+    ...(upstream && { limitsRead: (runtime: StationRuntime) => commands.refold(runtime.record.stationId) }),
+  });
   const commands = new StationCommandService({
     registry,
     ...(upstream && { layoutFor: localControllerLayout }),

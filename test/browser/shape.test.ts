@@ -107,6 +107,25 @@ describe('dashboard banners and rows', () => {
     ).toBe('–');
   });
 
+  test('station rows say why a station is Pending, that it is unresponsive, and its link to the CSMS (LC mode)', () => {
+    const rows = shape.stationRows(
+      [
+        {
+          id: 'C',
+          bootStatus: 'Pending',
+          pendingReason: 'installing its standing limits',
+          unresponsive: { timeouts: 2, retryAt: iso('10:30') },
+          upstream: { state: 'outage', reason: 'CSMS unreachable', since: iso('10:00'), queueDepth: 3 },
+          limits: {},
+        },
+      ],
+      NOW_S,
+    );
+    expect(rows[0]?.notes).toBe(
+      'boot Pending, Pending: installing its standing limits, unresponsive (2 timeouts), counted at its maximum, CSMS outage, 3 queued (CSMS unreachable)',
+    );
+  });
+
   test('session rows show the limit of the block in force now', () => {
     const plan = {
       blocks: [

@@ -24,6 +24,8 @@ export interface RigOptions {
   offlineGraceS?: number;
   fleet?: Partial<FleetOptionsInput>;
   cp?: CapacityProviderOptionsInput;
+  /** Local Controller mode: the agent's ocpp.upstream section (the CSMS simulator's URL and the outage policy). */
+  upstream?: Record<string, unknown>;
 }
 
 export interface Rig {
@@ -42,7 +44,14 @@ export async function startRig(options: RigOptions): Promise<Rig> {
   const cp = await startCapacityProvider({ port: 0, replyDelayMs: 20, handshakeDelayMs: 20, heartbeatIntervalS: 1, ...options.cp });
   const config = {
     http: { host: '127.0.0.1', port: 0 },
-    ocpp: { host: '127.0.0.1', port: 0, autoRegisterGroup: GROUP, callTimeoutMs: 5000, heartbeatIntervalS: 60 },
+    ocpp: {
+      host: '127.0.0.1',
+      port: 0,
+      autoRegisterGroup: GROUP,
+      callTimeoutMs: 5000,
+      heartbeatIntervalS: 60,
+      ...(options.upstream && { upstream: options.upstream }),
+    },
     oscp: {
       peers: [
         {

@@ -34,6 +34,7 @@ export function stationSummary(context: StationContext, view: StationView, sessi
     bootStatus: view.bootStatus,
     ...(view.pendingReason !== undefined && view.bootStatus === 'Pending' && { pendingReason: view.pendingReason }),
     ...(view.backoffUntilMs > nowMs && { unresponsive: { timeouts: view.consecutiveTimeouts, retryAt: iso(view.backoffUntilMs) } }),
+    ...(view.relay && { upstream: upstreamOf(view.relay.upstream) }),
     controllable: record.controllable,
     paused: core.overrides.stationPaused(record.stationId),
     evseCount: record.evseCount,
@@ -64,5 +65,15 @@ export function stationDetail(context: StationContext, view: StationView, sessio
     sessions: [...sessions],
     connectors: [...view.connectors].map(([id, status]) => ({ id, status })),
     externalLimits: [...view.externalLimits].map(([evseId, source]) => ({ evseId, source })),
+  };
+}
+
+function upstreamOf(upstream: NonNullable<StationView['relay']>['upstream']): NonNullable<StationSummary['upstream']> {
+  return {
+    state: upstream.state,
+    ...(upstream.reason !== undefined && { reason: upstream.reason }),
+    since: iso(upstream.sinceMs),
+    queueDepth: upstream.queueDepth,
+    ...(upstream.replayLagMs !== undefined && { replayLagMs: upstream.replayLagMs }),
   };
 }

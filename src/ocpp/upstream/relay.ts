@@ -99,8 +99,8 @@ export class StationRelay {
     if (link && this.live()) {
       const answer = await link.call(method, params, this.deps.config.callTimeoutMs);
       if (answer.kind === 'result') {
-        this.learn(method, params, answer.payload);
-        return isObject(answer.payload) ? answer.payload : {};
+        const response = this.learn(method, params, answer.payload);
+        return isObject(response) ? response : {};
       }
       if (answer.kind === 'error') throw createRPCError(answer.code, answer.description, isObject(answer.details) ? answer.details : {});
       if (answer.kind === 'closed') this.lost('connection to the CSMS lost');
@@ -151,18 +151,28 @@ export class StationRelay {
     }
   }
 
-  /** What flexbridge keeps from the CSMS's answers: the boot status, and authorisations for an outage. */
-  private learn(method: string, params: unknown, response: unknown): void {
+  /**
+   * What flexbridge keeps from the CSMS's answers (the boot status, authorisations for an outage), and the answer the
+   * station gets: the CSMS's, except a BootNotification Accepted before the standing limits are in.
+   */
+  private learn(method: string, params: unknown, response: unknown): unknown {
     if (method === 'BootNotification') {
       const boot = BootAnswer.safeParse(response);
-      if (!boot.success) return;
-      if (boot.data.status === 'Accepted') this.deps.kv.set(`${this.key}:boot`, { interval: boot.data.interval });
-      this.deps.gate.answered(this.station, boot.data.status);
-      return;
+      if (!boot.success) return response;
+      if (boot.data.status !== 'Accepted') {
+        this.deps.gate.answered(this.station, boot.data.status);
+        return response;
+      }
+      this.deps.kv.set(`${this.key}:boot`, { interval: boot.data.interval });
+      // Invariant 2 holds behind a CSMS too: the station is told Accepted only once it carries its standing limits
+      // (or after the Pending bound); until then Pending, and the gate installs them and asks for a boot again.
+      const status = this.deps.gate.boot(this.station);
+      return status === 'Accepted' ? response : { ...boot.data, status, interval: BOOT_PENDING_INTERVAL_S };
     }
     const token = WithIdToken.safeParse(params);
     const info = isObject(response) ? IdTokenInfo.safeParse((response as { idTokenInfo?: unknown }).idTokenInfo) : undefined;
     if (token.success && info?.success) this.deps.kv.set(`relay:auth:${token.data.idToken.idToken}`, info.data);
+    return response;
   }
 
   private answerLocally(method: string, params: unknown, local: object | undefined): object {
@@ -170,10 +180,11 @@ export class StationRelay {
     const currentTime = new Date(now).toISOString();
     if (method === 'BootNotification') {
       // Accepted only for a station the CSMS accepted before, with the interval it gave; else Pending until it is back.
+      // Accepted also needs the standing limits in (invariant 2), as when the CSMS is there.
       const known = z.object({ interval: z.number() }).safeParse(this.deps.kv.get(`${this.key}:boot`));
-      const status = known.success ? 'Accepted' : 'Pending';
-      this.deps.gate.answered(this.station, status);
-      return { currentTime, interval: known.success ? known.data.interval : BOOT_PENDING_INTERVAL_S, status };
+      if (!known.success) this.deps.gate.answered(this.station, 'Pending');
+      const status = known.success ? this.deps.gate.boot(this.station) : 'Pending';
+      return { currentTime, interval: known.success && status === 'Accepted' ? known.data.interval : BOOT_PENDING_INTERVAL_S, status };
     }
     if (method === 'Heartbeat') return { currentTime };
     this.enqueue(method, params, now);

@@ -77,8 +77,11 @@ describe('Local Controller mode (OCPP 2.0.1)', () => {
   test('relay — station CALLs reach the CSMS once with their payload, and the CSMS answer reaches the station', async () => {
     const station = await connect();
     await csms.waitForStation('CS-1');
-    const answer = (await boot(station)) as { status: string; interval: number };
-    expect(answer).toMatchObject({ status: 'Accepted', interval: 300 });
+    // Invariant 2 behind a CSMS: its Accepted reaches the station only once flexbridge's standing limits are in.
+    expect(await boot(station)).toMatchObject({ status: 'Pending', interval: 10 });
+    await eventually(() => station.triggers.includes('BootNotification'), 5000);
+    expect(await boot(station)).toMatchObject({ status: 'Accepted', interval: 300 });
+    expect(csms.frames.calls('BootNotification', { identity: 'CS-1', direction: 'in' })).toHaveLength(2);
     await station.client.call('TransactionEvent', txEvent('Started', 0, T));
     const frames = csms.frames.calls('TransactionEvent', { identity: 'CS-1' });
     expect(frames).toHaveLength(1);

@@ -67,6 +67,9 @@ export interface Station {
   stationMaxCurrentA?: number;
   limits?: { standingA?: number; inForceA?: number; live?: { leaseEnd: string; periods: readonly { start: string; limitA: number }[] } };
   sessions?: number;
+  pendingReason?: string;
+  unresponsive?: { timeouts: number; retryAt: string };
+  upstream?: { state: string; reason?: string; since: string; queueDepth: number; replayLagMs?: number };
 }
 
 export interface StationRow {

@@ -165,6 +165,12 @@
         const notes = [];
         if (station.bootStatus && station.bootStatus !== 'Accepted') notes.push(`boot ${station.bootStatus}`);
         if (station.paused) notes.push('paused by operator');
+        if (station.pendingReason) notes.push(`Pending: ${station.pendingReason}`);
+        if (station.unresponsive) notes.push(`unresponsive (${station.unresponsive.timeouts} timeouts), counted at its maximum`);
+        if (station.upstream) {
+          const queued = station.upstream.queueDepth > 0 ? `, ${station.upstream.queueDepth} queued` : '';
+          notes.push(`CSMS ${station.upstream.state}${queued}${station.upstream.reason ? ` (${station.upstream.reason})` : ''}`);
+        }
         const live = liveLimitAt(limits.live, nowS);
         return {
           id: String(station.id),
