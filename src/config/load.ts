@@ -86,7 +86,13 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
   return issues.map((issue) => {
     const expected = issue.code === 'invalid_type' ? `expected ${issue.expected}` : issue.message;
     const secret = SECRET_FIELD.test(String(issue.path[issue.path.length - 1] ?? ''));
-    const got = !('input' in issue) ? '' : secret ? 'got [redacted]' : `got ${describe(issue.input)}`;
+    const got = !('input' in issue)
+      ? ''
+      : secret
+        ? issue.input === undefined
+          ? 'missing'
+          : 'got [redacted]'
+        : `got ${describe(issue.input)}`;
     return [fieldPath(issue.path), [got, expected].filter(Boolean).join(', ')].join(': ');
   });
 }

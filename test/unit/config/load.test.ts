@@ -136,5 +136,26 @@ describe('config file loading', () => {
       FLEXBRIDGE_WEBHOOK_SECRET: 'w'.repeat(32),
     };
     expect(() => loadConfig(path.join(root, 'example.production.json'), env)).not.toThrow();
+    const lc = { ...env, FLEXBRIDGE_CP_0001_CSMS_PASSWORD: 'c'.repeat(24), FLEXBRIDGE_CP_0002_CSMS_PASSWORD: 'e'.repeat(24) };
+    expect(loadConfig(path.join(root, 'example.local-controller.json'), lc).ocpp.upstream).toMatchObject({
+      credentials: 'stored',
+      securityProfile: 2,
+    });
+  });
+
+  it('Local Controller mode: a wss:// CSMS needs profile 2, stored credentials need a password per station, no silent downgrade', () => {
+    const base = { groups: [{ id: 'g1', safeLimitA: 32 }] };
+    const withUpstream = (upstream: object, stations: object[] = []): unknown => ({ ...base, stations, ocpp: { upstream } });
+    expect(() => parseConfig(withUpstream({ url: 'ws://csms:9000/ocpp', securityProfile: 2 }), 't')).toThrow(
+      /security profile 2 needs a wss:\/\/ URL/,
+    );
+    expect(() => parseConfig(withUpstream({ url: 'wss://csms/ocpp' }), 't')).toThrow(/set securityProfile 2/);
+    expect(() => parseConfig(withUpstream({ url: 'ws://csms/ocpp', credentials: 'stored' }, [{ id: 'CS-1', groupId: 'g1' }]), 't')).toThrow(
+      /stations\[0\]\.upstreamPassword: missing, credentials "stored" needs an upstreamPassword for station "CS-1"/,
+    );
+    expect(() => parseConfig(withUpstream({ url: 'ws://csms/ocpp', securityProfile: 3 }), 't')).toThrow(
+      /profile 3 upstream is not supported/,
+    );
+    expect(() => parseConfig(withUpstream({ url: 'ws://csms/ocpp', dialrate: 5 }), 't')).toThrow(/dialrate/);
   });
 });
