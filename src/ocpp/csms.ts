@@ -101,7 +101,7 @@ export async function startCsms(deps: CsmsDeps): Promise<Csms> {
     maxProfilesReported: (runtime, maxProfiles) => provisioning.maxProfilesReported(runtime, maxProfiles),
     chargingProfilesReported: (stationId, requestId, profiles, tbc) => commands.reportReceived(stationId, requestId, profiles, tbc),
   };
-  const relays = upstream && localController(upstream, { deps, registry, actions, gate, commands, scheduler, nowMs, logger });
+  const relays = upstream && localController(upstream, { deps, registry, actions, gate, commands, provisioning, scheduler, nowMs, logger });
   const server = await startOcppServer({
     config,
     logger,

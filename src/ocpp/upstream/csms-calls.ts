@@ -20,6 +20,8 @@ export interface CsmsCallsDeps {
   /** Prefix of this station's keys in the key/value store. */
   readonly key: string;
   readonly stationCallTimeoutMs: number;
+  /** A new station password the station accepted (SetVariables SecurityCtrlr.BasicAuthPassword): hashed and kept. */
+  readonly stationPasswordChanged: (password: string) => void;
 }
 
 const SetVariables = z
@@ -112,9 +114,11 @@ export class CsmsCalls {
     );
   }
 
-  /** Stored credentials: a BasicAuthPassword the station accepted is the one flexbridge presents upstream from now on. */
+  /**
+   * A BasicAuthPassword the station accepted: the station's own password toward flexbridge from now on, and with
+   * stored credentials the one flexbridge presents upstream.
+   */
   private passwordChanged(request: unknown, response: unknown): void {
-    if (this.deps.config.credentials !== 'stored') return;
     const set = SetVariables.safeParse(request);
     const result = SetVariablesResult.safeParse(response);
     if (!set.success || !result.success) return;
@@ -122,9 +126,12 @@ export class CsmsCalls {
     const asked = set.data.setVariableData.find((d) => isPassword(d.component, d.variable));
     const accepted = result.data.setVariableResult.find((r) => isPassword(r.component, r.variable) && r.attributeStatus === 'Accepted');
     if (!asked || !accepted) return;
-    this.deps.kv.set(`${this.deps.key}:password`, asked.attributeValue);
-    this.deps.logger.info('upstream password changed by the CSMS; used from the next connection', {
+    // The station uses the new password toward flexbridge from its next connection: flexbridge's hash follows.
+    this.deps.stationPasswordChanged(asked.attributeValue);
+    if (this.deps.config.credentials === 'stored') this.deps.kv.set(`${this.deps.key}:password`, asked.attributeValue);
+    this.deps.logger.info('station password changed by the CSMS; used from the next connection', {
       stationId: this.deps.station.runtime.record.stationId,
+      upstreamCredentials: this.deps.config.credentials,
     });
   }
 }

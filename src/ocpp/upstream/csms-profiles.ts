@@ -15,15 +15,19 @@ export function flexbridgeStacks(profileStackLevel: number): ProfileStacks {
   return { standing: live - 1, live };
 }
 
-/** A CSMS profile the station accepted, as flexbridge folds it: its lowest limit in amps per phase. */
-interface ShadowProfile {
-  readonly id: number;
-  readonly evseId: number;
-  readonly purpose: string;
-  readonly stackLevel: number;
-  readonly transactionId?: string;
-  readonly minLimitA: number;
-}
+/** A CSMS profile the station accepted, as flexbridge folds it: its lowest limit in amps per phase, until it ends. */
+const ShadowProfile = z.object({
+  id: z.number().int(),
+  evseId: z.number().int(),
+  purpose: z.string(),
+  stackLevel: z.number().int(),
+  transactionId: z.string().optional(),
+  minLimitA: z.number(),
+  /** validTo, or the end of an Absolute schedule with a duration; epoch ms. */
+  endsAtMs: z.number().optional(),
+});
+type ShadowProfile = z.infer<typeof ShadowProfile>;
+const Shadow = z.array(ShadowProfile);
 
 /** What the CSMS limits, folded into flexbridge's own profiles: installed = min(grid share, CSMS limit). */
 export interface CsmsFold {
@@ -38,9 +42,20 @@ const Profile = z
     id: z.number().int(),
     stackLevel: z.number().int().min(0),
     chargingProfilePurpose: z.string(),
+    chargingProfileKind: z.string().optional(),
     transactionId: z.string().optional(),
+    validTo: z.string().optional(),
     chargingSchedule: z
-      .array(z.object({ chargingRateUnit: z.enum(['A', 'W']), chargingSchedulePeriod: z.array(Period).min(1) }).loose())
+      .array(
+        z
+          .object({
+            chargingRateUnit: z.enum(['A', 'W']),
+            chargingSchedulePeriod: z.array(Period).min(1),
+            startSchedule: z.string().optional(),
+            duration: z.number().optional(),
+          })
+          .loose(),
+      )
       .min(1),
   })
   .loose();
@@ -74,14 +89,28 @@ const VOLTAGE_V = 230;
  * The CSMS's profiles on one station, as far as flexbridge relayed them (the only record in 1.6; kept for 2.0.1 too),
  * and the fold they impose. Ids that would collide with flexbridge's range are remapped and remembered.
  */
+export interface GuardHooks {
+  readonly stacks: () => ProfileStacks;
+  readonly nowMs: () => number;
+  /** The fold changed: flexbridge's own limits must be sent again, folded. */
+  readonly refold: () => void;
+  /** A CSMS limit was accepted by the station (flexbridge reports one above the grid share). */
+  readonly accepted?: (profile: { id: number; purpose: string; limitA: number }) => void;
+  /** The shadow changed: kept across reconnects and restarts, so the fold is never lost. */
+  readonly save?: (profiles: unknown) => void;
+}
+
 export class CsmsProfileGuard implements CsmsFold {
   private readonly shadow = new Map<number, ShadowProfile>();
 
+  /** `saved`: what an earlier connection or run recorded (anything unreadable is dropped). */
   constructor(
-    private readonly stacks: () => ProfileStacks,
-    /** The fold changed: flexbridge's own limits must be sent again, folded. */
-    private readonly refold: () => void,
-  ) {}
+    private readonly hooks: GuardHooks,
+    saved?: unknown,
+  ) {
+    const restored = Shadow.safeParse(saved ?? []);
+    if (restored.success) for (const profile of restored.data) this.shadow.set(profile.id, profile);
+  }
 
   get stationCapA(): number | undefined {
     return this.lowest((p) => p.purpose === 'ChargingStationMaxProfile');
@@ -110,8 +139,9 @@ export class CsmsProfileGuard implements CsmsFold {
         description: `profile id ${chargingProfile.id} is reserved by the Local Controller`,
       };
     }
-    const stacks = this.stacks();
+    const stacks = this.hooks.stacks();
     const stackLevel = Math.min(chargingProfile.stackLevel, stacks.standing - 1);
+    const endsAtMs = endOf(chargingProfile);
     const shadow: ShadowProfile = {
       id: chargingProfile.id,
       evseId,
@@ -119,10 +149,12 @@ export class CsmsProfileGuard implements CsmsFold {
       stackLevel,
       ...(chargingProfile.transactionId !== undefined && { transactionId: chargingProfile.transactionId }),
       minLimitA: lowestAmps(chargingProfile.chargingSchedule),
+      ...(endsAtMs !== undefined && { endsAtMs }),
     };
     const accepted = (): void => {
       this.shadow.set(shadow.id, shadow);
-      this.refold();
+      this.changed();
+      this.hooks.accepted?.({ id: shadow.id, purpose: shadow.purpose, limitA: shadow.minLimitA });
     };
     // No level left below flexbridge's (a station with ProfileStackLevel 1): folded only, answered here.
     if (stackLevel < 0) {
@@ -142,7 +174,7 @@ export class CsmsProfileGuard implements CsmsFold {
       return { kind: 'forward', payload, accepted: () => this.forget([chargingProfileId]) };
     }
     const criteria = chargingProfileCriteria ?? {};
-    const stacks = this.stacks();
+    const stacks = this.hooks.stacks();
     if (criteria.stackLevel !== undefined && criteria.stackLevel >= stacks.standing)
       return { kind: 'answer', payload: { status: 'Unknown' } };
     // Criteria could match flexbridge's profiles too: clear the CSMS's matching ones by id instead.
@@ -157,18 +189,49 @@ export class CsmsProfileGuard implements CsmsFold {
     return ids.length === 0 ? { kind: 'answer', payload: { status: 'Unknown' } } : { kind: 'clear-each', ids };
   }
 
-  /** Profiles the station no longer holds (cleared, or ended with their transaction). */
+  /** Profiles the station no longer holds (cleared). */
   forget(ids: readonly number[]): void {
     let changed = false;
     for (const id of ids) changed = this.shadow.delete(id) || changed;
-    if (changed) this.refold();
+    if (changed) this.changed();
   }
 
+  /** A transaction ended: its TxProfiles went with it (K01: a TxProfile lives as long as its transaction). */
+  transactionEnded(transactionId: string): void {
+    this.forget([...this.shadow.values()].filter((p) => p.purpose === 'TxProfile' && p.transactionId === transactionId).map((p) => p.id));
+  }
+
+  private changed(): void {
+    this.hooks.save?.([...this.shadow.values()]);
+    this.hooks.refold();
+  }
+
+  /** The lowest limit of the CSMS profiles in force now; an ended one (validTo, duration) no longer limits. */
   private lowest(match: (profile: ShadowProfile) => boolean): number | undefined {
+    const now = this.hooks.nowMs();
     let lowest: number | undefined;
-    for (const profile of this.shadow.values()) if (match(profile)) lowest = Math.min(lowest ?? Infinity, profile.minLimitA);
+    for (const profile of this.shadow.values()) {
+      if (profile.endsAtMs !== undefined && profile.endsAtMs <= now) continue;
+      if (match(profile)) lowest = Math.min(lowest ?? Infinity, profile.minLimitA);
+    }
     return lowest;
   }
+}
+
+/** When a profile stops limiting: its validTo, or the end of an Absolute schedule's duration, whichever comes first. */
+function endOf(profile: {
+  readonly validTo?: string;
+  readonly chargingProfileKind?: string;
+  readonly chargingSchedule: readonly { readonly startSchedule?: string; readonly duration?: number }[];
+}): number | undefined {
+  const ends: number[] = [];
+  if (profile.validTo !== undefined && Number.isFinite(Date.parse(profile.validTo))) ends.push(Date.parse(profile.validTo));
+  const schedule = profile.chargingSchedule[0];
+  if (profile.chargingProfileKind === 'Absolute' && schedule?.startSchedule !== undefined && schedule.duration !== undefined) {
+    const startMs = Date.parse(schedule.startSchedule);
+    if (Number.isFinite(startMs)) ends.push(startMs + schedule.duration * 1000);
+  }
+  return ends.length === 0 ? undefined : Math.min(...ends);
 }
 
 /** The lowest limit anywhere in the schedule, in amps per phase (W spread over the phases the period names, else 3). */

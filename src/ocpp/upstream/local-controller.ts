@@ -9,10 +9,11 @@ import type { CsmsDeps } from '../csms';
 import { encodedIdentity } from '../identity';
 import type { ConnectionSession } from '../server';
 import type { StationCommandService } from '../station-commands';
+import type { StationProvisioning } from '../provisioning';
 import type { StationRegistry, StationRuntime } from '../station-registry';
 import type { InboundContext, StationConnection } from '../v201/action';
 import type { ProfileLayout } from '../v201/limit-profiles';
-import { flexbridgeStacks } from './csms-profiles';
+import { CsmsProfileGuard, flexbridgeStacks } from './csms-profiles';
 import { createPairing, type PairOutcome } from './pairing';
 import { StationRelay } from './relay';
 
@@ -28,6 +29,7 @@ export interface LocalControllerParts {
   readonly actions: InboundContext;
   readonly gate: BootGate;
   readonly commands: StationCommandService;
+  readonly provisioning: StationProvisioning;
   readonly scheduler: Scheduler;
   readonly nowMs: () => number;
   readonly logger: Logger;
@@ -44,6 +46,44 @@ export function localController(upstream: UpstreamConfig, parts: LocalController
   const logger = parts.logger.child({ component: 'upstream' });
   const storedPasswords = new Map(deps.stations.flatMap((s) => (s.upstreamPassword ? [[s.id, s.upstreamPassword] as const] : [])));
   const pairing = createPairing({ config: upstream, scheduler, kv: deps.store.kv, storedPasswords, logger, served: [OCPP_SUBPROTOCOL] });
+  const guards = new Map<string, CsmsProfileGuard>();
+  /** One guard per station, kept across its connections and (through the store) across restarts: the fold is never lost. */
+  const guardOf = (runtime: StationRuntime): CsmsProfileGuard => {
+    const stationId = runtime.record.stationId;
+    const existing = guards.get(stationId);
+    if (existing) return existing;
+    const key = `relay:${stationId}:csms-profiles`;
+    const guard = new CsmsProfileGuard(
+      {
+        stacks: () => flexbridgeStacks(runtime.record.smartCharging?.profileStackLevel ?? 1),
+        nowMs,
+        refold: () => parts.commands.refold(stationId),
+        accepted: (profile) => aboveShare(runtime, profile),
+        save: (profiles) => deps.store.kv.set(key, profiles),
+      },
+      deps.store.kv.get(key),
+    );
+    guards.set(stationId, guard);
+    return guard;
+  };
+  /**
+   * A CSMS limit above what flexbridge gives the station (its standing share, or the most of its live lease) does not
+   * take effect — flexbridge's cap sits above it and is the lower one — but an operator should see the disagreement.
+   */
+  const aboveShare = (runtime: StationRuntime, profile: { id: number; purpose: string; limitA: number }): void => {
+    const { standing, live } = runtime.lastLimits;
+    const liveMostA = live && live.stationCap.leaseEndMs > nowMs() ? Math.max(...live.stationCap.periods.map((p) => p.limitA)) : undefined;
+    const shareA = Math.max(standing?.limitA ?? 0, liveMostA ?? 0);
+    if (standing === undefined || profile.limitA <= shareA) return;
+    deps.metrics?.relayedMessages.inc({ direction: 'csms-to-station', result: 'limit-above-grid-share' });
+    logger.warn('CSMS set a limit above the grid share; flexbridge keeps the station at its share', {
+      stationId: runtime.record.stationId,
+      profileId: profile.id,
+      purpose: profile.purpose,
+      csmsLimitA: profile.limitA,
+      gridShareA: shareA,
+    });
+  };
   let waiting = 0;
   for (const stationId of deps.store.relayQueue.stationsWaiting()) waiting += deps.store.relayQueue.depth(stationId);
   deps.metrics?.upstreamQueueDepth.set(waiting);
@@ -67,6 +107,7 @@ export function localController(upstream: UpstreamConfig, parts: LocalController
     },
     relay: (station: StationConnection, session: NonNullable<ConnectionSession['upstream']>): StationRelay => {
       const stationId = station.runtime.record.stationId;
+      const guard = guardOf(station.runtime);
       return new StationRelay(
         {
           config: upstream,
@@ -79,8 +120,14 @@ export function localController(upstream: UpstreamConfig, parts: LocalController
           actions: parts.actions,
           gate: parts.gate,
           dial: () => pairing.redial({ id: stationId, encoded: session.encoded }, session.protocols, session.authorization),
-          refold: () => parts.commands.refold(stationId),
+          guard,
           stationCallTimeoutMs: deps.config.callTimeoutMs,
+          stationPasswordChanged: (password) => {
+            const { record } = station.runtime;
+            void parts.provisioning
+              .upsert({ ...record, id: record.stationId, password })
+              .catch((error: unknown) => logger.error('station password not stored', { stationId, error: String(error) }));
+          },
         },
         station,
         session.link,

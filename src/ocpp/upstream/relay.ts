@@ -11,7 +11,7 @@ import type { Metrics } from '../../observability/metrics';
 import type { BootGate } from '../boot-gate';
 import type { InboundContext, StationConnection } from '../v201/action';
 import { V201_ACTIONS } from '../v201/dispatch';
-import { CsmsProfileGuard, flexbridgeStacks } from './csms-profiles';
+import type { CsmsProfileGuard } from './csms-profiles';
 import { CsmsCalls } from './csms-calls';
 import type { DialOutcome, UpstreamLink } from './upstream-link';
 
@@ -40,10 +40,11 @@ export interface RelayDeps {
   readonly gate: BootGate;
   /** Opens a new twin for this station (dial rate, credentials). */
   readonly dial: () => Promise<DialOutcome>;
-  /** The CSMS changed a limit that flexbridge folds: re-send flexbridge's limits folded. */
-  readonly refold: () => void;
+  /** The station's CSMS profiles as flexbridge folds them; one per station, kept across its connections. */
+  readonly guard: CsmsProfileGuard;
   /** A station that is asked something by the CSMS has this long to answer. */
   readonly stationCallTimeoutMs: number;
+  readonly stationPasswordChanged: (password: string) => void;
 }
 
 /** 1 s doubling to 5 min, ±50 %: stations that lost the CSMS together do not come back together. */
@@ -76,10 +77,7 @@ export class StationRelay {
   ) {
     this.stationId = station.runtime.record.stationId;
     this.key = `relay:${this.stationId}`;
-    this.guard = new CsmsProfileGuard(
-      () => flexbridgeStacks(station.runtime.record.smartCharging?.profileStackLevel ?? 1),
-      () => deps.refold(),
-    );
+    this.guard = deps.guard;
     this.csmsCalls = new CsmsCalls({ ...deps, guard: this.guard, station, key: this.key });
     this.depth = deps.queue.depth(this.stationId);
     this.status = { state: 'connecting', sinceMs: deps.nowMs(), queueDepth: this.depth };
@@ -138,6 +136,13 @@ export class StationRelay {
     if (method === 'BootNotification' || method === 'Authorize') return undefined;
     const definition = V201_ACTIONS.get(method);
     if (!definition) return undefined;
+    if (method === 'TransactionEvent') {
+      const ended = z
+        .object({ eventType: z.literal('Ended'), transactionInfo: z.object({ transactionId: z.string() }).loose() })
+        .loose()
+        .safeParse(params);
+      if (ended.success) this.guard.transactionEnded(ended.data.transactionInfo.transactionId);
+    }
     try {
       const outcome = definition.run(this.deps.actions, this.station, params);
       return outcome.kind === 'answer' ? outcome.response : undefined;

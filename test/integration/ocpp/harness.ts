@@ -6,7 +6,7 @@ import { OcppConfig as OcppConfigSchema } from '../../../src/config/sections';
 import type { OcppConfig } from '../../../src/config/schema';
 import type { FleetStation } from '../../../src/core/fleet';
 import type { ChargingSession } from '../../../src/domain/session';
-import { silentLogger } from '../../../src/observability/log';
+import { createLogger, silentLogger } from '../../../src/observability/log';
 import { createMetrics } from '../../../src/observability/metrics';
 import type { StationInbound } from '../../../src/core/ports';
 import { startCsms, type ConfiguredStation, type Csms, type CsmsDeps } from '../../../src/ocpp/csms';
@@ -75,7 +75,7 @@ export async function startTestCsms(
         stations,
         store: harness.store,
         inbound,
-        logger: silentLogger,
+        logger: process.env.HARNESS_LOG ? createLogger({ level: 'debug' }) : silentLogger,
         metrics,
         sessionFlushMs: 20,
         ...time,
@@ -93,7 +93,7 @@ export async function startTestCsms(
     stations,
     store: harness.store,
     inbound,
-    logger: silentLogger,
+    logger: process.env.HARNESS_LOG ? createLogger({ level: 'debug' }) : silentLogger,
     metrics,
     sessionFlushMs: 20,
     ...time,

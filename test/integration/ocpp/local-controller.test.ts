@@ -167,6 +167,44 @@ describe('Local Controller mode (OCPP 2.0.1)', () => {
     expect(refolded.chargingSchedule[0]?.chargingSchedulePeriod[0]?.limit).toBeLessThanOrEqual(6);
   });
 
+  test('§7.13 — the fold survives a reconnect, and a CSMS limit that has ended (duration) no longer limits', async () => {
+    const station = await connect({ stackLevel: 3 });
+    await csms.waitForStation('CS-1');
+    await boot(station);
+    await eventually(() => t.store.stations.get('CS-1')?.smartCharging?.profileStackLevel === 3, 5000);
+    const cap = (id: number, limit: number, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
+      evseId: 0,
+      chargingProfile: {
+        id,
+        stackLevel: 0,
+        chargingProfilePurpose: 'ChargingStationMaxProfile',
+        chargingProfileKind: 'Absolute',
+        chargingSchedule: [
+          {
+            id: 1,
+            startSchedule: new Date().toISOString(),
+            chargingRateUnit: 'A',
+            chargingSchedulePeriod: [{ startPeriod: 0, limit }],
+            ...extra,
+          },
+        ],
+      },
+    });
+    expect(await csms.call('CS-1', 'SetChargingProfile', cap(81, 7))).toMatchObject({ response: { status: 'Accepted' } });
+    // Already over: a 1 s schedule that has run out folds nothing.
+    expect(await csms.call('CS-1', 'SetChargingProfile', cap(82, 2, { startSchedule: '2026-01-01T00:00:00Z', duration: 1 }))).toMatchObject(
+      {
+        response: { status: 'Accepted' },
+      },
+    );
+    await station.client.close();
+    await csms.waitForDisconnect('CS-1');
+    const again = await connect({ stackLevel: 3 });
+    await boot(again);
+    const standing = await eventually(() => again.profiles.map(profileOf).find((p) => p.id === 9_100_001), 5000);
+    expect(standing.chargingSchedule[0]?.chargingSchedulePeriod[0]?.limit).toBe(7);
+  });
+
   test('§7.15 — ClearChargingProfile by a flexbridge id answers Unknown, and the station is untouched', async () => {
     const station = await connect();
     await csms.waitForStation('CS-1');
