@@ -1,6 +1,6 @@
 // Virtual time for tests: a Clock whose timers fire only when the test advances it, in due order, each at its
 // own instant. A zero-delay timer ("as soon as possible", not a wait) runs on the next turn of the event loop.
-import { MAX_TIMER_DELAY_MS, type Clock } from '../../src/core/scheduler';
+import { MAX_TIMER_DELAY_MS, Scheduler, type Clock } from '../../src/core/scheduler';
 
 interface Timer {
   readonly atMs: number;
@@ -74,4 +74,14 @@ export class VirtualClock implements Clock {
       this.advanceTo(this.now);
     });
   }
+}
+
+/** A virtual clock with the agent's Scheduler on it, as a part under test takes them (`nowMs`, `scheduler`). */
+export function virtualTime(startMs = Date.parse('2026-12-01T10:00:00Z')): {
+  nowMs: () => number;
+  scheduler: Scheduler;
+  advance: (ms: number) => void;
+} {
+  const clock = new VirtualClock(startMs);
+  return { nowMs: () => clock.nowMs(), scheduler: new Scheduler(clock), advance: (ms) => clock.advance(ms) };
 }

@@ -1,22 +1,7 @@
 // Admission as a third-party fleet found it wanting: nothing is sent before BootNotification (B01), Pending is bounded
 // by time not by boots (exponential back-off took 21 minutes), and a station that keeps timing out is backed off.
-import { Scheduler, type Clock } from '../../../src/core/scheduler';
+import { virtualTime } from '../../helpers/virtual-clock';
 import { boot, connectStation, eventually, startTestCsms, type FakeStation, type TestCsms } from './harness';
-
-/** Virtual time for the CSMS's own timers; sockets and calls stay real. */
-function virtualClock(startMs = Date.parse('2026-12-01T10:00:00Z')) {
-  let now = startMs;
-  const clock: Clock = { nowMs: () => now, setTimer: () => ({ cancel: () => undefined }) };
-  const scheduler = new Scheduler(clock);
-  return {
-    nowMs: () => now,
-    scheduler,
-    advance(ms: number): void {
-      now += ms;
-      scheduler.runDue();
-    },
-  };
-}
 
 /** Lets the in-process CSMS run what it queued for right after the connection (setImmediate work). */
 async function serverTurns(n = 5): Promise<void> {
@@ -47,7 +32,7 @@ describe('B01/B02 — admission', () => {
   });
 
   test('B02 — Pending is bounded by time: after bootPendingMaxS the station is asked to boot again and let in', async () => {
-    const time = virtualClock();
+    const time = virtualTime();
     t = await startTestCsms({ bootPendingMaxS: 20, callTimeoutMs: 200 }, undefined, time);
     // A station that never acknowledges a profile: its standing limits are never installed.
     const silent = await connectStation(t.url, { setChargingProfile: () => new Promise(() => undefined) });
@@ -69,7 +54,7 @@ describe('B01/B02 — admission', () => {
   });
 
   test('a station that keeps timing out is backed off instead of flooded, and tried again after the back-off', async () => {
-    const time = virtualClock();
+    const time = virtualTime();
     t = await startTestCsms({ callTimeoutMs: 200 }, undefined, time);
     station = await connectStation(t.url, { setChargingProfile: () => new Promise(() => undefined) });
     await station.client.call('Heartbeat', {});

@@ -59,6 +59,10 @@ export async function startTestCsms(
     onSession: (s) => recorded.sessions.push(s),
   };
   const metrics = createMetrics({ defaultMetrics: false });
+  // HARNESS_LOG=1 shows the CSMS's log when a test needs reading.
+  const logger = process.env.HARNESS_LOG ? createLogger({ level: 'debug' }) : silentLogger;
+  const start = (ocpp: OcppConfig): Promise<Csms> =>
+    startCsms({ config: ocpp, stations, store: harness.store, inbound, logger, metrics, sessionFlushMs: 20, ...time });
   const harness: TestCsms = {
     csms: undefined as unknown as Csms,
     store: openSqliteStore(dbPath),
@@ -70,16 +74,7 @@ export async function startTestCsms(
       await harness.csms.stop();
       harness.store.close();
       harness.store = openSqliteStore(dbPath);
-      harness.csms = await startCsms({
-        config: { ...config, port: 0 },
-        stations,
-        store: harness.store,
-        inbound,
-        logger: process.env.HARNESS_LOG ? createLogger({ level: 'debug' }) : silentLogger,
-        metrics,
-        sessionFlushMs: 20,
-        ...time,
-      });
+      harness.csms = await start({ ...config, port: 0 });
       harness.url = `ws://127.0.0.1:${harness.csms.port}/ocpp`;
     },
     stop: async () => {
@@ -88,16 +83,7 @@ export async function startTestCsms(
       cleanup();
     },
   };
-  harness.csms = await startCsms({
-    config,
-    stations,
-    store: harness.store,
-    inbound,
-    logger: process.env.HARNESS_LOG ? createLogger({ level: 'debug' }) : silentLogger,
-    metrics,
-    sessionFlushMs: 20,
-    ...time,
-  });
+  harness.csms = await start(config);
   harness.url = `${config.securityProfile === 1 ? 'ws' : 'wss'}://127.0.0.1:${harness.csms.port}/ocpp`;
   return harness;
 }

@@ -1,24 +1,11 @@
 // Local Controller mode, its variants over real sockets: mirror outages (Part 4 §6.3) on virtual time, stored
 // credentials and a CSMS password rotation, the upstream dial rate, non-strict relay, unknown reply ids, outage answers.
 import { WebSocket, WebSocketServer } from 'ws';
-import { Scheduler, systemClock, type Clock } from '../../../src/core/scheduler';
+import { systemClock } from '../../../src/core/scheduler';
+import { virtualTime } from '../../helpers/virtual-clock';
 import { dialUpstream } from '../../../src/ocpp/upstream/upstream-link';
 import { startCsmsSimulator, type CsmsSimulator } from '../../../simulators/csms';
 import { boot, connectStation, eventually, PASSWORD, startTestCsms, type FakeStation, type TestCsms } from './harness';
-
-function virtualClock(startMs = Date.parse('2026-12-01T10:00:00Z')) {
-  let now = startMs;
-  const clock: Clock = { nowMs: () => now, setTimer: () => ({ cancel: () => undefined }) };
-  const scheduler = new Scheduler(clock);
-  return {
-    nowMs: () => now,
-    scheduler,
-    advance(ms: number): void {
-      now += ms;
-      scheduler.runDue();
-    },
-  };
-}
 
 const upstreamOf = (url: string, extra: Record<string, unknown> = {}) => ({
   url,
@@ -52,7 +39,7 @@ describe('Local Controller mode — variants', () => {
 
   test('§6.1 mirror — the station socket is closed graceS after the CSMS is lost, not before (virtual time)', async () => {
     csms = await startCsmsSimulator({ port: 0 });
-    const time = virtualClock();
+    const time = virtualTime();
     t = await startTestCsms(
       { upstream: upstreamOf(csms.url, { outage: { mode: 'mirror', graceS: 30, authorize: 'reject', queueLimit: 100 } }) },
       undefined,
@@ -109,7 +96,7 @@ describe('Local Controller mode — variants', () => {
 
   test('§7.21 storm control — upstream connects follow the dial rate; waiting upgrades are held, not failed (virtual time)', async () => {
     csms = await startCsmsSimulator({ port: 0 });
-    const time = virtualClock();
+    const time = virtualTime();
     const ids = Array.from({ length: 8 }, (_, i) => `CS-${i + 1}`);
     t = await startTestCsms(
       { upstream: upstreamOf(csms.url, { dialRate: 2 }) },
