@@ -2,6 +2,7 @@
 // Exit codes: 0 clean stop, 1 start-up or runtime failure, 2 bad command line or configuration.
 import { Command, CommanderError } from 'commander';
 import { ConfigError, DEFAULT_CONFIG_FILE, loadConfig } from './config/load';
+import { systemClock } from './core/scheduler';
 import { startAgent, type Agent } from './agent';
 import { createLogger } from './observability/log';
 
@@ -61,8 +62,7 @@ export async function main(argv: readonly string[] = process.argv, env: NodeJS.P
   return new Promise<number>((resolve) => {
     const onSignal = (signal: NodeJS.Signals): void => {
       // A second signal, or a stop that overruns its budget, ends the process at once.
-      const deadline = setTimeout(() => resolve(EXIT_FAILURE), config.http.shutdownTimeoutMs + 2000);
-      deadline.unref();
+      systemClock.setTimer(() => resolve(EXIT_FAILURE), config.http.shutdownTimeoutMs + 2000);
       process.once(signal, () => resolve(EXIT_FAILURE));
       agent.stop(`received ${signal}`).then(
         () => resolve(0),

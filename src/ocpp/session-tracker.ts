@@ -1,6 +1,7 @@
 // Active charging sessions of all stations: applies transaction events and meter values, tells core, and writes
 // to the store in one batch per tick (starts and ends at once, so a crash right after the answer loses neither).
 import type { ChargingSession, EvChargingNeeds } from '../domain/session';
+import { systemClock } from '../core/scheduler';
 import type { Logger } from '../observability/log';
 import type { Metrics } from '../observability/metrics';
 import type { SessionRepository } from '../core/ports';
@@ -19,7 +20,7 @@ export class SessionTracker {
   private readonly dirty = new Map<string, ChargingSession>();
   /** Insertion-ordered, bounded: the oldest is dropped first (it is still in the store). */
   private readonly recentlyEnded = new Map<string, ChargingSession>();
-  private flushTimer: NodeJS.Timeout | undefined;
+  private flushTimer: { cancel(): void } | undefined;
 
   constructor(
     private readonly repository: SessionRepository,
@@ -151,7 +152,7 @@ export class SessionTracker {
 
   /** Writes everything pending in one transaction. */
   flush(): void {
-    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer?.cancel();
     this.flushTimer = undefined;
     if (this.dirty.size === 0) return;
     const batch = [...this.dirty.values()];
@@ -166,6 +167,6 @@ export class SessionTracker {
   private write(session: ChargingSession, now: boolean): void {
     this.dirty.set(session.transactionId, session);
     if (now) this.flush();
-    else this.flushTimer ??= setTimeout(() => this.flush(), this.flushMs);
+    else this.flushTimer ??= systemClock.setTimer(() => this.flush(), this.flushMs);
   }
 }

@@ -1,5 +1,6 @@
 // CSMS-initiated smart-charging commands (K01, K08, K09, K10) through each station's command queue.
 // `applyLimits` is core's StationCommands port: profiles checked against the station's limits, then sent in order.
+import { systemClock } from '../core/scheduler';
 import type { Logger } from '../observability/log';
 import type { Metrics } from '../observability/metrics';
 import type { LimitOutcome, StationCommands, StationLimitRequest } from '../core/ports';
@@ -194,9 +195,9 @@ export class StationCommandService implements StationCommands {
       this.reports.delete(key);
       return { status, profiles: [] };
     }
-    const timer = setTimeout(() => this.finishReport(key), this.deps.options.timeoutMs);
+    const timer = systemClock.setTimer(() => this.finishReport(key), this.deps.options.timeoutMs);
     const profiles = (await collected) ?? [];
-    clearTimeout(timer);
+    timer.cancel();
     return { status, profiles };
   }
 
