@@ -24,32 +24,11 @@ export interface CsmsCallsDeps {
   readonly stationPasswordChanged: (password: string) => void;
 }
 
-const SetVariables = z
-  .object({
-    setVariableData: z.array(
-      z
-        .object({
-          attributeValue: z.string(),
-          component: z.object({ name: z.string() }).loose(),
-          variable: z.object({ name: z.string() }).loose(),
-        })
-        .loose(),
-    ),
-  })
-  .loose();
-const SetVariablesResult = z
-  .object({
-    setVariableResult: z.array(
-      z
-        .object({
-          attributeStatus: z.string(),
-          component: z.object({ name: z.string() }).loose(),
-          variable: z.object({ name: z.string() }).loose(),
-        })
-        .loose(),
-    ),
-  })
-  .loose();
+/** The component/variable pair both SetVariables messages name each entry by. */
+const Named = z.object({ name: z.string() }).loose();
+const Entry = z.object({ component: Named, variable: Named }).loose();
+const SetVariables = z.object({ setVariableData: z.array(Entry.extend({ attributeValue: z.string() })) }).loose();
+const SetVariablesResult = z.object({ setVariableResult: z.array(Entry.extend({ attributeStatus: z.string() })) }).loose();
 
 export class CsmsCalls {
   private callCounter = 0;
