@@ -95,7 +95,10 @@ export function basicAuthProblem(request: IncomingMessage, identity: string): st
   return `empty Basic-auth password (${rule})`;
 }
 
-/** Profile 3 (A00.FR.405): a CA-verified client certificate whose CN contains the station identity. */
+/**
+ * Profile 3 (A00.FR.405): a CA-verified client certificate whose CN is the station identity — exactly: a certificate
+ * for CS-10 or CS-1x is not one for CS-1.
+ */
 function clientCertificateProblem(request: IncomingMessage, identity: string): string | undefined {
   const socket = request.socket as Partial<TLSSocket>;
   if (typeof socket.getPeerCertificate !== 'function') return 'security profile 3 needs TLS';
@@ -103,7 +106,7 @@ function clientCertificateProblem(request: IncomingMessage, identity: string): s
   const certificate = socket.getPeerCertificate();
   const commonName = certificate.subject?.CN;
   const names = Array.isArray(commonName) ? commonName : commonName ? [commonName] : [];
-  if (!names.some((cn) => cn.includes(identity)))
-    return `client certificate CN does not name the station (CN=${names.join(',') || 'none'})`;
+  if (!names.some((cn) => cn === identity))
+    return `client certificate CN is not the station identity "${identity}" (CN=${names.join(',') || 'none'})`;
   return undefined;
 }

@@ -45,6 +45,13 @@ describe('OCPP CSMS — security profiles 2 and 3', () => {
       ).rejects.toMatchObject({
         code: 401,
       });
+      // The identity must be the CN exactly: certificates for CS-10 and CS-1x are not certificates for CS-1.
+      for (const lookalike of ['CS-10', 'CS-1x', 'XCS-1']) {
+        const cert = pki.client(lookalike);
+        await expect(
+          connectStation(t.url, { password: null, wsOpts: { ca: pki.ca.cert, cert: cert.cert, key: cert.key } }),
+        ).rejects.toMatchObject({ code: 401 });
+      }
       // No certificate, or one from another CA: the TLS handshake itself fails (A00: invalid/absent cert → terminate).
       await expect(connectStation(t.url, { password: null, wsOpts: { ca: pki.ca.cert } })).rejects.toBeTruthy();
       const rogue = createTestPki().client('CS-1');
