@@ -82,8 +82,58 @@ function applyOverrides(raw: Record<string, unknown>, env: Env, problems: string
 /** Fields whose value must not appear in an error message (it would end up in logs and terminals). */
 const SECRET_FIELD = /(password|token|secret)$/i;
 
+/** Every key the configuration knows, at any depth: the candidates for "did you mean". */
+function knownKeys(schema: z.core.$ZodType, into = new Set<string>()): Set<string> {
+  const def = schema._zod.def as {
+    shape?: Record<string, z.core.$ZodType>;
+    element?: z.core.$ZodType;
+    innerType?: z.core.$ZodType;
+    in?: z.core.$ZodType;
+  };
+  if (def.shape) {
+    for (const [key, child] of Object.entries(def.shape)) {
+      into.add(key);
+      knownKeys(child, into);
+    }
+  }
+  for (const inner of [def.element, def.innerType, def.in]) if (inner) knownKeys(inner, into);
+  return into;
+}
+
+const KNOWN_KEYS = [...knownKeys(FlexbridgeConfigSchema)];
+
+/** Edit distance, for suggesting the key that was meant (typos are one or two edits away). */
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let previous = row[0] ?? 0;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const kept = row[j] ?? 0;
+      row[j] = Math.min((row[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, previous + (a[i - 1]?.toLowerCase() === b[j - 1]?.toLowerCase() ? 0 : 1));
+      previous = kept;
+    }
+  }
+  return row[b.length] ?? 0;
+}
+
+function closestKey(key: string): string | undefined {
+  let best: { key: string; score: number } | undefined;
+  for (const candidate of KNOWN_KEYS) {
+    const score = distance(key, candidate);
+    if (!best || score < best.score) best = { key: candidate, score };
+  }
+  return best && best.score <= Math.max(2, Math.floor(key.length / 3)) ? best.key : undefined;
+}
+
 export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
-  return issues.map((issue) => {
+  return issues.flatMap((issue) => {
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => {
+        const suggestion = closestKey(key);
+        return `${fieldPath([...issue.path, key])}: unknown key${suggestion ? ` (did you mean "${suggestion}"?)` : ''}`;
+      });
+    }
     const expected = issue.code === 'invalid_type' ? `expected ${issue.expected}` : issue.message;
     const secret = SECRET_FIELD.test(String(issue.path[issue.path.length - 1] ?? ''));
     const got = !('input' in issue)
@@ -93,7 +143,7 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
           ? 'missing'
           : 'got [redacted]'
         : `got ${describe(issue.input)}`;
-    return [fieldPath(issue.path), [got, expected].filter(Boolean).join(', ')].join(': ');
+    return [[fieldPath(issue.path), [got, expected].filter(Boolean).join(', ')].join(': ')];
   });
 }
 

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { ApiConfig, GroupConfig, HttpConfig, LogConfig, OcppConfig, OscpConfig, StationConfig, StoreConfig } from './sections';
 
 export const FlexbridgeConfigSchema = z
-  .object({
+  .strictObject({
     http: HttpConfig.default(HttpConfig.parse({})),
     store: StoreConfig.default(StoreConfig.parse({})),
     log: LogConfig.default(LogConfig.parse({})),

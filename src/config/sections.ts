@@ -5,14 +5,14 @@ import { z } from 'zod';
 const port = z.number().int().min(0).max(65535);
 const identifier = z.string().regex(/^[A-Za-z0-9._-]{1,48}$/, 'letters, digits, ".", "_" or "-", at most 48 characters');
 
-export const TlsConfig = z.object({
+export const TlsConfig = z.strictObject({
   certFile: z.string().min(1),
   keyFile: z.string().min(1),
   /** CA bundle that signs station client certificates (security profile 3). */
   caFile: z.string().min(1).optional(),
 });
 
-export const HttpConfig = z.object({
+export const HttpConfig = z.strictObject({
   host: z.string().min(1).default('127.0.0.1'),
   port: port.default(8080),
   tls: TlsConfig.optional(),
@@ -20,16 +20,16 @@ export const HttpConfig = z.object({
   shutdownTimeoutMs: z.number().int().positive().default(10000),
 });
 
-export const StoreConfig = z.object({
+export const StoreConfig = z.strictObject({
   /** SQLite file; its folder is created on start. */
   path: z.string().min(1).default('data/flexbridge.db'),
 });
 
-export const LogConfig = z.object({
+export const LogConfig = z.strictObject({
   level: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
 });
 
-export const OscpPeerConfig = z.object({
+export const OscpPeerConfig = z.strictObject({
   id: identifier,
   role: z.enum(['CP', 'CO']).default('CP'),
   /** Direction (a): the token we handed the peer out of band; it registers with us using it. */
@@ -48,7 +48,7 @@ export const OscpPeerConfig = z.object({
   requestTimeoutMs: z.number().int().positive().default(10000),
 });
 
-export const OscpConfig = z.object({
+export const OscpConfig = z.strictObject({
   /** Path the FP endpoint is served under on the HTTP port. */
   basePath: z.string().startsWith('/').default('/oscp/fp/2.0'),
   /** Our base URL as peers must reach it (sent in Register). */
@@ -89,7 +89,7 @@ export const UpstreamConfig = z.strictObject({
     .default({ mode: 'hold', graceS: 30, authorize: 'reject', queueLimit: 10_000 }),
 });
 
-export const OcppConfig = z.object({
+export const OcppConfig = z.strictObject({
   host: z.string().min(1).default('127.0.0.1'),
   port: port.default(9000),
   /** URL path before the station identity: ws://host:port/<path>/<stationId>. */
@@ -113,7 +113,7 @@ export const OcppConfig = z.object({
   upstream: UpstreamConfig.optional(),
 });
 
-export const GroupConfig = z.object({
+export const GroupConfig = z.strictObject({
   id: identifier,
   name: z.string().optional(),
   /** OSCP peer (Capacity Provider) that sends this group's forecasts. */
@@ -127,7 +127,7 @@ export const GroupConfig = z.object({
   leaseS: z.number().int().min(60).default(900),
 });
 
-export const StationConfig = z.object({
+export const StationConfig = z.strictObject({
   id: identifier,
   groupId: identifier,
   /** Basic-auth password (16–40 characters, OCPP passwordString); use ${ENV_VAR} to keep it out of the file. */
@@ -154,7 +154,7 @@ export const API_EVENT_NAMES = [
 
 export const ApiRole = z.enum(['read', 'admin']);
 
-export const ApiTokenConfig = z.object({
+export const ApiTokenConfig = z.strictObject({
   /** Who holds the token; the only thing about it that is ever logged. */
   name: identifier,
   /** Sent as `Authorization: Bearer <token>`; use ${ENV_VAR} to keep it out of the file. */
@@ -162,7 +162,7 @@ export const ApiTokenConfig = z.object({
   role: ApiRole.default('read'),
 });
 
-export const ApiUserConfig = z.object({
+export const ApiUserConfig = z.strictObject({
   /** Basic-auth user name (no colon: Basic auth splits user and password on the first one). */
   username: z.string().regex(/^[^:\s]{1,64}$/, 'at most 64 characters, no colon or white space'),
   /** Basic-auth password, at least 12 characters; use ${ENV_VAR}. */
@@ -170,7 +170,7 @@ export const ApiUserConfig = z.object({
   role: ApiRole.default('read'),
 });
 
-export const WebhookConfig = z.object({
+export const WebhookConfig = z.strictObject({
   url: z.url({ protocol: /^https?$/ }),
   /** HMAC-SHA256 key of the X-Flexbridge-Signature header; use ${ENV_VAR}. */
   secret: z.string().min(16).max(512),
@@ -181,7 +181,7 @@ export const WebhookConfig = z.object({
   maxAttempts: z.number().int().min(1).max(20).default(8),
 });
 
-export const ApiConfig = z.object({
+export const ApiConfig = z.strictObject({
   /** Bearer tokens of the operator API; with neither tokens nor users every /api/v1 request gets 401. */
   tokens: z.array(ApiTokenConfig).default([]),
   users: z.array(ApiUserConfig).default([]),

@@ -158,4 +158,23 @@ describe('config file loading', () => {
     );
     expect(() => parseConfig(withUpstream({ url: 'ws://csms/ocpp', dialrate: 5 }), 't')).toThrow(/dialrate/);
   });
+
+  it('unknown keys are errors naming the key and the closest valid one, at any depth', () => {
+    const check = (raw: unknown): string => {
+      try {
+        parseConfig(raw, 't');
+        return 'accepted';
+      } catch (error) {
+        return error instanceof ConfigError ? error.message : String(error);
+      }
+    };
+    expect(check({ groups: [{ id: 'g1', safeLimitA: 32, safteyMarginA: 1 }] })).toContain(
+      'groups[0].safteyMarginA: unknown key (did you mean "safetyMarginA"?)',
+    );
+    expect(check({ htpp: { port: 1 }, groups: [{ id: 'g1', safeLimitA: 32 }] })).toContain('htpp: unknown key (did you mean "http"?)');
+    expect(check({ ocpp: { upstream: { url: 'ws://csms/ocpp', dialrate: 3 } }, groups: [{ id: 'g1', safeLimitA: 32 }] })).toContain(
+      'ocpp.upstream.dialrate: unknown key (did you mean "dialRate"?)',
+    );
+    expect(check({ groups: [{ id: 'g1', safeLimitA: 32 }], zzzqqq: 1 })).toMatch(/zzzqqq: unknown key$/m);
+  });
 });
