@@ -10,6 +10,7 @@ import type { OcppConfig } from '../config/schema';
 import type { Logger } from '../observability/log';
 import { OCPP_SUBPROTOCOL, type AuthDecision, type StationHandshake } from './auth';
 import { encodedIdentity, identityFromUrl } from './identity';
+import { ocpp201Validator } from './v201/validator';
 import type { PairOutcome } from './upstream/pairing';
 import type { UpstreamLink } from './upstream/upstream-link';
 
@@ -49,6 +50,8 @@ export async function startOcppServer(deps: OcppServerDeps): Promise<OcppServer>
     // Relayed traffic is not validated strictly (the CSMS may accept what a strict relay would refuse); flexbridge
     // validates with zod what it reads itself, in both modes.
     strictMode: !deps.pair,
+    // Error codes in 2.0.1's spelling (ocpp-rpc's own validators answer in 1.6's).
+    strictModeValidators: [ocpp201Validator()],
     callTimeoutMs: config.callTimeoutMs,
     maxBadMessages: 10,
     // permessage-deflate is required of a CSMS (OCPP-J §3.3), but ws compresses every frame, however small, when the

@@ -404,7 +404,10 @@ describe('OCPP CSMS — refusals and robustness', () => {
     ws.send(JSON.stringify([2, 'm1', 'TransactionEvent', { eventType: 'Started' }]));
     ws.send(JSON.stringify([9, 'm2']));
     await eventually(() => replies.length >= 2);
-    expect(replies.some((r) => r.includes('m1') && /Violation/.test(r))).toBe(true);
+    // 2.0.1 spells it OccurrenceConstraintViolation (ocpp-rpc's own validators answer in 1.6's "Occurence").
+    const m1 = replies.map((r) => JSON.parse(r) as unknown[]).find((r) => r[1] === 'm1');
+    expect(m1?.[0]).toBe(4);
+    expect(m1?.[2]).toBe('OccurrenceConstraintViolation');
     expect(t.store.sessions.active()).toHaveLength(0);
     expect(
       await new Promise((resolve) =>
