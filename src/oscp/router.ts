@@ -36,9 +36,15 @@ function readJson(req: Request, res: Response): Promise<void> {
   return new Promise((resolve, reject) => parseJson(req, res, (error?: unknown) => (error ? reject(error) : resolve())));
 }
 
-/** body-parser's own errors carry an HTTP status (400 malformed, 413 too large, 415 charset). */
+/**
+ * body-parser's own errors carry an HTTP status (400 malformed, 413 too large, 415 charset or encoding); a body whose
+ * Content-Encoding (gzip, deflate, br) does not decode fails inside zlib, with a Z_… code and no status: still the
+ * client's fault, 400 — never a 500.
+ */
 function parserStatus(error: unknown): number | undefined {
-  if (typeof error !== 'object' || error === null || !('status' in error) || !('type' in error)) return undefined;
+  if (typeof error !== 'object' || error === null) return undefined;
+  if ('code' in error && typeof error.code === 'string' && /^(Z_|ERR_BROTLI|ERR__|ERR_ZLIB)/.test(error.code)) return 400;
+  if (!('status' in error) || !('type' in error)) return undefined;
   return typeof error.status === 'number' && error.status >= 400 && error.status < 500 ? error.status : undefined;
 }
 
@@ -66,7 +72,9 @@ export function createOscpRouter(deps: OscpRouterDeps): Router {
         } catch (error) {
           const status = parserStatus(error);
           if (status === undefined) throw error;
-          res.status(status).json({ message: `${type}: ${status === 400 ? 'malformed JSON body' : 'body refused'}` });
+          res
+            .status(status)
+            .json({ message: `${type}: ${status === 400 ? 'malformed body (JSON or its Content-Encoding)' : 'body refused'}` });
           deps.metrics.oscpMessages.inc({ direction: 'in', type, status: String(status) });
           return;
         }

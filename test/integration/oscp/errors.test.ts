@@ -112,7 +112,14 @@ describe('OSCP endpoint refusals change nothing', () => {
     });
 
     it('§10 400 — malformed JSON and a missing body', async () => {
-      await expectRefused(fp.send('update_group_capacity_forecast', { token, rawBody: '{"group_id": ' }), 400, /malformed JSON/);
+      await expectRefused(fp.send('update_group_capacity_forecast', { token, rawBody: '{"group_id": ' }), 400, /malformed body/);
+      // A body whose Content-Encoding does not decode is the sender's fault: 400, never a 500 (found by fuzzing).
+      for (const contentEncoding of ['gzip', 'deflate', 'br'])
+        await expectRefused(
+          fp.send('update_group_capacity_forecast', { token, rawBody: 'not compressed at all', contentEncoding }),
+          400,
+          /malformed body/,
+        );
       await expectRefused(fp.send('update_group_capacity_forecast', { token }), 400, /UpdateGroupCapacityForecast/);
     });
 

@@ -154,6 +154,8 @@ export interface SendOptions {
   readonly body?: unknown;
   readonly rawBody?: string;
   readonly scheme?: string;
+  /** Sent as the Content-Encoding header (the body is sent as it is: a test can send one that does not decode). */
+  readonly contentEncoding?: string;
 }
 
 type EventLog = { [E in keyof OscpEventMap]: OscpEventMap[E][] };
@@ -317,6 +319,7 @@ export class FpRig {
     let body: string | undefined = options.rawBody;
     if (body === undefined && options.body !== undefined) body = JSON.stringify(options.body);
     if (body !== undefined) headers['Content-Type'] = 'application/json';
+    if (options.contentEncoding) headers['Content-Encoding'] = options.contentEncoding;
     const response = await fetch(`${this.baseUrl}/${endpoint}`, { method: options.method ?? 'POST', headers, body });
     const text = await response.text();
     return { status: response.status, text, atMs: this.clock.nowMs() };
