@@ -32,3 +32,22 @@ export function encodedIdentity(url: string | undefined, path: string): string |
   if (!pathname?.startsWith(`${path}/`)) return undefined;
   return pathname.slice(path.length + 1);
 }
+
+/** RFC 7230 token: what a subprotocol name may be. */
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const MAX_SUBPROTOCOLS = 16;
+
+/**
+ * Why a Sec-WebSocket-Protocol header is malformed (empty entries, duplicates, non-token names, absurdly many), or
+ * undefined if it is fine or absent. ocpp-rpc's own parser throws on these, which would become a 500.
+ */
+export function subprotocolProblem(header: string | string[] | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  const entries = (Array.isArray(header) ? header.join(',') : header).split(',').map((p) => p.trim());
+  if (entries.length > MAX_SUBPROTOCOLS) return `Sec-WebSocket-Protocol lists ${entries.length} subprotocols (at most ${MAX_SUBPROTOCOLS})`;
+  if (entries.some((p) => p === '')) return 'Sec-WebSocket-Protocol has an empty entry';
+  const bad = entries.find((p) => !TOKEN.test(p));
+  if (bad !== undefined) return `Sec-WebSocket-Protocol entry "${bad.slice(0, 40)}" is not a token`;
+  if (new Set(entries).size !== entries.length) return 'Sec-WebSocket-Protocol lists a subprotocol twice';
+  return undefined;
+}

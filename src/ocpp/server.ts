@@ -9,7 +9,7 @@ import type RpcServerClient from 'ocpp-rpc/lib/server-client';
 import type { OcppConfig } from '../config/schema';
 import type { Logger } from '../observability/log';
 import { OCPP_SUBPROTOCOL, type AuthDecision, type StationHandshake } from './auth';
-import { encodedIdentity, identityFromUrl } from './identity';
+import { encodedIdentity, identityFromUrl, subprotocolProblem } from './identity';
 import { ocpp201Validator } from './v201/validator';
 import type { PairOutcome } from './upstream/pairing';
 import type { UpstreamLink } from './upstream/upstream-link';
@@ -100,9 +100,10 @@ export async function startOcppServer(deps: OcppServerDeps): Promise<OcppServer>
   const server = createServer(config);
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const identity = identityFromUrl(request.url, config.path);
-    if (!identity.ok) {
-      logger.warn('WebSocket upgrade refused', { url: request.url?.slice(0, 200), reason: identity.reason });
-      socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${identity.reason}\n`);
+    const problem = identity.ok ? subprotocolProblem(request.headers['sec-websocket-protocol']) : identity.reason;
+    if (!identity.ok || problem !== undefined) {
+      logger.warn('WebSocket upgrade refused', { url: request.url?.slice(0, 200), reason: problem });
+      socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${problem ?? ''}\n`);
       return;
     }
     rpc.handleUpgrade(request, socket as Parameters<typeof rpc.handleUpgrade>[1], head).catch((error: unknown) => {

@@ -1,4 +1,6 @@
 // The CSMS over real WebSockets and a real SQLite file: boot, discovery, transactions, commands and their outcomes.
+import http from 'node:http';
+import { randomBytes } from 'node:crypto';
 import { WebSocket } from 'ws';
 import { BootNotificationResponse } from './schemas';
 import { boot, connectStation, eventually, PASSWORD, startTestCsms, type TestCsms } from './harness';
@@ -416,6 +418,53 @@ describe('OCPP CSMS — refusals and robustness', () => {
     ).toBe(true);
     ws.close();
     await station.client.close();
+  });
+
+  /** A raw HTTP upgrade with exactly this Sec-WebSocket-Protocol header (a ws client would refuse to send it). */
+  function rawUpgradeStatus(protocolHeader: string, withCredentials = true): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const request = http.request({
+        host: '127.0.0.1',
+        port: t.csms.port,
+        path: '/ocpp/CS-1',
+        headers: {
+          Connection: 'Upgrade',
+          Upgrade: 'websocket',
+          'Sec-WebSocket-Version': '13',
+          'Sec-WebSocket-Key': randomBytes(16).toString('base64'),
+          'Sec-WebSocket-Protocol': protocolHeader,
+          ...(withCredentials && { Authorization: `Basic ${Buffer.from(`CS-1:${PASSWORD}`).toString('base64')}` }),
+        },
+      });
+      request.on('upgrade', (response, socket) => {
+        socket.destroy();
+        resolve(response.statusCode ?? 101);
+      });
+      request.on('response', (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      });
+      request.on('error', reject);
+      request.end();
+    });
+  }
+
+  test('a malformed Sec-WebSocket-Protocol is a 400, with or without credentials — never a 500', async () => {
+    for (const header of [
+      'ocpp2.0.1,ocpp2.0.1',
+      'ocpp2.0.1 ,',
+      '',
+      ' ',
+      Array.from({ length: 2000 }, (_, i) => `p${i}`).join(','),
+      'ocpp 2.0.1',
+    ]) {
+      for (const withCredentials of [true, false])
+        expect({ header: header.slice(0, 30), status: await rawUpgradeStatus(header, withCredentials) }).toEqual({
+          header: header.slice(0, 30),
+          status: 400,
+        });
+    }
+    expect(await rawUpgradeStatus('ocpp1.6, ocpp2.0.1')).toBe(101);
   });
 
   test('§9.4 #5 — a second connection with the same identity replaces the first; no ghost offline event', async () => {
