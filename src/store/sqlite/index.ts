@@ -30,7 +30,13 @@ export class StoreOpenError extends Error {
 export function openSqliteStore(file: string): Store {
   let db: Database.Database;
   try {
-    if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    if (file !== ':memory:') {
+      // Sessions, tokens' hashes and station records: readable by flexbridge's user only. SQLite gives its -wal and
+      // -shm files the database file's mode.
+      fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true, mode: 0o700 });
+      fs.closeSync(fs.openSync(file, 'a', 0o600));
+      fs.chmodSync(file, 0o600);
+    }
     db = new Database(file);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');

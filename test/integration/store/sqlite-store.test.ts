@@ -1,5 +1,6 @@
 // The SQLite store on a real file: every repository round-trips, migrations are versioned and idempotent,
 // and data is still there after closing and reopening.
+import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { openSqliteStore, StoreOpenError } from '../../../src/store/sqlite';
@@ -27,6 +28,14 @@ describe('SQLite store', () => {
     store = openSqliteStore(file);
     return store;
   };
+
+  it('the database and its WAL files are readable by their owner only (0600), in a folder it created 0700', () => {
+    store.kv.set('probe', 1);
+    const mode = (f: string): number => fs.statSync(f).mode & 0o777;
+    expect(mode(file)).toBe(0o600);
+    expect(mode(`${file}-wal`)).toBe(0o600);
+    expect(mode(path.dirname(file))).toBe(0o700);
+  });
 
   it('creates its folder, uses WAL and records applied migrations', () => {
     const db = new Database(file, { readonly: true });
