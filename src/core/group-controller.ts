@@ -318,7 +318,7 @@ export class GroupController {
         this.deps.ledger.standingAcknowledged(station.stationId, limitA);
         this.standingSent.set(station.stationId, limitA);
       } else {
-        this.deps.ledger.standingFailed(station.stationId);
+        this.deps.ledger.standingFailed(station.stationId, outcome);
       }
       this.deps.events.emit('standingLimitSet', { groupId: this.groupId, stationId: station.stationId, limitA, outcome });
       return outcome === ACCEPTED;
@@ -378,8 +378,9 @@ export class GroupController {
       const outcome = await this.deps.commands.applyLimits(target.stationId, request);
       if (outcome === ACCEPTED) this.deps.ledger.liveAcknowledged(target.stationId, token);
       else {
-        this.deps.ledger.liveFailed(target.stationId, token);
-        this.log.warn('live limit not applied', { stationId: target.stationId, outcome });
+        this.deps.ledger.liveFailed(target.stationId, token, outcome);
+        // One line per station at debug: the batch is summarised once (a backed-off fleet would flood the log).
+        this.log.debug('live limit not applied', { stationId: target.stationId, outcome });
       }
       return outcome === ACCEPTED;
     };

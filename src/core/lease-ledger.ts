@@ -17,6 +17,12 @@ interface StationLedger {
   pendingStandingA?: number;
   live?: LeasedSchedule;
   pendingLive?: { token: number; schedule: LeasedSchedule };
+  /**
+   * Changes that timed out: the station may have installed them or not, so they count (at the higher) until a later
+   * change of the same kind is acknowledged — which proves what the station holds.
+   */
+  uncertainStandingA?: number;
+  uncertainLive?: LeasedSchedule;
 }
 
 /** Limit of a schedule at `t`, or undefined outside it (before its first period or from its lease end on). */
@@ -74,12 +80,19 @@ export class LeaseLedger {
   standingAcknowledged(stationId: StationId, limitA: number): void {
     const entry = this.entry(stationId);
     entry.standingA = limitA;
+    entry.uncertainStandingA = undefined;
     if (entry.pendingStandingA === limitA) entry.pendingStandingA = undefined;
   }
 
-  /** A standing change that was refused or timed out: the old one stays in force (or the maximum, if none). */
-  standingFailed(stationId: StationId): void {
-    this.entry(stationId).pendingStandingA = undefined;
+  /**
+   * A standing change that was not acknowledged: refused or never sent, the old one stays in force (or the maximum, if
+   * none); timed out, it may be in force too, and counts until a later standing limit is acknowledged.
+   */
+  standingFailed(stationId: StationId, outcome?: string): void {
+    const entry = this.entry(stationId);
+    if (outcome === 'Timeout' && entry.pendingStandingA !== undefined)
+      entry.uncertainStandingA = Math.max(entry.uncertainStandingA ?? 0, entry.pendingStandingA);
+    entry.pendingStandingA = undefined;
   }
 
   /** Records a live schedule on its way; returns a token to acknowledge or fail exactly this send. */
@@ -94,11 +107,15 @@ export class LeaseLedger {
     if (entry.pendingLive?.token !== token) return;
     entry.live = entry.pendingLive.schedule;
     entry.pendingLive = undefined;
+    entry.uncertainLive = undefined;
   }
 
-  liveFailed(stationId: StationId, token: number): void {
+  /** A live change that was not acknowledged; one that timed out counts (at the higher) until a later one is. */
+  liveFailed(stationId: StationId, token: number, outcome?: string): void {
     const entry = this.entry(stationId);
-    if (entry.pendingLive?.token === token) entry.pendingLive = undefined;
+    if (entry.pendingLive?.token !== token) return;
+    if (outcome === 'Timeout') entry.uncertainLive = pointwiseMax(entry.uncertainLive, entry.pendingLive.schedule, this.fallbackA(entry));
+    entry.pendingLive = undefined;
   }
 
   /** What must survive a restart for one station: the acknowledged standing limit and live lease. */
@@ -107,9 +124,10 @@ export class LeaseLedger {
     if (!entry) return undefined;
     // A pending change may have reached the station or not: keep the higher of both so a restart never undercounts.
     const fallbackA = this.fallbackA(entry);
-    const live = entry.pendingLive ? pointwiseMax(entry.live, entry.pendingLive.schedule, fallbackA) : entry.live;
-    const standingA =
-      entry.pendingStandingA === undefined ? entry.standingA : Math.max(entry.standingA ?? entry.hardwareMaxA, entry.pendingStandingA);
+    let live = entry.pendingLive ? pointwiseMax(entry.live, entry.pendingLive.schedule, fallbackA) : entry.live;
+    if (entry.uncertainLive) live = pointwiseMax(live, entry.uncertainLive, fallbackA);
+    const unsure = Math.max(entry.pendingStandingA ?? -Infinity, entry.uncertainStandingA ?? -Infinity);
+    const standingA = unsure === -Infinity ? entry.standingA : Math.max(entry.standingA ?? entry.hardwareMaxA, unsure);
     return { stationId, standingA, live };
   }
 
@@ -126,8 +144,9 @@ export class LeaseLedger {
    */
   standingCommittedA(stationId: StationId): number | undefined {
     const entry = this.stations.get(stationId);
-    if (!entry || (entry.standingA === undefined && entry.pendingStandingA === undefined)) return undefined;
-    return Math.max(entry.standingA ?? 0, entry.pendingStandingA ?? 0);
+    if (!entry || (entry.standingA === undefined && entry.pendingStandingA === undefined && entry.uncertainStandingA === undefined))
+      return undefined;
+    return Math.max(entry.standingA ?? 0, entry.pendingStandingA ?? 0, entry.uncertainStandingA ?? 0);
   }
 
   /** The station's standing limit as acknowledged, if any. */
@@ -145,9 +164,10 @@ export class LeaseLedger {
     if (!entry) return Infinity;
     const fallbackA = this.fallbackA(entry);
     const acknowledged = entry.live ? (scheduleLimitAt(entry.live, t) ?? fallbackA) : fallbackA;
-    if (!entry.pendingLive) return acknowledged;
-    // The new schedule may or may not be in force yet: count the higher of the two.
-    return Math.max(acknowledged, scheduleLimitAt(entry.pendingLive.schedule, t) ?? fallbackA);
+    // A schedule in flight, or one that timed out, may or may not be in force: count the higher.
+    const inFlight = entry.pendingLive ? (scheduleLimitAt(entry.pendingLive.schedule, t) ?? fallbackA) : 0;
+    const uncertain = entry.uncertainLive ? (scheduleLimitAt(entry.uncertainLive, t) ?? fallbackA) : 0;
+    return Math.max(acknowledged, inFlight, uncertain);
   }
 
   /**
@@ -165,7 +185,7 @@ export class LeaseLedger {
     const entry = this.stations.get(stationId);
     if (!entry) return undefined;
     let next = Infinity;
-    for (const schedule of [entry.live, entry.pendingLive?.schedule]) {
+    for (const schedule of [entry.live, entry.pendingLive?.schedule, entry.uncertainLive]) {
       if (!schedule) continue;
       if (schedule.leaseEndMs > t) next = Math.min(next, schedule.leaseEndMs);
       for (const period of schedule.periods) if (period.startMs > t) next = Math.min(next, period.startMs);
@@ -176,7 +196,7 @@ export class LeaseLedger {
   /** Outside a live lease: the standing limit (the higher one while a change is pending), else the hardware maximum. */
   private fallbackA(entry: StationLedger): number {
     const standing = entry.standingA ?? entry.hardwareMaxA;
-    return entry.pendingStandingA === undefined ? standing : Math.max(standing, entry.pendingStandingA);
+    return Math.max(standing, entry.pendingStandingA ?? -Infinity, entry.uncertainStandingA ?? -Infinity);
   }
 
   private entry(stationId: StationId): StationLedger {

@@ -13,6 +13,12 @@ export type CallResult =
   /** Not sent: the station timed out repeatedly and is left alone until `untilMs` (it is counted at its maximum). */
   | { readonly kind: 'backed-off'; readonly untilMs: number };
 
+/**
+ * A Pending station gets calls answered within this (or `timeoutMs`, if shorter): some firmware answers nothing while
+ * Pending, and each unanswered call would hold the TriggerMessage that lets the station in at the Pending bound.
+ */
+const PENDING_CALL_TIMEOUT_MS = 10_000;
+
 /** Timeouts in a row after which a station is unresponsive and calls to it back off instead of flooding it. */
 export const TIMEOUTS_BEFORE_BACKOFF = 2;
 /** 30 s doubling to 10 min; jitter spreads the retries of stations that went silent together (a site outage). */
@@ -33,7 +39,8 @@ export async function callStation(runtime: StationRuntime, action: string, param
     if (!client || !isConnected(runtime)) return { kind: 'offline' };
     if (runtime.backoffUntilMs > nowMs()) return { kind: 'backed-off', untilMs: runtime.backoffUntilMs };
     try {
-      return { kind: 'result', payload: await client.call(action, params, { callTimeoutMs: options.timeoutMs }) };
+      const callTimeoutMs = runtime.bootStatus === 'Pending' ? Math.min(options.timeoutMs, PENDING_CALL_TIMEOUT_MS) : options.timeoutMs;
+      return { kind: 'result', payload: await client.call(action, params, { callTimeoutMs }) };
     } catch (error) {
       if (error instanceof TimeoutError) return { kind: 'timeout' };
       if (error instanceof RPCError) return { kind: 'error', code: error.rpcErrorCode, message: error.rpcErrorMessage || error.message };

@@ -108,3 +108,46 @@ describe('lease ledger across a restart (invariant 3)', () => {
     expect([0, 600, 1500, 2000].map((t) => after.assumedLimitA('CS-1', t))).toEqual([25, 20, 20, 10]);
   });
 });
+
+describe('lease ledger — a change that timed out may be in force (interop run: a 32 A standing limit left uncounted)', () => {
+  it('a timed-out standing limit keeps counting after a newer one is sent, until a standing limit is acknowledged', () => {
+    const ledger = new LeaseLedger();
+    ledger.track('CS-1', 32);
+    ledger.standingSent('CS-1', 32);
+    ledger.standingFailed('CS-1', 'Timeout');
+    expect(ledger.standingCommittedA('CS-1')).toBe(32);
+    ledger.standingSent('CS-1', 6);
+    expect(ledger.standingCommittedA('CS-1')).toBe(32);
+    ledger.standingFailed('CS-1', 'Rejected');
+    expect(ledger.standingCommittedA('CS-1')).toBe(32);
+    ledger.standingSent('CS-1', 6);
+    ledger.standingAcknowledged('CS-1', 6);
+    expect(ledger.standingCommittedA('CS-1')).toBe(6);
+    expect(ledger.assumedLimitA('CS-1', 0)).toBe(6);
+  });
+
+  it('a refused standing limit is not counted: the station told us it did not take it', () => {
+    const ledger = new LeaseLedger();
+    ledger.track('CS-1', 32);
+    ledger.standingAcknowledged('CS-1', 10);
+    ledger.standingSent('CS-1', 20);
+    ledger.standingFailed('CS-1', 'Rejected');
+    expect(ledger.standingCommittedA('CS-1')).toBe(10);
+  });
+
+  it('a timed-out live increase counts at the higher until a later live schedule is acknowledged, and across a restart', () => {
+    const ledger = new LeaseLedger();
+    ledger.track('CS-1', 32);
+    ledger.standingAcknowledged('CS-1', 10);
+    ledger.liveAcknowledged('CS-1', ledger.liveSent('CS-1', schedule(1000, [0, 8])));
+    const token = ledger.liveSent('CS-1', schedule(1000, [0, 20]));
+    ledger.liveFailed('CS-1', token, 'Timeout');
+    expect(ledger.assumedLimitA('CS-1', 100)).toBe(20);
+    const restored = new LeaseLedger();
+    restored.track('CS-1', 32);
+    restored.restore(ledger.snapshot('CS-1')!);
+    expect(restored.assumedLimitA('CS-1', 100)).toBe(20);
+    ledger.liveAcknowledged('CS-1', ledger.liveSent('CS-1', schedule(1000, [0, 8])));
+    expect(ledger.assumedLimitA('CS-1', 100)).toBe(8);
+  });
+});
