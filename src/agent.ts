@@ -174,6 +174,7 @@ function backendOf(csms: Csms, oscp: OscpAdapter, store: Store, core: Flexibilit
       return removed;
     },
     peers: () => oscp.peers(),
+    connectionAttempts: (identity) => csms.attempts.list(identity),
     reRegister: (peerId) => oscp.reRegister(peerId),
     reHandshake: (peerId) => oscp.reHandshake(peerId),
   };

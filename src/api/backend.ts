@@ -42,6 +42,10 @@ export interface ApiBackend {
   upsertStation(station: StationInput): Promise<StationRecord>;
   removeStation(stationId: string): boolean;
   peers(): readonly PeerStatus[];
+  /** Refused station connections, newest first (epoch ms times). */
+  connectionAttempts(
+    identity?: string,
+  ): readonly { atMs: number; remoteAddress: string; identity: string; status: number; reason: string }[];
   /** Queues a Register to the peer; throws with a message an operator can act on when it cannot. */
   reRegister(peerId: string): void;
   reHandshake(peerId: string): void;

@@ -20,6 +20,7 @@ import { mountRoutes, type Route } from './route';
 import { groupRoutes } from './routes/groups';
 import { documentationRoutes, eventRoutes } from './routes/meta';
 import { overrideRoutes } from './routes/overrides';
+import { connectionAttemptRoutes } from './routes/connection-attempts';
 import { peerRoutes } from './routes/peers';
 import { sessionRoutes } from './routes/sessions';
 import { stationRoutes } from './routes/stations';
@@ -117,6 +118,7 @@ export function createOperatorApi(deps: OperatorApiDeps): OperatorApi {
   const routes: Route[] = [
     ...groupRoutes(context),
     ...stationRoutes(context),
+    ...connectionAttemptRoutes(context),
     ...sessionRoutes(context),
     ...peerRoutes(context),
     ...overrideRoutes(context),

@@ -21,6 +21,10 @@ export const StationIdParams = z.object({
 
 export const StationsQuery = z.strictObject({ groupId: z.string().min(1).optional() });
 
+export const ConnectionAttemptsQuery = z.strictObject({
+  identity: z.string().min(1).max(200).optional().describe('only the attempts of this station identity'),
+});
+
 /**
  * Where a page of sessions resumes: the sort key of the last session of the previous page (startedAt for active
  * sessions, endedAt for ended ones, then transactionId), so sessions added meanwhile neither repeat nor push others

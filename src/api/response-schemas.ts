@@ -316,6 +316,17 @@ export const ForecastBook = component('ForecastBook', z.array(ForecastSeries).de
 export const History = component('History', z.array(HistorySample).describe('oldest first, one sample per interval'));
 export const PeerList = component('PeerList', z.array(Peer));
 export const OverrideList = component('OverrideList', z.array(OverrideView));
+export const ConnectionAttempt = component(
+  'ConnectionAttempt',
+  z.object({
+    at: Instant,
+    remoteAddress: z.string(),
+    identity: z.string().describe('the identity from the URL (or the raw path segment when it was not a valid one)'),
+    status: z.number().int().describe("the HTTP status the upgrade got (400, 401, 404, or the CSMS's in Local Controller mode)"),
+    reason: z.string().describe('exactly why, never a secret'),
+  }),
+);
+export const ConnectionAttemptList = component('ConnectionAttemptList', z.array(ConnectionAttempt).describe('newest first'));
 
 export type GroupSummary = z.infer<typeof GroupSummary>;
 export type StationCounted = z.infer<typeof StationCounted>;

@@ -9,6 +9,7 @@ import type { OcppConfig } from '../config/schema';
 import type { Store, StationRecord } from '../core/ports';
 import { authenticateStation, type AuthDecision, type StationHandshake } from './auth';
 import { BootGate } from './boot-gate';
+import { ConnectionAttempts } from './connection-attempts';
 import { PasswordVerifier } from './passwords';
 import { StationProvisioning, type ConfiguredStation } from './provisioning';
 import { startOcppServer } from './server';
@@ -39,6 +40,8 @@ export interface CsmsDeps {
 export interface Csms {
   readonly port: number;
   readonly commands: StationCommandService;
+  /** Refused connections, newest first (the connection-attempts view). */
+  readonly attempts: ConnectionAttempts;
   readonly registry: StationRegistry;
   readonly sessions: SessionTracker;
   /** Adds or updates a station from the operator API; the password, if any, is hashed. */
@@ -102,9 +105,11 @@ export async function startCsms(deps: CsmsDeps): Promise<Csms> {
     chargingProfilesReported: (stationId, requestId, profiles, tbc) => commands.reportReceived(stationId, requestId, profiles, tbc),
   };
   const relays = upstream && localController(upstream, { deps, registry, actions, gate, commands, provisioning, scheduler, nowMs, logger });
+  const attempts = new ConnectionAttempts();
   const server = await startOcppServer({
     config,
     logger,
+    refused: (attempt) => attempts.record(attempt),
     authenticate: (handshake) => admit(handshake, { config, registry, passwords, provisioning, logger }),
     ...(relays && { pair: relays.pair }),
     connected: (client) =>
@@ -133,6 +138,7 @@ export async function startCsms(deps: CsmsDeps): Promise<Csms> {
 
   return {
     port: server.port,
+    attempts,
     commands,
     registry,
     sessions,

@@ -11,6 +11,7 @@ import type { Logger } from '../observability/log';
 import { OCPP_SUBPROTOCOL, type AuthDecision, type StationHandshake } from './auth';
 import { encodedIdentity, identityFromUrl, subprotocolProblem } from './identity';
 import { ocpp201Validator } from './v201/validator';
+import type { ConnectionAttempt } from './connection-attempts';
 import type { PairOutcome } from './upstream/pairing';
 import type { UpstreamLink } from './upstream/upstream-link';
 
@@ -22,6 +23,8 @@ export interface OcppServerDeps {
   /** Local Controller mode: opens the station's upstream twin inside its upgrade (and decides the subprotocol). */
   readonly pair?: (handshake: StationHandshake, decision: Extract<AuthDecision, { accept: true }>) => Promise<PairOutcome>;
   readonly connected: (client: RpcServerClient) => void;
+  /** Every refused upgrade, with its reason (the connection-attempts view). */
+  readonly refused?: (attempt: ConnectionAttempt) => void;
 }
 
 /** What an accepted connection carries from its upgrade to the connection (ocpp-rpc's session). */
@@ -62,11 +65,15 @@ export async function startOcppServer(deps: OcppServerDeps): Promise<OcppServer>
       maxPayload: 1024 * 1024,
     },
   });
+  const refuse = (request: IncomingMessage, identity: string, code: number, reason: string): void => {
+    logger.warn('station connection refused', { stationId: identity, code, reason });
+    deps.refused?.({ atMs: Date.now(), remoteAddress: request.socket.remoteAddress ?? '', identity, status: code, reason });
+  };
   rpc.auth(async (accept, reject, handshake) => {
     try {
       const decision = await deps.authenticate(handshake);
       if (!decision.accept) {
-        logger.warn('station connection refused', { stationId: handshake.identity, code: decision.code, reason: decision.reason });
+        refuse(handshake.request, handshake.identity, decision.code, decision.reason);
         reject(decision.code, decision.reason);
         return;
       }
@@ -76,7 +83,7 @@ export async function startOcppServer(deps: OcppServerDeps): Promise<OcppServer>
       }
       const paired = await deps.pair(handshake, decision);
       if (paired.kind === 'refuse') {
-        logger.warn('station connection refused', { stationId: handshake.identity, code: paired.code, reason: paired.reason });
+        refuse(handshake.request, handshake.identity, paired.code, paired.reason);
         reject(paired.code, paired.reason);
         return;
       }
@@ -102,6 +109,13 @@ export async function startOcppServer(deps: OcppServerDeps): Promise<OcppServer>
     const identity = identityFromUrl(request.url, config.path);
     const problem = identity.ok ? subprotocolProblem(request.headers['sec-websocket-protocol']) : identity.reason;
     if (!identity.ok || problem !== undefined) {
+      deps.refused?.({
+        atMs: Date.now(),
+        remoteAddress: request.socket.remoteAddress ?? '',
+        identity: identity.ok ? identity.identity : (request.url ?? '').slice(config.path.length + 1, config.path.length + 61),
+        status: 400,
+        reason: problem ?? 'bad request',
+      });
       logger.warn('WebSocket upgrade refused', { url: request.url?.slice(0, 200), reason: problem });
       socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${problem ?? ''}\n`);
       return;
