@@ -21,6 +21,7 @@ try { await SwaggerParser.validate(${JSON.stringify(file)}); } catch (error) { c
 }
 
 const OPERATIONS = [
+  'get /connection-attempts',
   'get /groups',
   'get /groups/{id}',
   'get /groups/{id}/forecasts',
