@@ -114,7 +114,17 @@ export async function startAgent(config: FlexbridgeConfig, options: StartOptions
   flushEnergy();
   const ocppPort = csms.port;
   const httpPort = listener.port;
-  logger.info('flexbridge started', { httpPort, ocppPort, store: config.store.path, groups: config.groups.map((g) => g.id) });
+  const scheme = (tls: unknown): string => (tls ? 's' : '');
+  const host = (bound: string): string => (bound === '0.0.0.0' || bound === '::' ? '<this host>' : bound);
+  logger.info('flexbridge started', {
+    httpPort,
+    ocppPort,
+    store: config.store.path,
+    groups: config.groups.map((g) => g.id),
+    // Where to point chargers (the station appends its identity) and where the operator looks.
+    chargerUrl: `ws${scheme(config.ocpp.securityProfile > 1 ? config.ocpp.tls : undefined)}://${host(config.ocpp.host)}:${ocppPort}${config.ocpp.path}/<station identity>`,
+    dashboardUrl: `http${scheme(config.http.tls)}://${host(config.http.host)}:${httpPort}/`,
+  });
 
   let stopping: Promise<void> | undefined;
   const stop = (reason = 'stop requested'): Promise<void> =>
@@ -154,7 +164,12 @@ function startOscpAdapter(foundation: Foundation, app: Express, httpPort: number
 function observe(foundation: Foundation, core: FlexibilityProvider): void {
   const { events, logger } = foundation;
   bindCoreMetrics(events, core, foundation.metrics, foundation.nowMs);
-  events.on('planApplied', (applied) => logger.info('plan applied', { ...applied }));
+  // A plan that changed nothing is routine: debug; one that changed or failed something is worth a line.
+  events.on('planApplied', (applied) =>
+    applied.stationsChanged > 0 || applied.failed > 0
+      ? logger.info('plan applied', { ...applied })
+      : logger.debug('plan applied', { ...applied }),
+  );
   events.on('complianceErrorSent', ({ groupId, forecastRequestId, blocks }) =>
     logger.warn('group cannot comply with its capacity; compliance error queued', { groupId, forecastRequestId, blocks }),
   );

@@ -160,7 +160,11 @@ export class GroupController {
     if (source === this.source) return;
     const from = this.source;
     this.source = source;
-    this.log.warn('capacity source changed', { from, to: source });
+    // Entering fallback (or the safe default after a forecast) is news for an operator; starting up and recovering are not.
+    const degraded =
+      (source === 'fallback' || source === 'safe-default') && from !== undefined && from !== 'fallback' && from !== 'safe-default';
+    if (degraded) this.log.warn('capacity source changed', { from, to: source });
+    else this.log.info('capacity source changed', { from, to: source });
     this.deps.events.emit('capacitySourceChanged', { groupId: this.groupId, from, to: source, atMs: nowMs });
   }
 
