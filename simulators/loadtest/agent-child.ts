@@ -14,6 +14,8 @@ export interface AgentSettings {
   readonly groupId: string;
   /** Extra node flags, whitespace-separated, before the script. */
   readonly nodeFlags: string;
+  /** Local Controller mode: the CSMS the agent relays every station to (`ocpp.upstream.url`), credentials forwarded. */
+  readonly upstreamUrl?: string;
 }
 
 export interface AgentChild {
@@ -89,6 +91,21 @@ function readProc(pid: number, file: string): string | undefined {
   }
 }
 
+/** Resident set size of a process now, KiB (/proc/<pid>/status VmRSS). */
+export function procRssKiB(pid: number): number | undefined {
+  const match = /VmRSS:\s+(\d+)\s+kB/.exec(readProc(pid, 'status') ?? '');
+  return match ? Number(match[1]) : undefined;
+}
+
+/** User + system CPU time of a process so far, s (/proc/<pid>/stat). */
+export function procCpuSeconds(pid: number): number | undefined {
+  const stat = readProc(pid, 'stat');
+  if (stat === undefined) return undefined;
+  // Fields after the command name (which may hold spaces): utime and stime are fields 14 and 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond();
+}
+
 /** Prometheus text format → "name{labels}" → value (sums nothing; callers pick the series they need). */
 export function parseMetrics(text: string): Map<string, number> {
   const values = new Map<string, number>();
@@ -108,7 +125,17 @@ export async function startAgentChild(settings: AgentSettings): Promise<AgentChi
     http: { host: '127.0.0.1', port: httpPort },
     store: { path: path.join(settings.dir, 'agent.db') },
     log: { level: 'warn' },
-    ocpp: { host: '127.0.0.1', port: ocppPort, autoRegisterGroup: settings.groupId, heartbeatIntervalS: 3600, callTimeoutMs: 30_000 },
+    ocpp: {
+      host: '127.0.0.1',
+      port: ocppPort,
+      autoRegisterGroup: settings.groupId,
+      heartbeatIntervalS: 3600,
+      callTimeoutMs: 30_000,
+      ...(settings.upstreamUrl !== undefined && {
+        // dialRate stays at its default (50/s): the password hash limits connects to ~40/s here anyway.
+        upstream: { url: settings.upstreamUrl, credentials: 'forward' },
+      }),
+    },
     oscp: {
       publicBaseUrl: `${httpUrl}/oscp/fp/2.0`,
       peers: [{ id: 'dso', bootstrapToken: settings.bootstrapToken, heartbeatIntervalS: 30, offlineGraceS: 60, measurementIntervalS: 60 }],
@@ -182,17 +209,8 @@ export async function startAgentChild(settings: AgentSettings): Promise<AgentChi
     oscpUrl: `${httpUrl}/oscp/fp/2.0`,
     logFile,
     logCounts: () => counts,
-    rssKiB: () => {
-      const match = /VmRSS:\s+(\d+)\s+kB/.exec(readProc(pid, 'status') ?? '');
-      return match ? Number(match[1]) : undefined;
-    },
-    cpuSeconds: () => {
-      const stat = readProc(pid, 'stat');
-      if (stat === undefined) return undefined;
-      // Fields after the command name (which may hold spaces): utime and stime are fields 14 and 15.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond();
-    },
+    rssKiB: () => procRssKiB(pid),
+    cpuSeconds: () => procCpuSeconds(pid),
     openFilesLimit: () => {
       const match = /Max open files\s+(\d+)/.exec(readProc(pid, 'limits') ?? '');
       return match ? Number(match[1]) : undefined;

@@ -47,6 +47,11 @@ const program = new Command('loadtest')
   .option('--forecast-timeout <s>', 'longest wait for one forecast to reach every station', number('--forecast-timeout', { min: 1 }), 60)
   .option('--no-deflate', 'do not offer permessage-deflate (offered by default, as ws and ocpp-rpc clients do)')
   .option('--agent-node-flags <flags>', 'node flags for the agent process only, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"', '')
+  .option(
+    '--upstream',
+    'Local Controller mode: relay every station to a CSMS simulator, then compare with the same fleet connected to it directly',
+    false,
+  )
   .option('--keep', 'keep the temporary folder (config, SQLite file, agent log)', false)
   .option('--json <file>', 'also write the result as JSON to this file')
   .addHelpText(
@@ -68,6 +73,7 @@ interface CliOptions {
   forecastTimeout: number;
   deflate: boolean;
   agentNodeFlags: string;
+  upstream: boolean;
   keep: boolean;
   json?: string;
 }
@@ -114,6 +120,7 @@ async function main(): Promise<void> {
       forecastTimeoutS: cli.forecastTimeout,
       deflate: cli.deflate,
       agentNodeFlags: cli.agentNodeFlags,
+      upstream: cli.upstream,
       keep: cli.keep,
     },
     progress,
@@ -121,7 +128,9 @@ async function main(): Promise<void> {
   process.stdout.write(`${summaryTable(result)}\n`);
   for (const line of notes(result)) process.stdout.write(`- ${line}\n`);
   if (cli.json) {
-    writeFileSync(cli.json, JSON.stringify(result, null, 2));
+    // The command that produced it travels with the figures (bench/results/ keeps these files).
+    const command = `npm run loadtest -- ${process.argv.slice(2).join(' ')}`;
+    writeFileSync(cli.json, JSON.stringify({ command, measuredAt: new Date().toISOString(), ...result }, null, 2));
   }
 }
 

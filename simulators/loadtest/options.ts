@@ -34,6 +34,12 @@ export const LoadTestOptions = z.object({
    * e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
    */
   agentNodeFlags: z.string().default(''),
+  /**
+   * Local Controller mode: the agent relays every station to a CSMS simulator (its own process) as `ocpp.upstream`,
+   * and after the forecasts the same number of lean stations connect to that simulator directly and repeat the rate
+   * phase, so the round trip through flexbridge can be compared with the direct one in the same run.
+   */
+  upstream: z.boolean().default(false),
   /** Keep the temporary folder (config, SQLite file, agent log) after the run. */
   keep: z.boolean().default(false),
   /** Station identities are <prefix>-00001 … */

@@ -13,6 +13,30 @@ export interface Progress {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** A process whose CPU time a phase reads: the agent, or the CSMS simulator when stations connect to it directly. */
+export interface CpuSource {
+  cpuSeconds(): number | undefined;
+}
+
+/** What the stations talk to in a rate phase, and its own count of the calls it answered (a cross-check). */
+export interface LoadTarget extends CpuSource {
+  /** Calls of this action answered so far by the target's own count; undefined when it keeps none. */
+  counted(action: string): Promise<number | undefined>;
+}
+
+/** The agent as a rate-phase target: direct mode counts answered calls, Local Controller mode relayed ones. */
+export function agentTarget(agent: AgentChild, relayed: boolean): LoadTarget {
+  return {
+    cpuSeconds: () => agent.cpuSeconds(),
+    counted: async (action) => {
+      const metrics = await agent.metrics().catch(() => new Map<string, number>());
+      return relayed
+        ? metrics.get('flexbridge_relayed_messages_total{direction="station-to-csms",result="relayed"}')
+        : metrics.get(`flexbridge_ocpp_calls_total{direction="in",action="${action}",result="ok"}`);
+    },
+  };
+}
+
 export interface ConnectOutcome {
   readonly ready: number;
   /** From the first connection attempt to the last station ready (booted, transaction started), s. */
@@ -24,7 +48,7 @@ export interface ConnectOutcome {
 
 export async function connectFleet(
   generator: Generator,
-  agent: AgentChild,
+  agent: CpuSource,
   stations: number,
   stallS: number,
   progress: Progress,
@@ -98,29 +122,33 @@ export interface LoadOutcome {
   readonly p50Ms: number | undefined;
   readonly p95Ms: number | undefined;
   readonly p99Ms: number | undefined;
-  /** Agent CPU over the phase, % of one core. */
+  /** CPU of the target (the agent; the CSMS simulator for stations connected to it directly) over the phase, % of one core. */
   readonly agentCpuPercent: number | undefined;
+  /** CPU of the upstream CSMS simulator over the phase (Local Controller mode), % of one core. */
+  readonly upstreamCpuPercent: number | undefined;
   /** This process (driver + generator threads), % of one core. */
   readonly generatorCpuPercent: number;
-  /** The agent's own count of answered calls of this action (flexbridge_ocpp_calls_total), for a cross-check. */
+  /**
+   * The target's own count over the phase, for a cross-check: answered calls of this action
+   * (flexbridge_ocpp_calls_total), or in Local Controller mode station messages relayed live
+   * (flexbridge_relayed_messages_total, every action).
+   */
   readonly agentCounted: number | undefined;
-}
-
-function agentCallsOk(metrics: Map<string, number>, action: string): number | undefined {
-  return metrics.get(`flexbridge_ocpp_calls_total{direction="in",action="${action}",result="ok"}`);
 }
 
 export async function runLoad(
   generator: Generator,
-  agent: AgentChild,
-  options: { rate: number; durationS: number; action: string },
+  agent: LoadTarget,
+  options: { rate: number; durationS: number; action: string; phase?: string },
   progress: Progress,
+  upstream?: CpuSource,
 ): Promise<LoadOutcome> {
-  progress.phase('load', options.durationS);
+  progress.phase(options.phase ?? 'load', options.durationS);
   const before: StatSnapshot = generator.stats();
   const latenciesBefore = generator.latencies();
-  const metricsBefore = await agent.metrics().catch(() => new Map<string, number>());
+  const countedBefore = await agent.counted(options.action);
   const cpuBefore = agent.cpuSeconds();
+  const upstreamCpuBefore = upstream?.cpuSeconds();
   const ownCpuBefore = process.cpuUsage();
   const startMs = Date.now();
   generator.setRate(options.rate);
@@ -141,6 +169,7 @@ export async function runLoad(
   generator.setRate(0);
   const wallS = (Date.now() - startMs) / 1000;
   const cpuAfter = agent.cpuSeconds();
+  const upstreamCpuAfter = upstream?.cpuSeconds();
   const ownCpu = process.cpuUsage(ownCpuBefore);
   // Let the calls still in flight come back (or be counted lost) before the totals are taken.
   for (let i = 0; i < 50; i++) {
@@ -153,10 +182,8 @@ export async function runLoad(
     await sleep(100);
   }
   const after = generator.stats();
-  const metricsAfter = await agent.metrics().catch(() => new Map<string, number>());
+  const countedAfter = await agent.counted(options.action);
   const window = difference(generator.latencies(), latenciesBefore);
-  const countedBefore = agentCallsOk(metricsBefore, options.action) ?? 0;
-  const countedAfter = agentCallsOk(metricsAfter, options.action);
   return {
     seconds: wallS,
     sent: after.loadSent - before.loadSent,
@@ -170,10 +197,15 @@ export async function runLoad(
     p50Ms: percentileMs(window, 0.5),
     p95Ms: percentileMs(window, 0.95),
     p99Ms: percentileMs(window, 0.99),
-    agentCpuPercent: cpuBefore === undefined || cpuAfter === undefined ? undefined : ((cpuAfter - cpuBefore) / wallS) * 100,
+    agentCpuPercent: cpuPercent(cpuBefore, cpuAfter, wallS),
+    upstreamCpuPercent: cpuPercent(upstreamCpuBefore, upstreamCpuAfter, wallS),
     generatorCpuPercent: ((ownCpu.user + ownCpu.system) / 1e6 / wallS) * 100,
-    agentCounted: countedAfter === undefined ? undefined : countedAfter - countedBefore,
+    agentCounted: countedAfter === undefined ? undefined : countedAfter - (countedBefore ?? 0),
   };
+}
+
+function cpuPercent(before: number | undefined, after: number | undefined, wallS: number): number | undefined {
+  return before === undefined || after === undefined ? undefined : ((after - before) / wallS) * 100;
 }
 
 export function fmt(value: number | undefined, digits = 1): string {

@@ -4,7 +4,7 @@ import { median } from './histogram';
 import { fmt } from './phases';
 import type { LoadTestResult } from './run';
 
-const TARGET = { perStationKiB: 35, messagesPerS: 14_000, forecastMs: 600 } as const;
+const TARGET = { perStationKiB: 35, messagesPerS: 14_000, forecastMs: 600, relayedPerS: 10_000, addedP50Ms: 2 } as const;
 
 const int = (value: number | undefined): string => (value === undefined ? '–' : Math.round(value).toLocaleString('en'));
 const mib = (kib: number | undefined): string => (kib === undefined ? '–' : `${(kib / 1024).toFixed(1)} MiB`);
@@ -19,6 +19,7 @@ export function summaryTable(result: LoadTestResult): string {
     colWidths: [38, 46, 22],
   });
   table.push(
+    ['mode', result.upstream ? 'Local Controller: relayed to a CSMS simulator (own process)' : 'direct: flexbridge is the CSMS', ''],
     [
       'stations ready / requested',
       `${int(stations.ready)} / ${int(options.stations)}${stations.stalled ? ' (stalled)' : ''}`,
@@ -32,22 +33,61 @@ export function summaryTable(result: LoadTestResult): string {
     ['failed connection attempts / gave up', `${int(stations.connectFailures)} / ${int(stations.gaveUp)}`, ''],
     ['agent: stations connected (/metrics)', int(stations.agentConnected), ''],
     ['connections with permessage-deflate', `${int(stations.deflated)} (${options.deflate ? 'offered' : 'not offered'})`, ''],
+    ['boots answered Pending (then triggered)', int(stations.bootsPending), ''],
     ['profile traffic settled after', `${fmt(result.settleS)} s`, ''],
   );
+  const upstream = result.upstream;
   if (load) {
     // Judged only when the run asked for the target rate (2 % slack for the per-second sampling).
-    const rateOk =
-      load.medianPerS === undefined || options.rate < TARGET.messagesPerS ? undefined : load.medianPerS >= TARGET.messagesPerS * 0.98;
+    const targetRate = upstream ? TARGET.relayedPerS : TARGET.messagesPerS;
+    const rateOk = load.medianPerS === undefined || options.rate < targetRate ? undefined : load.medianPerS >= targetRate * 0.98;
     table.push(
       [`messages (${options.message}) sent`, `${int(load.sent)} in ${fmt(load.seconds)} s (asked ${int(options.rate)}/s)`, ''],
       ['answered / CALLERROR / lost', `${int(load.answered)} / ${int(load.errors)} / ${int(load.lost)}`, ''],
       ['not sent (every station busy)', int(load.notSent), ''],
-      ['agent counted (/metrics, result ok)', int(load.agentCounted), ''],
-      ['achieved msg/s (median of seconds)', int(load.medianPerS), `≥ ${int(TARGET.messagesPerS)}  ${verdict(rateOk)}`],
+      [upstream ? 'agent relayed live (/metrics)' : 'agent counted (/metrics, result ok)', int(load.agentCounted), ''],
+      [
+        upstream ? 'relayed msg/s (median of seconds)' : 'achieved msg/s (median of seconds)',
+        int(load.medianPerS),
+        `≥ ${int(targetRate)}  ${verdict(rateOk)}`,
+      ],
       ['round trip p50 / p95 / p99', `${fmt(load.p50Ms, 2)} / ${fmt(load.p95Ms, 2)} / ${fmt(load.p99Ms, 2)} ms`, ''],
       ['agent CPU (one core = 100 %)', `${fmt(load.agentCpuPercent)} %`, ''],
       ['load generator CPU (this process)', `${fmt(load.generatorCpuPercent)} %`, ''],
       ['connections dropped during load', int(load.drops), ''],
+    );
+    if (upstream)
+      table.push(
+        ['CSMS simulator CPU', `${fmt(load.upstreamCpuPercent)} %`, ''],
+        [
+          'CSMS simulator frames (in + out) / 2',
+          int(upstream.framesDuringLoad === undefined ? undefined : upstream.framesDuringLoad / 2),
+          '',
+        ],
+      );
+  }
+  if (upstream) {
+    const direct = upstream.direct.load;
+    const addedOk = upstream.addedP50Ms === undefined ? undefined : upstream.addedP50Ms <= TARGET.addedP50Ms;
+    table.push(
+      [
+        'direct to the CSMS simulator: ready',
+        `${int(upstream.direct.ready)} / ${int(options.stations)} in ${fmt(upstream.direct.connectS)} s${upstream.direct.stalled ? ' (stalled)' : ''}`,
+        '',
+      ],
+      ['direct: msg/s (median) / lost', direct ? `${int(direct.medianPerS)} / ${int(direct.lost)}` : '–', ''],
+      [
+        'direct: round trip p50 / p95 / p99',
+        direct ? `${fmt(direct.p50Ms, 2)} / ${fmt(direct.p95Ms, 2)} / ${fmt(direct.p99Ms, 2)} ms` : '–',
+        '',
+      ],
+      [
+        'direct: CSMS simulator CPU / generator CPU',
+        direct ? `${fmt(direct.agentCpuPercent)} % / ${fmt(direct.generatorCpuPercent)} %` : '–',
+        '',
+      ],
+      ['added round trip p50 (relayed − direct)', `${fmt(upstream.addedP50Ms, 2)} ms`, `≤ ${TARGET.addedP50Ms} ms  ${verdict(addedOk)}`],
+      ['CSMS simulator RSS, fleet connected', mib(upstream.csmsConnectedKiB), ''],
     );
   }
   const memoryOk = memory.perStationKiB === undefined ? undefined : memory.perStationKiB <= TARGET.perStationKiB;

@@ -6,11 +6,22 @@ import os from 'node:os';
 import path from 'node:path';
 import { startCapacityProvider, type CapacityProvider } from '../oscp-cp';
 import { agentVersion, killRunningAgents, startAgentChild, type AgentChild } from './agent-child';
+import { killRunningCsms, startCsmsChild, type CsmsChild, type CsmsStats } from './csms-child';
 import { timeForecast, type ForecastRun } from './forecasts';
 import { startGenerator, type Generator } from './generator';
 import { median } from './histogram';
 import { parseLoadTestOptions, type LoadTestOptions, type LoadTestOptionsInput } from './options';
-import { agentIdle, connectFleet, runLoad, settleProfiles, type LoadOutcome, type Progress } from './phases';
+import {
+  agentIdle,
+  agentTarget,
+  connectFleet,
+  runLoad,
+  settleProfiles,
+  type ConnectOutcome,
+  type LoadOutcome,
+  type LoadTarget,
+  type Progress,
+} from './phases';
 
 export interface MemoryFigures {
   /** Agent RSS after start, before any station, KiB. */
@@ -28,6 +39,24 @@ export interface MemoryFigures {
   readonly heapTotalConnectedKiB: number | undefined;
 }
 
+/** Local Controller mode (`--upstream`): the CSMS simulator behind the agent, and the same fleet connected to it directly. */
+export interface UpstreamFigures {
+  /** Frames the CSMS simulator recorded during the relayed rate phase (both directions: a CALL and its answer each). */
+  readonly framesDuringLoad: number | undefined;
+  /** CSMS simulator RSS once the relayed fleet was connected, KiB. */
+  readonly csmsConnectedKiB: number | undefined;
+  /** The comparison fleet (identities <prefix>-D-…, permessage-deflate not offered) connecting to the simulator directly. */
+  readonly direct: {
+    readonly ready: number;
+    readonly connectS: number;
+    readonly stalled: boolean;
+    /** The rate phase repeated against the simulator: `agentCpuPercent` is the simulator's CPU here. */
+    readonly load: LoadOutcome | undefined;
+  };
+  /** Round-trip p50 through flexbridge minus p50 directly to the simulator, ms. */
+  readonly addedP50Ms: number | undefined;
+}
+
 export interface LoadTestResult {
   readonly options: LoadTestOptions;
   readonly stations: {
@@ -41,6 +70,8 @@ export interface LoadTestResult {
     readonly emfile: number;
     /** Connections on which permessage-deflate was negotiated. */
     readonly deflated: number;
+    /** BootNotifications answered Pending or Rejected (each station is told Pending until its standing limits are in). */
+    readonly bootsPending: number;
     readonly agentConnected: number | undefined;
     readonly connectErrors: readonly string[];
   };
@@ -49,6 +80,7 @@ export interface LoadTestResult {
   readonly memory: MemoryFigures;
   readonly forecasts: readonly ForecastRun[];
   readonly forecastMedianMs: number | undefined;
+  readonly upstream: UpstreamFigures | undefined;
   readonly agent: {
     /** Commit of the agent's sources at the start of the run. */
     readonly version: string;
@@ -63,6 +95,8 @@ export interface LoadTestResult {
 export const GROUP_ID = 'load';
 const SAFETY_MARGIN_A = 1;
 const WARM_UP_LIMIT_A = 12;
+/** The agent's heartbeat interval, and the one the CSMS simulator answers in Local Controller mode. */
+const AGENT_HEARTBEAT_S = 3600;
 const silent: Progress = { phase: () => undefined, update: () => undefined };
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -72,6 +106,7 @@ const tempDirs = new Set<string>();
 /** For a signal handler: stops the agents of runs in progress and removes their temporary folders. */
 export function abortRunningLoadTests(): void {
   killRunningAgents();
+  killRunningCsms();
   for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
   tempDirs.clear();
 }
@@ -89,11 +124,23 @@ export async function runLoadTest(input: LoadTestOptionsInput, progress: Progres
   let agent: AgentChild | undefined;
   let cp: CapacityProvider | undefined;
   let generator: Generator | undefined;
+  let csms: CsmsChild | undefined;
   try {
     const version = agentVersion();
+    if (options.upstream) {
+      progress.phase('csms', 0);
+      progress.update(0, 'starting the CSMS simulator');
+      csms = await startCsmsChild({ heartbeatIntervalS: AGENT_HEARTBEAT_S });
+    }
     progress.phase('agent', 0);
     progress.update(0, 'starting the agent');
-    agent = await startAgentChild({ dir, bootstrapToken, groupId: GROUP_ID, nodeFlags: options.agentNodeFlags });
+    agent = await startAgentChild({
+      dir,
+      bootstrapToken,
+      groupId: GROUP_ID,
+      nodeFlags: options.agentNodeFlags,
+      ...(csms && { upstreamUrl: csms.url }),
+    });
     await sleep(1000);
     const beforeKiB = agent.rssKiB();
     const heapBeforeKiB = heapKiB(await agent.metrics().catch(() => undefined));
@@ -134,11 +181,20 @@ export async function runLoadTest(input: LoadTestOptionsInput, progress: Progres
     const connectedMetrics = await agent.metrics().catch(() => undefined);
     const heapConnectedKiB = heapKiB(connectedMetrics);
     const heapTotalConnectedKiB = heapKiB(connectedMetrics, 'total');
+    const csmsConnectedKiB = csms?.rssKiB();
 
+    const csmsBefore = await csms?.stats();
     const load =
       options.rate > 0 && connected.ready > 0
-        ? await runLoad(fleet, agent, { rate: options.rate, durationS: options.durationS, action: options.message }, progress)
+        ? await runLoad(
+            fleet,
+            agentTarget(agent, options.upstream),
+            { rate: options.rate, durationS: options.durationS, action: options.message },
+            progress,
+            csms,
+          )
         : undefined;
+    const csmsAfter = await csms?.stats();
 
     const forecasts: ForecastRun[] = [];
     if (connected.ready > 0) {
@@ -162,6 +218,16 @@ export async function runLoadTest(input: LoadTestOptionsInput, progress: Progres
     generator = undefined;
     const exitCode = await agent.stop();
     agent = undefined;
+    let upstream: UpstreamFigures | undefined;
+    if (csms) {
+      const direct = await directComparison(csms, options, progress);
+      upstream = {
+        framesDuringLoad: framesBetween(csmsBefore, csmsAfter),
+        csmsConnectedKiB,
+        direct,
+        addedP50Ms: load?.p50Ms === undefined || direct.load?.p50Ms === undefined ? undefined : load.p50Ms - direct.load.p50Ms,
+      };
+    }
 
     const perStationKiB =
       beforeKiB !== undefined && connectedKiB !== undefined && connected.ready > 0
@@ -179,6 +245,7 @@ export async function runLoadTest(input: LoadTestOptionsInput, progress: Progres
         gaveUp: stats.gaveUp,
         emfile: stats.emfile,
         deflated: stats.deflated,
+        bootsPending: stats.bootPending,
         agentConnected,
         connectErrors,
       },
@@ -187,6 +254,7 @@ export async function runLoadTest(input: LoadTestOptionsInput, progress: Progres
       memory: { beforeKiB, connectedKiB, endKiB, perStationKiB, heapBeforeKiB, heapConnectedKiB, heapTotalConnectedKiB },
       forecasts,
       forecastMedianMs: completed.length === forecasts.length ? median(completed) : undefined,
+      upstream,
       agent: { version, openFilesLimit, warnings, exitCode, dir: options.keep ? dir : undefined },
       advice: advice(options, stats.emfile, connected.ready, openFilesLimit),
     };
@@ -194,9 +262,57 @@ export async function runLoadTest(input: LoadTestOptionsInput, progress: Progres
     await generator?.close().catch(() => undefined);
     await agent?.stop().catch(() => undefined);
     await cp?.close().catch(() => undefined);
+    await csms?.stop().catch(() => undefined);
     if (!options.keep) fs.rmSync(dir, { recursive: true, force: true });
     tempDirs.delete(dir);
   }
+}
+
+/**
+ * The relayed fleet's rate phase repeated with the same number of lean stations connected to the CSMS simulator
+ * directly (the agent already stopped): the round trip without flexbridge in between, on the same machine and run.
+ * They never offer permessage-deflate: the simulator would compress every frame (context takeover), which no leg of
+ * the relayed path does (flexbridge negotiates no_context_takeover with a 1 KiB threshold both ways).
+ */
+async function directComparison(csms: CsmsChild, options: LoadTestOptions, progress: Progress): Promise<UpstreamFigures['direct']> {
+  const fleet = startGenerator({
+    identities: stationIdentities(`${options.idPrefix}-D`, options.stations),
+    url: csms.url,
+    password: randomBytes(18).toString('base64url'),
+    deflate: false,
+    message: options.message,
+    workers: options.workers,
+    connectConcurrency: options.connectConcurrency,
+  });
+  try {
+    const connected: ConnectOutcome = await connectFleet(fleet, csms, options.stations, options.connectStallS, progress);
+    await sleep(1000);
+    const target: LoadTarget = {
+      cpuSeconds: () => csms.cpuSeconds(),
+      counted: async () => {
+        const stats = await csms.stats();
+        return stats === undefined ? undefined : stats.framesTotal / 2;
+      },
+    };
+    const load =
+      options.rate > 0 && connected.ready > 0
+        ? await runLoad(
+            fleet,
+            target,
+            { rate: options.rate, durationS: options.durationS, action: options.message, phase: 'load, direct' },
+            progress,
+          )
+        : undefined;
+    return { ready: connected.ready, connectS: connected.seconds, stalled: connected.stalled, load };
+  } finally {
+    progress.phase('stopping', 0);
+    progress.update(0, 'closing the direct stations');
+    await fleet.close();
+  }
+}
+
+function framesBetween(before: CsmsStats | undefined, after: CsmsStats | undefined): number | undefined {
+  return before === undefined || after === undefined ? undefined : after.framesTotal - before.framesTotal;
 }
 
 function heapKiB(metrics: Map<string, number> | undefined, which: 'used' | 'total' = 'used'): number | undefined {
