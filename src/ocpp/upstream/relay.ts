@@ -92,6 +92,8 @@ export class StationRelay {
   /** A CALL from the station: relayed live when the CSMS is there and nothing waits, else answered here and queued. */
   async fromStation(method: string, params: unknown): Promise<object> {
     const local = this.tap(method, params);
+    // The same per-action count as in direct mode, so dashboards built on it keep working behind a CSMS.
+    this.deps.metrics?.ocppCalls.inc({ direction: 'in', action: method, result: this.live() ? 'relayed' : 'answered-locally' });
     this.deps.metrics?.relayedMessages.inc({ direction: 'station-to-csms', result: this.live() ? 'relayed' : 'queued' });
     const link = this.link;
     if (link && this.live()) {

@@ -86,8 +86,12 @@ describe('Local Controller mode (OCPP 2.0.1)', () => {
     const frames = csms.frames.calls('TransactionEvent', { identity: 'CS-1' });
     expect(frames).toHaveLength(1);
     expect(JSON.parse(frames[0]?.raw ?? '[]')[3]).toEqual(txEvent('Started', 0, T));
-    // Tapped for core: flexbridge tracks the session it relayed.
+    // Tapped for core: flexbridge tracks the session it relayed, and counts it per action as in direct mode.
     await eventually(() => t.store.sessions.get('tx-lc-1'));
+    const counted = (await t.metrics.ocppCalls.get()).values.filter(
+      (v) => v.labels.direction === 'in' && v.labels.action === 'TransactionEvent',
+    );
+    expect(counted.map((v) => [v.labels.result, v.value])).toEqual([['relayed', 1]]);
   });
 
   test('§7.5/§7.6 — a CSMS CALL goes through the station’s one queue: never two outstanding, replies routed by id', async () => {
