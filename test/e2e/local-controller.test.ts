@@ -123,7 +123,7 @@ describe('e2e — Local Controller in front of the CSMS simulator', () => {
         for (const id of ids.slice(0, 3)) r.fleet.unplug(id, 1);
         await new Promise((resolve) => setTimeout(resolve, Math.max(0, OUTAGE_MS - (Date.now() - downAt))));
         await csms.comeBack();
-        await eventually(() => ids.every((id) => transactionFrames(csms, id).some((f) => f.eventType === 'Started')), 30_000, 'replayed');
+        await eventually(() => ids.every((id) => transactionFrames(csms, id).some((f) => f.eventType === 'Started')), 75_000, 'replayed');
         await eventually(
           () => ids.slice(0, 3).every((id) => transactionFrames(csms, id).some((f) => f.eventType === 'Ended')),
           30_000,
@@ -154,9 +154,10 @@ describe('e2e — Local Controller in front of the CSMS simulator', () => {
         await r.restartAgent();
         await eventually(() => r.fleet.summary().connected === STATIONS, 30_000, 'stations back on flexbridge');
         await csms.comeBack();
+        await eventually(() => ids.every((id) => transactionFrames(csms, id).some((f) => f.eventType === 'Started')), 75_000, 'replayed');
         await eventually(
           () => ids.slice(0, 3).every((id) => transactionFrames(csms, id).some((f) => f.eventType === 'Ended')),
-          40_000,
+          75_000,
           'ends',
         );
         for (const id of ids) {
@@ -166,5 +167,5 @@ describe('e2e — Local Controller in front of the CSMS simulator', () => {
         }
       },
     );
-  }, 180_000);
+  }, 200_000);
 });

@@ -47,8 +47,11 @@ export interface RelayDeps {
   readonly stationPasswordChanged: (password: string) => void;
 }
 
-/** 1 s doubling to 5 min, ±50 %: stations that lost the CSMS together do not come back together. */
-const REDIAL = new Backoff({ minMs: 1_000, maxMs: 300_000, jitter: 0.5 });
+/**
+ * 1 s doubling to 1 min, less up to half at random: stations that lost the CSMS together do not come back together,
+ * and a queue waits at most about a minute after the CSMS is back.
+ */
+const REDIAL = new Backoff({ minMs: 1_000, maxMs: 60_000, jitter: 0.5 });
 const BOOT_PENDING_INTERVAL_S = 10;
 /** What the station is never told was queued: the CSMS needs none of these later. */
 const ANSWERED_ONLY = new Set(['Heartbeat', 'Authorize', 'BootNotification']);
