@@ -1,6 +1,7 @@
 // DESIGN invariant 1 on the controller's real transition path (fast-check): from random old to random new station
 // schedules, with the stations acknowledging, refusing or timing out in random order, what the lease ledger lets the
 // group's stations draw never adds up to more than capacity − margin at any instant, at any step of the change.
+import { fleetStation } from '../../helpers/fleet-station';
 import fc from 'fast-check';
 import { CoreEvents } from '../../../src/core/events';
 import { Fleet } from '../../../src/core/fleet';
@@ -113,18 +114,7 @@ function group(scenario: { stations: number; capacityA: number; marginA: number;
   );
   const ids = Array.from({ length: scenario.stations }, (_, i) => `CS-${i}`);
   ids.forEach((stationId, i) => {
-    fleet.upsertStation({
-      stationId,
-      groupId: 'g1',
-      evseMaxCurrentA: 32,
-      stationMaxCurrentA: 32,
-      evseCount: 1,
-      phases: 3,
-      connected: true,
-      controllable: true,
-      periodsPerSchedule: scenario.periods[i] ?? 24,
-      profileStackLevel: 2,
-    });
+    fleet.upsertStation(fleetStation(stationId, { periodsPerSchedule: scenario.periods[i] ?? 24 }));
     ledger.track(stationId, 32);
     if (!scenario.idle[i]) {
       fleet.updateSession({

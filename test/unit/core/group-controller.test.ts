@@ -5,6 +5,7 @@ import type { CapacityBlock, CapacityForecastType } from '../../../src/domain/ca
 import type { ChargingSession } from '../../../src/domain/session';
 import { CoreEvents, type CoreEventMap } from '../../../src/core/events';
 import { Fleet, type FleetStation } from '../../../src/core/fleet';
+import { fleetStation } from '../../helpers/fleet-station';
 import { GroupController } from '../../../src/core/group-controller';
 import { LeaseLedger, scheduleLimitAt } from '../../../src/core/lease-ledger';
 import type { PlanFn } from '../../../src/core/ports';
@@ -96,19 +97,7 @@ function harness(
     },
   );
   const addStation = (stationId: string, extra: Partial<FleetStation> = {}): void => {
-    const station: FleetStation = {
-      stationId,
-      groupId: 'g1',
-      evseMaxCurrentA: 32,
-      stationMaxCurrentA: 32,
-      evseCount: 1,
-      phases: 3,
-      connected: true,
-      controllable: true,
-      periodsPerSchedule: 24,
-      profileStackLevel: 2,
-      ...extra,
-    };
+    const station = fleetStation(stationId, extra);
     fleet.upsertStation(station);
     ledger.track(stationId, station.stationMaxCurrentA);
   };

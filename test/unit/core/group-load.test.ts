@@ -1,5 +1,6 @@
 // Core's read-side count of a group (DESIGN invariant 1, "count what you cannot see"; interop issue item 6): every
 // station counted as the controller counts it, and one that acknowledged no limit at what the lease ledger says it may draw.
+import { fleetStation } from '../../helpers/fleet-station';
 import { CoreEvents } from '../../../src/core/events';
 import { Fleet, type FleetStation } from '../../../src/core/fleet';
 import { FlexibilityProvider } from '../../../src/core/flexibility-provider';
@@ -16,19 +17,7 @@ const T0 = Date.parse('2026-03-01T10:00:00Z');
 const MIN = 60_000;
 const LAYOUT: GroupLayout = { id: 'g1', phaseVoltageV: 230, phases: 3, safetyMarginA: 1, safeLimitA: 40 };
 
-const station = (stationId: string, extra: Partial<FleetStation> = {}): FleetStation => ({
-  stationId,
-  groupId: 'g1',
-  evseMaxCurrentA: 32,
-  stationMaxCurrentA: 32,
-  evseCount: 1,
-  phases: 3,
-  connected: true,
-  controllable: true,
-  periodsPerSchedule: 24,
-  profileStackLevel: 2,
-  ...extra,
-});
+const station = fleetStation;
 
 describe('group count (core read side)', () => {
   it('interop #6 — connected stations that never acknowledged a limit count at their maximum through a real reallocation', async () => {

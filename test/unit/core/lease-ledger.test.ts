@@ -134,20 +134,4 @@ describe('lease ledger — a change that timed out may be in force (interop run:
     ledger.standingFailed('CS-1', 'Rejected');
     expect(ledger.standingCommittedA('CS-1')).toBe(10);
   });
-
-  it('a timed-out live increase counts at the higher until a later live schedule is acknowledged, and across a restart', () => {
-    const ledger = new LeaseLedger();
-    ledger.track('CS-1', 32);
-    ledger.standingAcknowledged('CS-1', 10);
-    ledger.liveAcknowledged('CS-1', ledger.liveSent('CS-1', schedule(1000, [0, 8])));
-    const token = ledger.liveSent('CS-1', schedule(1000, [0, 20]));
-    ledger.liveFailed('CS-1', token, 'Timeout');
-    expect(ledger.assumedLimitA('CS-1', 100)).toBe(20);
-    const restored = new LeaseLedger();
-    restored.track('CS-1', 32);
-    restored.restore(ledger.snapshot('CS-1')!);
-    expect(restored.assumedLimitA('CS-1', 100)).toBe(20);
-    ledger.liveAcknowledged('CS-1', ledger.liveSent('CS-1', schedule(1000, [0, 8])));
-    expect(ledger.assumedLimitA('CS-1', 100)).toBe(8);
-  });
 });
