@@ -346,13 +346,15 @@ export class GroupController {
     const { ledger } = this.deps;
     const { firstStep, secondStep } = transitionSteps(
       desired.map((target) => {
-        const inForce = ledger.liveSchedule(target.stationId);
+        // From what may be in force: a schedule that timed out on its way counts until a later one is acknowledged.
+        const inForce = ledger.liveMayBeInForce(target.stationId);
         const fallbackA = ledger.standingA(target.stationId) ?? Infinity;
+        const known = !ledger.liveUncertain(target.stationId);
         return {
           target,
           inForce,
           fallbackA,
-          unchanged: inForce !== undefined && this.unchanged(inForce, target.stationCap, fallbackA, nowMs),
+          unchanged: known && inForce !== undefined && this.unchanged(inForce, target.stationCap, fallbackA, nowMs),
         };
       }),
       nowMs,

@@ -22,6 +22,8 @@ interface StationLedger {
    * later standing limit is acknowledged — which proves what the station holds.
    */
   uncertainStandingA?: number;
+  /** A live schedule that timed out: may be in force until its lease ends, or until a later one is acknowledged. */
+  uncertainLive?: LeasedSchedule;
 }
 
 /** Limit of a schedule at `t`, or undefined outside it (before its first period or from its lease end on). */
@@ -106,16 +108,30 @@ export class LeaseLedger {
     if (entry.pendingLive?.token !== token) return;
     entry.live = entry.pendingLive.schedule;
     entry.pendingLive = undefined;
+    entry.uncertainLive = undefined;
   }
 
   /**
-   * A live change that was not acknowledged. (A timed-out one is forgotten too, unlike a standing limit: the controller
-   * plans transitions from acknowledged leases, and counting it here alone would let the ledger and the plan disagree —
-   * see the transition property test. Live leases expire by themselves; standing limits do not.)
+   * A live change that was not acknowledged. One that timed out may be in force: it counts (at the higher) until its
+   * lease ends or a later one is acknowledged, and the controller's next transition starts from it (`liveMayBeInForce`).
    */
-  liveFailed(stationId: StationId, token: number, _outcome?: string): void {
+  liveFailed(stationId: StationId, token: number, outcome?: string): void {
     const entry = this.entry(stationId);
-    if (entry.pendingLive?.token === token) entry.pendingLive = undefined;
+    if (entry.pendingLive?.token !== token) return;
+    if (outcome === 'Timeout') entry.uncertainLive = pointwiseMax(entry.uncertainLive, entry.pendingLive.schedule, this.fallbackA(entry));
+    entry.pendingLive = undefined;
+  }
+
+  /** The most that may be in force as a live lease: the acknowledged one, and one that timed out on its way. */
+  liveMayBeInForce(stationId: StationId): LeasedSchedule | undefined {
+    const entry = this.stations.get(stationId);
+    if (!entry) return undefined;
+    return entry.uncertainLive ? pointwiseMax(entry.live, entry.uncertainLive, this.fallbackA(entry)) : entry.live;
+  }
+
+  /** Is a timed-out live schedule still counted (so the station must be sent one again, to know)? */
+  liveUncertain(stationId: StationId): boolean {
+    return this.stations.get(stationId)?.uncertainLive !== undefined;
   }
 
   /** What must survive a restart for one station: the acknowledged standing limit and live lease. */
@@ -124,7 +140,8 @@ export class LeaseLedger {
     if (!entry) return undefined;
     // A pending change may have reached the station or not: keep the higher of both so a restart never undercounts.
     const fallbackA = this.fallbackA(entry);
-    const live = entry.pendingLive ? pointwiseMax(entry.live, entry.pendingLive.schedule, fallbackA) : entry.live;
+    let live = entry.pendingLive ? pointwiseMax(entry.live, entry.pendingLive.schedule, fallbackA) : entry.live;
+    if (entry.uncertainLive) live = pointwiseMax(live, entry.uncertainLive, fallbackA);
     const unsure = Math.max(entry.pendingStandingA ?? -Infinity, entry.uncertainStandingA ?? -Infinity);
     const standingA = unsure === -Infinity ? entry.standingA : Math.max(entry.standingA ?? entry.hardwareMaxA, unsure);
     return { stationId, standingA, live };
@@ -163,9 +180,10 @@ export class LeaseLedger {
     if (!entry) return Infinity;
     const fallbackA = this.fallbackA(entry);
     const acknowledged = entry.live ? (scheduleLimitAt(entry.live, t) ?? fallbackA) : fallbackA;
-    if (!entry.pendingLive) return acknowledged;
-    // The new schedule may or may not be in force yet: count the higher of the two.
-    return Math.max(acknowledged, scheduleLimitAt(entry.pendingLive.schedule, t) ?? fallbackA);
+    // A schedule in flight, or one that timed out, may or may not be in force: count the higher.
+    const inFlight = entry.pendingLive ? (scheduleLimitAt(entry.pendingLive.schedule, t) ?? fallbackA) : 0;
+    const uncertain = entry.uncertainLive ? (scheduleLimitAt(entry.uncertainLive, t) ?? fallbackA) : 0;
+    return Math.max(acknowledged, inFlight, uncertain);
   }
 
   /**
@@ -183,7 +201,7 @@ export class LeaseLedger {
     const entry = this.stations.get(stationId);
     if (!entry) return undefined;
     let next = Infinity;
-    for (const schedule of [entry.live, entry.pendingLive?.schedule]) {
+    for (const schedule of [entry.live, entry.pendingLive?.schedule, entry.uncertainLive]) {
       if (!schedule) continue;
       if (schedule.leaseEndMs > t) next = Math.min(next, schedule.leaseEndMs);
       for (const period of schedule.periods) if (period.startMs > t) next = Math.min(next, period.startMs);

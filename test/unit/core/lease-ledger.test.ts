@@ -135,3 +135,32 @@ describe('lease ledger — a change that timed out may be in force (interop run:
     expect(ledger.standingCommittedA('CS-1')).toBe(10);
   });
 });
+
+describe('lease ledger — a live schedule that timed out may be in force', () => {
+  it('counts at the higher until a later live schedule is acknowledged, across a restart, and is the next baseline', () => {
+    const ledger = new LeaseLedger();
+    ledger.track('CS-1', 32);
+    ledger.standingAcknowledged('CS-1', 10);
+    ledger.liveAcknowledged('CS-1', ledger.liveSent('CS-1', schedule(1000, [0, 8])));
+    const token = ledger.liveSent('CS-1', schedule(1000, [0, 20]));
+    ledger.liveFailed('CS-1', token, 'Timeout');
+    expect(ledger.assumedLimitA('CS-1', 100)).toBe(20);
+    expect(ledger.liveUncertain('CS-1')).toBe(true);
+    expect(scheduleLimitAt(ledger.liveMayBeInForce('CS-1')!, 100)).toBe(20);
+    const restored = new LeaseLedger();
+    restored.track('CS-1', 32);
+    restored.restore(ledger.snapshot('CS-1')!);
+    expect(restored.assumedLimitA('CS-1', 100)).toBe(20);
+    ledger.liveAcknowledged('CS-1', ledger.liveSent('CS-1', schedule(1000, [0, 8])));
+    expect(ledger.assumedLimitA('CS-1', 100)).toBe(8);
+    expect(ledger.liveUncertain('CS-1')).toBe(false);
+  });
+
+  it('a refused live schedule is not counted', () => {
+    const ledger = new LeaseLedger();
+    ledger.track('CS-1', 32);
+    ledger.standingAcknowledged('CS-1', 10);
+    ledger.liveFailed('CS-1', ledger.liveSent('CS-1', schedule(1000, [0, 20])), 'Rejected');
+    expect(ledger.assumedLimitA('CS-1', 100)).toBe(10);
+  });
+});
