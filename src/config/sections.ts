@@ -46,6 +46,11 @@ export const OscpPeerConfig = z.strictObject({
   /** How often UpdateGroupMeasurements goes out, seconds. */
   measurementIntervalS: z.number().int().min(1).default(300),
   requestTimeoutMs: z.number().int().positive().default(10000),
+  /**
+   * A heartbeat's offline_mode_at further ahead than this is refused (400): one far in the future (year 9999) would
+   * switch off fallback detection for good.
+   */
+  maxOfflineModeAheadS: z.number().int().positive().default(86_400),
 });
 
 export const OscpConfig = z.strictObject({

@@ -88,7 +88,14 @@ export class Link {
   onHeartbeat(peer: PeerRecord, body: unknown): void {
     const parsed = Heartbeat.safeParse(body);
     if (!parsed.success) throw new BadRequestError(`invalid Heartbeat: ${describeIssues(parsed.error)}`);
-    const offlineModeAt = toWireTime(wireTimeMs(parsed.data.offline_mode_at));
+    const offlineModeAtMs = wireTimeMs(parsed.data.offline_mode_at);
+    const aheadS = this.deps.registry.settings(peer.peerId)?.maxOfflineModeAheadS ?? 86_400;
+    if (offlineModeAtMs > this.deps.nowMs() + aheadS * 1000) {
+      throw new BadRequestError(
+        `invalid Heartbeat: offline_mode_at ${parsed.data.offline_mode_at} is more than ${aheadS} s ahead (oscp.peers[].maxOfflineModeAheadS); a heartbeat that far out would switch off fallback detection`,
+      );
+    }
+    const offlineModeAt = toWireTime(offlineModeAtMs);
     const updated = this.deps.registry.update(peer.peerId, {
       offlineModeAt,
       state: peer.state === 'OFFLINE' ? 'CONNECTED' : peer.state,

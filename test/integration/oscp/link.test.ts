@@ -76,6 +76,17 @@ describe('OSCP handshake and heartbeats (FP side)', () => {
       expect((await fp.send('heartbeat', { token, body: { offline_mode_at: withOffset } })).status).toBe(204);
       expect(fp.peer()?.offlineModeAt).toBe(at.toISOString());
     });
+
+    it('§6.3 — an offline_mode_at beyond maxOfflineModeAheadS (default 1 day) is a 400 and changes nothing', async () => {
+      const token = await connect(fp, cp);
+      const before = fp.peer()?.offlineModeAt;
+      const answer = await fp.send('heartbeat', { token, body: { offline_mode_at: '9999-12-31T23:59:59Z' } });
+      expect(answer.status).toBe(400);
+      expect(answer.text).toMatch(/offline_mode_at .* more than 86400 s ahead/);
+      expect(fp.peer()?.offlineModeAt).toBe(before);
+      const nearDay = new Date(fp.clock.nowMs() + 23 * 3_600_000).toISOString();
+      expect((await fp.send('heartbeat', { token, body: { offline_mode_at: nearDay } })).status).toBe(204);
+    });
   });
 
   it('§6.3 — we send heartbeats at the interval the CP asked, offline_mode_at = now + 2…3 intervals, schema-valid', async () => {
