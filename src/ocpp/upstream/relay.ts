@@ -95,11 +95,12 @@ export class StationRelay {
   /** A CALL from the station: relayed live when the CSMS is there and nothing waits, else answered here and queued. */
   async fromStation(method: string, params: unknown): Promise<object> {
     const local = this.tap(method, params);
+    const live = this.live();
     // The same per-action count as in direct mode, so dashboards built on it keep working behind a CSMS.
-    this.deps.metrics?.ocppCalls.inc({ direction: 'in', action: method, result: this.live() ? 'relayed' : 'answered-locally' });
-    this.deps.metrics?.relayedMessages.inc({ direction: 'station-to-csms', result: this.live() ? 'relayed' : 'queued' });
+    this.deps.metrics?.ocppCalls.inc({ direction: 'in', action: method, result: live ? 'relayed' : 'answered-locally' });
+    this.deps.metrics?.relayedMessages.inc({ direction: 'station-to-csms', result: live ? 'relayed' : 'queued' });
     const link = this.link;
-    if (link && this.live()) {
+    if (link && live) {
       const answer = await link.call(method, params, this.deps.config.callTimeoutMs);
       if (answer.kind === 'result') {
         const response = this.learn(method, params, answer.payload);
@@ -179,6 +180,8 @@ export class StationRelay {
       const status = this.deps.gate.boot(this.station);
       return status === 'Accepted' ? response : { ...boot.data, status, interval: BOOT_PENDING_INTERVAL_S };
     }
+    // Only these carry an authorisation worth caching: no parsing on the hot path of meter values and status.
+    if (method !== 'Authorize' && method !== 'TransactionEvent') return response;
     const token = WithIdToken.safeParse(params);
     const info = isObject(response) ? IdTokenInfo.safeParse((response as { idTokenInfo?: unknown }).idTokenInfo) : undefined;
     if (token.success && info?.success) this.deps.kv.set(`relay:auth:${token.data.idToken.idToken}`, info.data);

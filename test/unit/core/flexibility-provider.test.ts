@@ -1,5 +1,6 @@
 // The core façade: adapter events reach the right group's controller, meter-only updates do not reallocate,
 // and session energy feeds the group's energy register.
+import { fleetStation } from '../../helpers/fleet-station';
 import { CoreEvents } from '../../../src/core/events';
 import { FlexibilityProvider } from '../../../src/core/flexibility-provider';
 import { Overrides } from '../../../src/core/overrides';
@@ -72,18 +73,7 @@ describe('FlexibilityProvider', () => {
 
   it('station connection and controllability changes reallocate the station group once per change', () => {
     const { fp, scheduler, store } = setup();
-    fp.onStationUpdated({
-      stationId: 'CS-1',
-      groupId: 'g2',
-      evseMaxCurrentA: 32,
-      stationMaxCurrentA: 32,
-      evseCount: 1,
-      phases: 3,
-      connected: false,
-      controllable: true,
-      periodsPerSchedule: 1,
-      profileStackLevel: 1,
-    });
+    fp.onStationUpdated(fleetStation('CS-1', { groupId: 'g2', connected: false, periodsPerSchedule: 1, profileStackLevel: 1 }));
     scheduler.cancel('realloc:g2');
     fp.onStationConnection('CS-1', true);
     expect(scheduler.has('realloc:g2')).toBe(true);
