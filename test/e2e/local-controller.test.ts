@@ -150,6 +150,9 @@ describe('e2e — Local Controller in front of the CSMS simulator', () => {
         await eventually(() => r.fleet.summary().evsesOccupied === STATIONS, 20_000, 'sessions started');
         await new Promise((resolve) => setTimeout(resolve, 3000));
         await r.agent.kill9();
+        // Sessions end while flexbridge is down — once the stations have noticed, so they queue their Ended as a
+        // station does (the simulator drops a message sent on a socket it still thinks open).
+        await eventually(() => r.fleet.summary().connected === 0, 10_000, 'stations noticed the agent is gone');
         for (const id of ids.slice(0, 3)) r.fleet.unplug(id, 1);
         await r.restartAgent();
         await eventually(() => r.fleet.summary().connected === STATIONS, 30_000, 'stations back on flexbridge');
