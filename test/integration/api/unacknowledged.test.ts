@@ -41,7 +41,15 @@ describe('operator API — stations that acknowledged no limit (interop #6)', ()
     expect(g1?.uncontrolledA[0]).toBe(N * EVSE_MAX_A);
     expect(g1?.headroomA[0]).toBeLessThanOrEqual(0);
 
-    const plan = Plan.parse((await call(rig, 'get', `/groups/${GROUP}/plan`, { token: READ_TOKEN })).data);
+    // The first plan may still be computing on a busy machine: wait for it rather than read an empty one.
+    const plan = await eventually(
+      async () => {
+        const parsed = Plan.safeParse((await call(rig, 'get', `/groups/${GROUP}/plan`, { token: READ_TOKEN })).data);
+        return parsed.success && parsed.data;
+      },
+      20_000,
+      'a plan',
+    );
     for (const block of plan.blocks) {
       expect(block.uncontrolledA[0]).toBe(N * EVSE_MAX_A);
       expect(block.headroomA[0]).toBeLessThanOrEqual(0);
