@@ -98,6 +98,16 @@ export const StationSummary = component(
     groupId: z.string(),
     connected: z.boolean(),
     connectionChangedAt: Instant.optional().describe('last connect or disconnect seen by this agent run'),
+    protocol: z.enum(['2.0.1', '1.6']).optional().describe('OCPP version of its current or last connection'),
+    boot: z
+      .object({
+        vendor: z.string(),
+        model: z.string(),
+        serialNumber: z.string().optional(),
+        firmwareVersion: z.string().optional(),
+      })
+      .optional()
+      .describe('what its last BootNotification said'),
     bootStatus: z.enum(['none', 'Pending', 'Accepted']),
     pendingReason: z
       .string()

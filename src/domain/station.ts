@@ -4,6 +4,18 @@ import type { GroupId } from './group';
 
 export type StationId = string;
 
+/** The OCPP versions a station may speak to flexbridge (one per connection). */
+export const OCPP_VERSIONS = ['2.0.1', '1.6'] as const;
+export type OcppVersion = (typeof OCPP_VERSIONS)[number];
+
+/** What a station said about itself in its last BootNotification (either version). */
+export interface BootInfo {
+  readonly vendor: string;
+  readonly model: string;
+  readonly serialNumber?: string;
+  readonly firmwareVersion?: string;
+}
+
 /** What a station told us about its smart-charging abilities (OCPP SmartChargingCtrlr). */
 export interface SmartChargingLimits {
   /** Highest stackLevel the station accepts (ProfileStackLevel). */

@@ -4,8 +4,7 @@ import type { TLSSocket } from 'node:tls';
 import type { IncomingMessage } from 'node:http';
 import type { StationRecord } from '../core/ports';
 import { verifyPassword } from './passwords';
-
-export const OCPP_SUBPROTOCOL = 'ocpp2.0.1';
+import { chooseSubprotocol, SERVED_SUBPROTOCOLS } from './protocol';
 
 export interface StationHandshake {
   readonly identity: string;
@@ -42,8 +41,14 @@ export type AuthDecision =
 
 export async function authenticateStation(handshake: StationHandshake, policy: AuthPolicy): Promise<AuthDecision> {
   const { identity } = handshake;
-  if (!handshake.protocols.has(OCPP_SUBPROTOCOL)) {
-    return { accept: false, code: 400, reason: `station ${identity}: subprotocol ${OCPP_SUBPROTOCOL} not offered` };
+  const subprotocol = chooseSubprotocol(handshake.protocols);
+  if (!subprotocol) {
+    const offered = [...handshake.protocols].join(', ') || 'none';
+    return {
+      accept: false,
+      code: 400,
+      reason: `station ${identity}: offers subprotocol ${offered}; flexbridge serves ${SERVED_SUBPROTOCOLS.join(' and ')}`,
+    };
   }
   const record = policy.findStation(identity);
   if (!record && !policy.autoRegisterGroup) return { accept: false, code: 404, reason: `station ${identity}: unknown station` };
@@ -54,7 +59,7 @@ export async function authenticateStation(handshake: StationHandshake, policy: A
       ? { accept: false, code: 401, reason: `station ${identity}: ${problem}` }
       : { accept: true, stationId: identity, known: !!record, verified: true };
   }
-  const password = handshake.password?.toString('utf8');
+  const password = handshake.password && basicPassword(handshake.password);
   if (password === undefined)
     return { accept: false, code: 401, reason: `station ${identity}: ${basicAuthProblem(handshake.request, identity)}` };
   if (!record) {
@@ -71,6 +76,16 @@ export async function authenticateStation(handshake: StationHandshake, policy: A
   if (!(await verifyPassword(password, record.passwordHash)))
     return { accept: false, code: 401, reason: `station ${identity}: wrong password` };
   return { accept: true, stationId: identity, known: true, verified: true };
+}
+
+/**
+ * The Basic-auth password as the station meant it. OCPP 1.6's AuthorizationKey is 16–20 bytes written as hex, but
+ * OCPP-J 1.6 §6.2.2's own example header carries the raw bytes: a password that is not printable text is read as
+ * those bytes and compared in hex (lower case, as flexbridge's provisioning prints keys).
+ */
+export function basicPassword(raw: Buffer): string {
+  for (const byte of raw) if (byte < 0x20 || byte > 0x7e) return raw.toString('hex');
+  return raw.toString('utf8');
 }
 
 /**

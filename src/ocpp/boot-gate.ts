@@ -5,8 +5,8 @@ import type { Logger } from '../observability/log';
 import type { StationInbound } from '../core/ports';
 import type { StationProvisioning } from './provisioning';
 import { toFleetStation, type StationRuntime } from './station-registry';
-import type { StationConnection } from './v201/action';
-import type { DiscoveryOutcome, StationDiscovery } from './v201/discovery';
+import type { StationConnection } from './inbound-action';
+import type { DiscoveryOutcome, StationDiscovery } from './discovery';
 
 export interface BootGateDeps {
   /** Longest a station stays Pending (`ocpp.bootPendingMaxS`), ms. */
@@ -21,8 +21,14 @@ export interface BootGateDeps {
   readonly limitsRead?: (runtime: StationRuntime) => void;
 }
 
-const READING_LIMITS = 'reading its smart-charging limits (GetVariables SmartChargingCtrlr)';
-const INSTALLING_STANDING = 'installing its standing limits (SetChargingProfile ChargingStationMaxProfile and TxDefaultProfile)';
+const READING_LIMITS = {
+  '2.0.1': 'reading its smart-charging limits (GetVariables SmartChargingCtrlr)',
+  '1.6': 'reading its smart-charging limits (GetConfiguration)',
+} as const;
+const INSTALLING_STANDING = {
+  '2.0.1': 'installing its standing limits (SetChargingProfile ChargingStationMaxProfile and TxDefaultProfile)',
+  '1.6': 'installing its standing limits (SetChargingProfile ChargePointMaxProfile and TxDefaultProfile)',
+} as const;
 
 export class BootGate {
   constructor(private readonly deps: BootGateDeps) {}
@@ -103,7 +109,7 @@ export class BootGate {
         if (runtime.bootStatus === 'Pending') void this.deps.discovery.trigger(runtime, 'BootNotification');
       });
     }
-    const reason = record.smartCharging === undefined ? READING_LIMITS : INSTALLING_STANDING;
+    const reason = (record.smartCharging === undefined ? READING_LIMITS : INSTALLING_STANDING)[runtime.protocol];
     if (reason !== runtime.pendingReason) {
       logger.info('station Pending', { stationId: record.stationId, reason, boundS: Math.round(pendingMaxMs / 1000) });
       runtime.pendingReason = reason;
@@ -125,13 +131,25 @@ export class BootGate {
 
   /** Reads the limits and applies what was found: saved, and a station without smart charging is uncontrollable. */
   private async discover(runtime: StationRuntime): Promise<void> {
-    const outcome: DiscoveryOutcome = await this.deps.discovery.discover(runtime);
+    await this.deps.discovery.discover(runtime, (outcome) => this.found(runtime, outcome));
+  }
+
+  /** Applied inside the read's command slot, so the standing limits queued behind it are built for these limits. */
+  private found(runtime: StationRuntime, outcome: DiscoveryOutcome): void {
     if (outcome.kind === 'not-read') return;
     const before = runtime.record.smartCharging?.profileStackLevel;
     this.deps.provisioning.save({ ...runtime.record, smartCharging: outcome.limits });
-    if (runtime.bootStatus === 'Pending') runtime.pendingReason = INSTALLING_STANDING;
+    if (outcome.connectorCount !== undefined) this.deps.provisioning.evseSeen(runtime, outcome.connectorCount);
+    if (runtime.bootStatus === 'Pending') runtime.pendingReason = INSTALLING_STANDING[runtime.protocol];
     if (before !== outcome.limits.profileStackLevel) this.deps.limitsRead?.(runtime);
-    if (!outcome.smartChargingAvailable) this.uncontrollable(runtime, 'SmartChargingCtrlr is not available or not enabled');
+    if (!outcome.smartChargingAvailable) {
+      this.uncontrollable(
+        runtime,
+        runtime.protocol === '1.6'
+          ? 'SupportedFeatureProfiles does not list SmartCharging'
+          : 'SmartChargingCtrlr is not available or not enabled',
+      );
+    }
   }
 
   /** Every connection once calls are allowed: refresh the limits, then its connector states and transactions (§1.4). */

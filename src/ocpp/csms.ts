@@ -1,5 +1,5 @@
-// The OCPP 2.0.1 CSMS, composed: the transport, station provisioning, the boot gate, the per-station connection with
-// its one dispatch table, the session tracker, and the command service core drives. Built by agent.ts.
+// The CSMS for OCPP 2.0.1 and 1.6J stations, composed: the transport, station provisioning, the boot gate, the
+// per-station connection with its version's dispatch table, the session tracker, and the command service core drives.
 import type { StationInbound } from '../core/ports';
 import type RpcServerClient from 'ocpp-rpc/lib/server-client';
 import { Scheduler, systemClock } from '../core/scheduler';
@@ -18,8 +18,9 @@ import { SessionTracker } from './session-tracker';
 import { StationCommandService } from './station-commands';
 import { attachConnection } from './station-connection';
 import { StationRegistry, type StationRuntime } from './station-registry';
-import type { InboundContext } from './v201/action';
-import { StationDiscovery } from './v201/discovery';
+import type { InboundContext } from './inbound-action';
+import { StationDiscovery } from './discovery';
+import { TransactionIds } from './v16/transaction-ids';
 
 export type { ConfiguredStation } from './provisioning';
 
@@ -91,6 +92,8 @@ export async function startCsms(deps: CsmsDeps): Promise<Csms> {
   await provisioning.restore(deps.stations);
   for (const session of sessions.restore()) registry.get(session.stationId)?.transactionByEvse.set(session.evseId, session.transactionId);
 
+  // A 1.6 id must not be one a 2.0.1 station chose for its own transaction (sessions are keyed by transaction id).
+  const transactionIds = new TransactionIds(store.kv, (transactionId) => store.sessions.get(transactionId) !== undefined);
   const actions: InboundContext = {
     sessions,
     logger,
@@ -99,6 +102,8 @@ export async function startCsms(deps: CsmsDeps): Promise<Csms> {
     authorize: config.authorize,
     nowMs,
     booted: (station) => gate.boot(station),
+    bootReported: (runtime, bootInfo) => provisioning.identified(runtime, { bootInfo }),
+    mintTransactionId: () => transactionIds.mint(),
     spoke: (station) => gate.spoke(station),
     evseSeen: (runtime, evseId) => provisioning.evseSeen(runtime, evseId),
     maxProfilesReported: (runtime, maxProfiles) => provisioning.maxProfilesReported(runtime, maxProfiles),
@@ -121,6 +126,7 @@ export async function startCsms(deps: CsmsDeps): Promise<Csms> {
         nowMs,
         logger,
         metrics: deps.metrics,
+        protocolChanged: (runtime, protocol) => provisioning.identified(runtime, { protocol }),
         ...(relays && { relay: relays.relay }),
       }),
   });

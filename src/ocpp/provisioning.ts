@@ -1,6 +1,7 @@
 // Station provisioning: the stored record of every station (config file, operator API, auto-registration), its
 // hashed password, and the facts learnt about it (limits, EVSE count, controllability), each told to core at once.
 import type { StationConfig } from '../config/schema';
+import type { BootInfo, OcppVersion } from '../domain/station';
 import type { Logger } from '../observability/log';
 import type { StationRecord, StationRepository } from '../core/ports';
 import type { StationInbound } from '../core/ports';
@@ -73,6 +74,15 @@ export class StationProvisioning {
     this.save({ ...record, evseCount: evseId, stationMaxCurrentA: Math.max(record.stationMaxCurrentA, record.evseMaxCurrentA * evseId) });
   }
 
+  /** A boot's vendor, model, serial and firmware, and the connection's OCPP version: stored only when they changed. */
+  identified(runtime: StationRuntime, facts: { protocol?: OcppVersion; bootInfo?: BootInfo }): void {
+    const { record } = runtime;
+    const protocol = facts.protocol ?? record.protocol;
+    const bootInfo = facts.bootInfo ?? record.bootInfo;
+    if (protocol === record.protocol && sameBootInfo(bootInfo, record.bootInfo)) return;
+    this.save({ ...record, ...(protocol !== undefined && { protocol }), ...(bootInfo !== undefined && { bootInfo }) });
+  }
+
   maxProfilesReported(runtime: StationRuntime, maxProfiles: number): void {
     const limits = runtime.record.smartCharging;
     if (limits && limits.maxProfiles !== maxProfiles) this.save({ ...runtime.record, smartCharging: { ...limits, maxProfiles } });
@@ -87,4 +97,10 @@ export class StationProvisioning {
     void runtime.client?.close({ code: 1008, reason: 'station removed' });
     return true;
   }
+}
+
+function sameBootInfo(a: BootInfo | undefined, b: BootInfo | undefined): boolean {
+  return (
+    a?.vendor === b?.vendor && a?.model === b?.model && a?.serialNumber === b?.serialNumber && a?.firmwareVersion === b?.firmwareVersion
+  );
 }

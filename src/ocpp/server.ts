@@ -1,5 +1,6 @@
 // The OCPP transport: an HTTP(S) server whose WebSocket upgrades are guarded (identity from the URL), authenticated
-// by the station's security profile, and handed to ocpp-rpc in strict mode; every other request gets 426.
+// by the station's security profile, and handed to ocpp-rpc in strict mode (ocpp2.0.1 preferred, ocpp1.6 beside it);
+// every other request gets 426.
 import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { readFileSync } from 'node:fs';
@@ -8,7 +9,9 @@ import { RPCServer } from 'ocpp-rpc';
 import type RpcServerClient from 'ocpp-rpc/lib/server-client';
 import type { OcppConfig } from '../config/schema';
 import type { Logger } from '../observability/log';
-import { OCPP_SUBPROTOCOL, type AuthDecision, type StationHandshake } from './auth';
+import type { AuthDecision, StationHandshake } from './auth';
+import { chooseSubprotocol, SERVED_SUBPROTOCOLS } from './protocol';
+import { respellOutboundErrors } from './error-spelling';
 import { encodedIdentity, identityFromUrl, subprotocolProblem } from './identity';
 import { ocpp201Validator } from './v201/validator';
 import type { ConnectionAttempt } from './connection-attempts';
@@ -49,11 +52,12 @@ export interface OcppServer {
 export async function startOcppServer(deps: OcppServerDeps): Promise<OcppServer> {
   const { config, logger } = deps;
   const rpc = new RPCServer({
-    protocols: [OCPP_SUBPROTOCOL],
+    protocols: [...SERVED_SUBPROTOCOLS],
     // Relayed traffic is not validated strictly (the CSMS may accept what a strict relay would refuse); flexbridge
     // validates with zod what it reads itself, in both modes.
     strictMode: !deps.pair,
-    // Error codes in 2.0.1's spelling (ocpp-rpc's own validators answer in 1.6's).
+    // Error codes in 2.0.1's spelling (ocpp-rpc's own validators answer in 1.6's); 1.6 uses ocpp-rpc's own, its
+    // codes respelled per connection (error-spelling.ts).
     strictModeValidators: [ocpp201Validator()],
     callTimeoutMs: config.callTimeoutMs,
     maxBadMessages: 10,
@@ -78,7 +82,7 @@ export async function startOcppServer(deps: OcppServerDeps): Promise<OcppServer>
         return;
       }
       if (!deps.pair) {
-        accept({ stationId: decision.stationId } satisfies ConnectionSession, OCPP_SUBPROTOCOL);
+        accept({ stationId: decision.stationId } satisfies ConnectionSession, chooseSubprotocol(handshake.protocols));
         return;
       }
       const paired = await deps.pair(handshake, decision);
@@ -95,14 +99,17 @@ export async function startOcppServer(deps: OcppServerDeps): Promise<OcppServer>
       };
       accept(
         { stationId: decision.stationId, upstream } satisfies ConnectionSession,
-        paired.kind === 'open' ? paired.protocol : OCPP_SUBPROTOCOL,
+        paired.kind === 'open' ? paired.protocol : chooseSubprotocol(handshake.protocols),
       );
     } catch (error) {
       logger.error('station authentication failed', { stationId: handshake.identity, error: String(error) });
       reject(500, 'internal error');
     }
   });
-  rpc.on('client', (client: RpcServerClient) => deps.connected(client));
+  rpc.on('client', (client: RpcServerClient) => {
+    respellOutboundErrors(client);
+    deps.connected(client);
+  });
 
   const server = createServer(config);
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -126,7 +133,7 @@ export async function startOcppServer(deps: OcppServerDeps): Promise<OcppServer>
     });
   });
   server.on('request', (_request, response) => {
-    response.writeHead(426, { 'Content-Type': 'text/plain', Upgrade: 'websocket' }).end('OCPP 2.0.1 over WebSocket only\n');
+    response.writeHead(426, { 'Content-Type': 'text/plain', Upgrade: 'websocket' }).end('OCPP 2.0.1 or 1.6J over WebSocket only\n');
   });
   server.on('clientError', (_error, socket) => socket.destroy());
   const port = await new Promise<number>((resolve, reject) => {

@@ -67,7 +67,15 @@ export class SessionTracker {
       });
       return previous;
     }
-    const { session } = outcome;
+    return this.record(previous, outcome.session, outcome);
+  }
+
+  /**
+   * A session the adapter computed (OCPP 1.6 StartTransaction and StopTransaction, or a 2.0.1 TransactionEvent):
+   * kept in memory while active, told to core, and written — at once when it started or ended.
+   */
+  record(previous: ChargingSession | undefined, session: ChargingSession, change: { started: boolean; ended: boolean }): ChargingSession {
+    const transactionId = session.transactionId;
     const wasActive = previous !== undefined && previous.endedAt === undefined;
     const isActive = session.endedAt === undefined;
     if (isActive) this.active.set(transactionId, session);
@@ -76,11 +84,11 @@ export class SessionTracker {
       this.rememberEnded(session);
     }
     this.sink.session(session);
-    this.write(session, outcome.started || outcome.ended || wasActive !== isActive);
+    this.write(session, change.started || change.ended || wasActive !== isActive);
     if (!wasActive && isActive) this.metrics?.sessionsActive.inc({ group: session.groupId });
     if (wasActive && !isActive) this.metrics?.sessionsActive.dec({ group: session.groupId });
-    if (outcome.started || outcome.ended) {
-      this.logger.info(outcome.ended ? 'session ended' : 'session started', {
+    if (change.started || change.ended) {
+      this.logger.info(change.ended ? 'session ended' : 'session started', {
         stationId: session.stationId,
         groupId: session.groupId,
         transactionId: session.transactionId,
@@ -88,6 +96,12 @@ export class SessionTracker {
       });
     }
     return session;
+  }
+
+  /** The session of this station's transaction, active or ended (ended ones as `ended` finds them). */
+  find(transactionId: string, stationId: string): ChargingSession | undefined {
+    const active = this.active.get(transactionId);
+    return active?.stationId === stationId ? active : this.ended(transactionId, stationId);
   }
 
   /**
@@ -113,6 +127,16 @@ export class SessionTracker {
     if (!previous) return;
     const session = applyMeterValues(previous, values);
     if (session === previous) return;
+    this.active.set(transactionId, session);
+    this.sink.session(session);
+    this.write(session, false);
+  }
+
+  /** OCPP 1.6: the connector's StatusNotification tells the charging state (2.0.1 carries it in TransactionEvent). */
+  chargingStateChanged(transactionId: string, chargingState: ChargingSession['chargingState']): void {
+    const previous = this.active.get(transactionId);
+    if (!previous || previous.chargingState === chargingState) return;
+    const session = { ...previous, chargingState };
     this.active.set(transactionId, session);
     this.sink.session(session);
     this.write(session, false);

@@ -6,6 +6,7 @@ import type { Metrics } from '../observability/metrics';
 import type { LimitOutcome, StationCommands, StationLimitRequest } from '../core/ports';
 import { limitProfiles, type ProfileLayout, type SetChargingProfileRequest } from './v201/limit-profiles';
 import { StatusResponse } from './v201/payloads';
+import { profileProblem16, toProfile16 } from './v16/limit-profiles';
 import { callStation, type CallOptions, type CallResult } from './station-call';
 import type { StationRegistry, StationRuntime } from './station-registry';
 import { DEFAULT_SMART_CHARGING_LIMITS } from '../domain/station';
@@ -44,7 +45,9 @@ export function profileProblem(runtime: StationRuntime, request: SetChargingProf
     return `${prefix}: stackLevel ${chargingProfile.stackLevel} > ProfileStackLevel ${limits.profileStackLevel}`;
   if (schedule.chargingSchedulePeriod.length > limits.periodsPerSchedule)
     return `${prefix}: ${schedule.chargingSchedulePeriod.length} periods > PeriodsPerSchedule ${limits.periodsPerSchedule}`;
-  if (!limits.rateUnits.includes(schedule.chargingRateUnit))
+  // A 1.6 station that takes only W gets the profile in W (v16/limit-profiles.ts).
+  const convertible = runtime.protocol === '1.6' && limits.rateUnits.includes('W');
+  if (!limits.rateUnits.includes(schedule.chargingRateUnit) && !convertible)
     return `${prefix}: rate unit ${schedule.chargingRateUnit} not in RateUnit ${limits.rateUnits.join(',')}`;
   if (request.evseId > runtime.record.evseCount) return `${prefix}: EVSE ${request.evseId} > EVSE count ${runtime.record.evseCount}`;
   return undefined;
@@ -128,9 +131,11 @@ export class StationCommandService implements StationCommands {
       warn: (message: string, fields: Record<string, unknown>) =>
         this.deps.logger.warn(message, { stationId: runtime.record.stationId, ...fields }),
     };
+    const payload = runtime.protocol === '1.6' ? this.profile16(runtime, request) : request;
+    if (payload === undefined) return 'Rejected';
     let result: CallResult = { kind: 'timeout' };
     for (let attempt = 0; attempt <= retriesOnTimeout && result.kind === 'timeout'; attempt++) {
-      result = await callStation(runtime, 'SetChargingProfile', request, this.callOptions);
+      result = await callStation(runtime, 'SetChargingProfile', payload, this.callOptions);
     }
     const profile = `${request.chargingProfile.chargingProfilePurpose} ${request.chargingProfile.id}`;
     switch (result.kind) {
@@ -162,6 +167,16 @@ export class StationCommandService implements StationCommands {
     return this.rejected(runtime, rejectionsBeforeUncontrollable);
   }
 
+  /** The request in OCPP 1.6 terms, or undefined (logged) when 1.6 cannot carry it. */
+  private profile16(runtime: StationRuntime, request: SetChargingProfileRequest): object | undefined {
+    const limits = runtime.record.smartCharging ?? DEFAULT_SMART_CHARGING_LIMITS;
+    const profile = toProfile16(request, { rateUnits: limits.rateUnits });
+    const problem = profileProblem16(profile);
+    if (problem === undefined) return profile;
+    this.deps.logger.error(`station ${runtime.record.stationId}: SetChargingProfile not sent: ${problem}`);
+    return undefined;
+  }
+
   private rejected(runtime: StationRuntime, limit: number): LimitOutcome {
     runtime.consecutiveRejections++;
     if (runtime.consecutiveRejections >= limit) {
@@ -181,11 +196,17 @@ export class StationCommandService implements StationCommands {
 
   /** GetCompositeSchedule (K08): the station's own view of the limit in force, for checks and the API. */
   async getCompositeSchedule(stationId: string, evseId: number, durationS: number): Promise<CallResult> {
-    return this.queued(stationId, 'GetCompositeSchedule', { evseId, duration: durationS, chargingRateUnit: 'A' });
+    const request =
+      this.deps.registry.get(stationId)?.protocol === '1.6'
+        ? { connectorId: evseId, duration: durationS, chargingRateUnit: 'A' }
+        : { evseId, duration: durationS, chargingRateUnit: 'A' };
+    return this.queued(stationId, 'GetCompositeSchedule', request);
   }
 
   /** GetChargingProfiles (K09): the profiles installed, collected from the ReportChargingProfiles that follow. */
   async getChargingProfiles(stationId: string, evseId?: number): Promise<{ status: string; profiles: unknown[] }> {
+    // OCPP 1.6 has no way to read installed profiles back; GetCompositeSchedule is what it offers.
+    if (this.deps.registry.get(stationId)?.protocol === '1.6') return { status: 'NotSupported', profiles: [] };
     const requestId = this.nextRequestId++;
     const key = `${stationId}:${requestId}`;
     const collected = new Promise<unknown[] | undefined>((resolve) => this.reports.set(key, { profiles: [], resolve }));

@@ -1,13 +1,15 @@
 // One station's WebSocket from open to close: the one authoritative connection per identity (newest wins, no ghost
-// offline), the single dispatch handler into the 2.0.1 action table, and what happens when it closes or stays quiet.
+// offline), the single dispatch handler into its version's action table, and what happens when it closes or stays quiet.
 import type RpcServerClient from 'ocpp-rpc/lib/server-client';
 import type { Scheduler } from '../core/scheduler';
 import type { Logger } from '../observability/log';
 import type { Metrics } from '../observability/metrics';
 import type { StationInbound } from '../core/ports';
 import { toFleetStation, type StationRegistry, type StationRuntime } from './station-registry';
-import type { InboundContext, StationConnection } from './v201/action';
+import type { InboundContext, StationConnection } from './inbound-action';
 import { dispatch } from './v201/dispatch';
+import { dispatch16 } from './v16/dispatch';
+import { versionOf, type OcppVersion } from './protocol';
 import type { ConnectionSession } from './server';
 import type { StationRelay } from './upstream/relay';
 
@@ -16,7 +18,7 @@ const QUIET_RECONNECT_MS = 5000;
 
 export interface ConnectionDeps {
   readonly registry: StationRegistry;
-  /** What the 2.0.1 actions use; shared by every connection. */
+  /** What the actions of both versions use; shared by every connection. */
   readonly actions: InboundContext;
   readonly inbound: StationInbound;
   /** Local Controller mode: the relay for this connection (its twin, or an outage from the start). */
@@ -25,6 +27,8 @@ export interface ConnectionDeps {
   readonly nowMs: () => number;
   readonly logger: Logger;
   readonly metrics?: Metrics;
+  /** The station connected with another OCPP version than it did last time (stored, shown in the API). */
+  readonly protocolChanged?: (runtime: StationRuntime, protocol: OcppVersion) => void;
 }
 
 /** Takes a connection the server authenticated; closes it if the station was removed meanwhile. */
@@ -37,11 +41,15 @@ export function attachConnection(client: RpcServerClient, deps: ConnectionDeps):
   const { logger, metrics } = deps;
   const stationId = runtime.record.stationId;
   const station: StationConnection = { runtime, client };
+  const protocol = versionOf(client.protocol);
+  runtime.protocol = protocol;
+  if (runtime.record.protocol !== protocol) deps.protocolChanged?.(runtime, protocol);
   const upstream = sessionOf(client).upstream;
   const relay = upstream && deps.relay ? deps.relay(station, upstream) : undefined;
   runtime.relay?.close();
   runtime.relay = relay;
   if (relay) client.handle(async ({ method, params }) => relay.fromStation(method ?? '', params));
+  else if (protocol === '1.6') client.handle(async ({ method, params }) => dispatch16(deps.actions, station, method ?? '', params));
   else client.handle(async ({ method, params }) => dispatch(deps.actions, station, method ?? '', params));
   client.on('badMessage', ({ error }: { error: unknown }) => logger.warn('malformed OCPP frame', { stationId, error: String(error) }));
   client.on('strictValidationFailure', ({ error, method, outbound }: { error: unknown; method: string; outbound: boolean }) =>
@@ -55,7 +63,7 @@ export function attachConnection(client: RpcServerClient, deps: ConnectionDeps):
     logger.warn('second connection for a station; the older one is closed', { stationId });
     void previous.close({ code: 1000, reason: 'replaced by a newer connection', force: true });
   } else {
-    logger.info('station connected', { stationId });
+    logger.info('station connected', { stationId, protocol });
   }
   client.on('close', () => onClose(runtime, client, deps));
   // Nothing is sent before the station has booted or spoken: a station that has not booted cannot answer (B01).

@@ -2,7 +2,7 @@
 // SmartChargingCtrlr limits, controllability, and the command queue. O(1) lookups by identity, no fleet scans.
 import type RpcServerClient from 'ocpp-rpc/lib/server-client';
 import type { FleetStation } from '../core/fleet';
-import { DEFAULT_SMART_CHARGING_LIMITS } from '../domain/station';
+import { DEFAULT_SMART_CHARGING_LIMITS, type OcppVersion } from '../domain/station';
 import type { StationRecord } from '../core/ports';
 import { CommandQueue, type QueueObserver } from './command-queue';
 import type { StationLimitRequest } from '../core/ports';
@@ -13,6 +13,8 @@ export type ConnectorStatus = 'Available' | 'Occupied' | 'Reserved' | 'Unavailab
 export interface StationRuntime {
   record: StationRecord;
   client: RpcServerClient | undefined;
+  /** The OCPP version of the current (or last) connection: which action table, discovery and profile mapping apply. */
+  protocol: OcppVersion;
   bootStatus: 'none' | 'Pending' | 'Accepted';
   /** Core heard of this connection's boot (it re-profiles the station); once per connection. */
   bootNotified: boolean;
@@ -37,7 +39,7 @@ export interface StationRuntime {
   /** SetChargingProfile rejections in a row; reset by an acceptance. */
   consecutiveRejections: number;
   readonly connectors: Map<string, ConnectorStatus>;
-  /** Active transaction per EVSE. */
+  /** Active transaction per EVSE (OCPP 1.6: per connector; its integer id as a string). */
   readonly transactionByEvse: Map<number, string>;
   /** External limits announced with NotifyChargingLimit, by EVSE (0 = station). */
   readonly externalLimits: Map<number, string>;
@@ -70,6 +72,7 @@ export class StationRegistry {
     const runtime: StationRuntime = {
       record,
       client: undefined,
+      protocol: record.protocol ?? '2.0.1',
       bootStatus: 'none',
       bootNotified: false,
       callsAllowed: false,

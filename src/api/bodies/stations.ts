@@ -31,6 +31,8 @@ export function stationSummary(context: StationContext, view: StationView, sessi
     groupId: record.groupId,
     connected: fleet?.connected ?? false,
     ...(changedAt !== undefined && { connectionChangedAt: iso(changedAt) }),
+    ...(record.protocol !== undefined && { protocol: record.protocol }),
+    ...(record.bootInfo !== undefined && { boot: { ...record.bootInfo } }),
     bootStatus: view.bootStatus,
     ...(view.pendingReason !== undefined && view.bootStatus === 'Pending' && { pendingReason: view.pendingReason }),
     ...(view.backoffUntilMs > nowMs && { unresponsive: { timeouts: view.consecutiveTimeouts, retryAt: iso(view.backoffUntilMs) } }),

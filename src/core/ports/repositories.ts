@@ -1,7 +1,7 @@
 // Core's persistence ports: everything DESIGN.md invariant 3 says must survive kill -9, one repository per record.
 // src/store/sqlite/ implements them; core and the adapters depend on these interfaces only.
 import type { ChargingSession } from '../../domain/session';
-import type { SmartChargingLimits, StationId, StationSpec } from '../../domain/station';
+import type { BootInfo, OcppVersion, SmartChargingLimits, StationId, StationSpec } from '../../domain/station';
 import type { GroupId } from '../../domain/group';
 import type { CapacityForecastType } from '../../domain/capacity';
 
@@ -75,6 +75,10 @@ export interface StationRecord extends StationSpec {
   readonly smartCharging?: SmartChargingLimits;
   /** ISO 8601 of the last message from the station. */
   readonly lastSeenAt?: string;
+  /** The OCPP version of its last connection. */
+  readonly protocol?: OcppVersion;
+  /** Its last BootNotification's vendor, model, serial and firmware. */
+  readonly bootInfo?: BootInfo;
 }
 
 /** The last plan computed for a group, as JSON the core layer understands. */

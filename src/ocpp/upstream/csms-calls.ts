@@ -6,7 +6,7 @@ import type { KeyValueRepository } from '../../core/ports';
 import type { UpstreamConfig } from '../../config/schema';
 import type { Logger } from '../../observability/log';
 import type { Metrics } from '../../observability/metrics';
-import type { StationConnection } from '../v201/action';
+import type { StationConnection } from '../inbound-action';
 import type { CsmsProfileGuard } from './csms-profiles';
 import type { UpstreamAnswer } from './upstream-link';
 

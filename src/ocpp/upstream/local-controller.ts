@@ -3,7 +3,8 @@
 import type { UpstreamConfig } from '../../config/schema';
 import type { Scheduler } from '../../core/scheduler';
 import type { Logger } from '../../observability/log';
-import { OCPP_SUBPROTOCOL, type AuthDecision, type StationHandshake } from '../auth';
+import type { AuthDecision, StationHandshake } from '../auth';
+import { SERVED_SUBPROTOCOLS } from '../protocol';
 import type { BootGate } from '../boot-gate';
 import type { CsmsDeps } from '../csms';
 import { encodedIdentity } from '../identity';
@@ -11,7 +12,7 @@ import type { ConnectionSession } from '../server';
 import type { StationCommandService } from '../station-commands';
 import type { StationProvisioning } from '../provisioning';
 import type { StationRegistry, StationRuntime } from '../station-registry';
-import type { InboundContext, StationConnection } from '../v201/action';
+import type { InboundContext, StationConnection } from '../inbound-action';
 import type { ProfileLayout } from '../v201/limit-profiles';
 import { CsmsProfileGuard, flexbridgeStacks } from './csms-profiles';
 import { createPairing, type PairOutcome } from './pairing';
@@ -45,7 +46,7 @@ export function localController(upstream: UpstreamConfig, parts: LocalController
   const { deps, registry, scheduler, nowMs } = parts;
   const logger = parts.logger.child({ component: 'upstream' });
   const storedPasswords = new Map(deps.stations.flatMap((s) => (s.upstreamPassword ? [[s.id, s.upstreamPassword] as const] : [])));
-  const pairing = createPairing({ config: upstream, scheduler, kv: deps.store.kv, storedPasswords, logger, served: [OCPP_SUBPROTOCOL] });
+  const pairing = createPairing({ config: upstream, scheduler, kv: deps.store.kv, storedPasswords, logger, served: SERVED_SUBPROTOCOLS });
   const guards = new Map<string, CsmsProfileGuard>();
   /** One guard per station, kept across its connections and (through the store) across restarts: the fold is never lost. */
   const guardOf = (runtime: StationRuntime): CsmsProfileGuard => {

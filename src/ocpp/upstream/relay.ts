@@ -9,7 +9,7 @@ import type { UpstreamConfig } from '../../config/schema';
 import type { Logger } from '../../observability/log';
 import type { Metrics } from '../../observability/metrics';
 import type { BootGate } from '../boot-gate';
-import type { InboundContext, StationConnection } from '../v201/action';
+import type { InboundContext, StationConnection } from '../inbound-action';
 import { V201_ACTIONS } from '../v201/dispatch';
 import type { CsmsProfileGuard } from './csms-profiles';
 import { CsmsCalls } from './csms-calls';

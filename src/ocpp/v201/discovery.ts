@@ -2,11 +2,10 @@
 // profile is checked against, and the TriggerMessages that rebuild a station's state after it connects or boots.
 import type { z } from 'zod';
 import { DEFAULT_SMART_CHARGING_LIMITS, type SmartChargingLimits } from '../../domain/station';
-import type { Logger } from '../../observability/log';
-import type { Metrics } from '../../observability/metrics';
-import { callStation } from '../station-call';
+import { callStation, type CallResult } from '../station-call';
 import type { StationRuntime } from '../station-registry';
 import { GetVariablesResponse } from './payloads';
+import { NOT_READ, type DiscoveryDeps, type DiscoveryOutcome, type StateMessage, type VersionDiscovery } from '../discovery';
 
 // Unknown or rejected variables fall back to conservative values (stack 0, 1 period, A).
 const COMPONENT = 'SmartChargingCtrlr';
@@ -78,41 +77,32 @@ export function maxProfilesFromReport(
   return entry?.variableCharacteristics?.maxLimit;
 }
 
-export interface StationDiscoveryDeps {
-  readonly logger: Logger;
-  readonly metrics?: Metrics;
-  readonly timeoutMs: number;
-}
-
-/** What reading a station's SmartChargingCtrlr found; the boot gate saves it and acts on it. */
-export type DiscoveryOutcome =
-  /** Offline, timed out or backed off: try again at the next connect or boot. */
-  | { readonly kind: 'not-read'; readonly why: string }
-  /** The limits (conservative defaults where the station did not answer usefully). */
-  | { readonly kind: 'read'; readonly limits: SmartChargingLimits; readonly smartChargingAvailable: boolean };
-
 /** The 2.0.1 calls that read and refresh a station: GetVariables for its limits, TriggerMessage for its state. */
-export class StationDiscovery {
-  private readonly running = new WeakMap<StationRuntime, Promise<DiscoveryOutcome>>();
+export class SmartChargingCtrlrDiscovery implements VersionDiscovery {
+  constructor(private readonly deps: DiscoveryDeps) {}
 
-  constructor(private readonly deps: StationDiscoveryDeps) {}
-
-  /** GetVariables(SmartChargingCtrlr); one at a time per station. A station without the component gets defaults. */
-  discover(runtime: StationRuntime): Promise<DiscoveryOutcome> {
-    const inFlight = this.running.get(runtime);
-    if (inFlight) return inFlight;
-    const work = this.read(runtime).finally(() => this.running.delete(runtime));
-    this.running.set(runtime, work);
-    return work;
+  /** GetVariables(SmartChargingCtrlr). A station without the component gets conservative defaults. */
+  /** The read, and what it found applied (`apply`) inside the station's command slot, before any profile is built. */
+  read(runtime: StationRuntime, apply: (outcome: DiscoveryOutcome) => void): Promise<DiscoveryOutcome> {
+    return runtime.queue.enqueue(
+      'discovery',
+      async () => {
+        const outcome = this.interpret(
+          runtime,
+          await callStation(runtime, 'GetVariables', smartChargingRequest(), {
+            timeoutMs: this.deps.timeoutMs,
+            metrics: this.deps.metrics,
+          }),
+        );
+        apply(outcome);
+        return outcome;
+      },
+      NOT_READ,
+    );
   }
 
-  private async read(runtime: StationRuntime): Promise<DiscoveryOutcome> {
+  private interpret(runtime: StationRuntime, result: CallResult): DiscoveryOutcome {
     const log = this.deps.logger.child({ stationId: runtime.record.stationId });
-    const result = await runtime.queue.enqueue(
-      'discovery',
-      () => callStation(runtime, 'GetVariables', smartChargingRequest(), { timeoutMs: this.deps.timeoutMs, metrics: this.deps.metrics }),
-      { superseded: { kind: 'offline' }, closed: { kind: 'offline' }, failed: { kind: 'offline' } },
-    );
     if (result.kind === 'offline' || result.kind === 'timeout' || result.kind === 'backed-off') {
       log.warn('smart-charging limits not read; will retry on the next connect or boot', { outcome: result.kind });
       return { kind: 'not-read', why: result.kind };
@@ -134,7 +124,7 @@ export class StationDiscovery {
   }
 
   /** Asks the station to send `requestedMessage` now (TC_B_31 for a Pending boot; state refresh after a connect). */
-  async trigger(runtime: StationRuntime, requestedMessage: 'BootNotification' | 'StatusNotification' | 'TransactionEvent'): Promise<void> {
+  async trigger(runtime: StationRuntime, requestedMessage: StateMessage): Promise<void> {
     const result = await runtime.queue.enqueue(
       `trigger:${requestedMessage}`,
       () => callStation(runtime, 'TriggerMessage', { requestedMessage }, { timeoutMs: this.deps.timeoutMs, metrics: this.deps.metrics }),

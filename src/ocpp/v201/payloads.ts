@@ -16,7 +16,12 @@ export type MeterValue = z.infer<typeof MeterValue>;
 
 export const BootNotificationRequest = z.object({
   reason: z.string(),
-  chargingStation: z.object({ model: z.string(), vendorName: z.string(), serialNumber: z.string().optional() }),
+  chargingStation: z.object({
+    model: z.string(),
+    vendorName: z.string(),
+    serialNumber: z.string().optional(),
+    firmwareVersion: z.string().optional(),
+  }),
 });
 
 export const StatusNotificationRequest = z.object({

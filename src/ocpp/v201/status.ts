@@ -1,7 +1,7 @@
 // What a station reports about itself (G-block status, K-block limits and reports): connector states, external
 // limits, the profiles it holds and its device-model report. Plain notifications are acknowledged and logged.
 import { z } from 'zod';
-import { action, type InboundAction } from './action';
+import { action, type InboundAction } from '../inbound-action';
 import { maxProfilesFromReport } from './discovery';
 import { NotifyChargingLimitRequest, NotifyReportRequest, ReportChargingProfilesRequest, StatusNotificationRequest } from './payloads';
 

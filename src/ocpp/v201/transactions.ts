@@ -2,7 +2,7 @@
 // follows the configured policy, NotifyEVChargingNeeds (ISO 15118) gives an EV's needs to its session.
 import type { z } from 'zod';
 import type { EvChargingNeeds } from '../../domain/session';
-import { action, type InboundAction } from './action';
+import { action, type InboundAction } from '../inbound-action';
 import { AuthorizeRequest, MeterValuesRequest, NotifyEVChargingNeedsRequest, TransactionEventRequest } from './payloads';
 
 function authorizationStatus(policy: 'accept-all' | 'reject-all'): 'Accepted' | 'Invalid' {

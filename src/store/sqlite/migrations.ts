@@ -108,6 +108,14 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX relay_queue_station ON relay_queue (station_id, id);
     `,
   },
+  {
+    // OCPP 1.6J beside 2.0.1: the version of each station's last connection and what its last boot said.
+    name: '0004_station_protocol',
+    sql: `
+      ALTER TABLE stations ADD COLUMN protocol TEXT;
+      ALTER TABLE stations ADD COLUMN boot_info TEXT;
+    `,
+  },
 ];
 
 /** Applies every migration not yet recorded, each in its own transaction. Returns the names applied. */

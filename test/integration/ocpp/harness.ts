@@ -50,10 +50,11 @@ export async function startTestCsms(
   const inbound: StationInbound = {
     onStationUpdated: (s) => recorded.stations.set(s.stationId, s),
     onStationConnection: (stationId, connected) => recorded.connections.push({ stationId, connected }),
-    // Stands in for core, which answers a boot by installing the station's standing limit.
+    // Stands in for core, which answers a boot by installing the station's standing limit — a moment later, as core
+    // does (its reallocation is coalesced), so the limits read at the boot are queued first.
     onStationBooted: (id) => {
       recorded.booted.push(id);
-      void harness.csms.commands.applyLimits(id, { kind: 'standing', limitA: 16 });
+      setImmediate(() => void harness.csms.commands.applyLimits(id, { kind: 'standing', limitA: 16 }));
     },
     onStationUncontrollable: (id) => recorded.uncontrollable.push(id),
     onSession: (s) => recorded.sessions.push(s),

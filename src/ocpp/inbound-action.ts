@@ -1,11 +1,12 @@
-// The shape of one OCPP 2.0.1 station → CSMS action: its payload schema and a handler that reads the station's
-// connection and the CSMS's shared context. One table of these serves every connection (no closures per station).
+// The shape of one station → CSMS action (either OCPP version): its payload schema and a handler that reads the
+// station's connection and the CSMS's shared context. One table per version serves every connection (no closures).
 import type RpcServerClient from 'ocpp-rpc/lib/server-client';
 import type { z } from 'zod';
-import type { Logger } from '../../observability/log';
-import type { Metrics } from '../../observability/metrics';
-import type { SessionTracker } from '../session-tracker';
-import type { StationRuntime } from '../station-registry';
+import type { Logger } from '../observability/log';
+import type { Metrics } from '../observability/metrics';
+import type { SessionTracker } from './session-tracker';
+import type { StationRuntime } from './station-registry';
+import type { BootInfo } from '../domain/station';
 
 /** What every inbound handler may use: shared by all connections of one server. */
 export interface InboundContext {
@@ -17,12 +18,16 @@ export interface InboundContext {
   readonly nowMs: () => number;
   /** BootNotification: the boot gate's answer (Pending while the standing limits are not installed, else Accepted). */
   readonly booted: (station: StationConnection) => 'Pending' | 'Accepted';
+  /** What the BootNotification said of the station (stored when it changed). */
+  readonly bootReported: (runtime: StationRuntime, info: BootInfo) => void;
   /** The station sent something other than BootNotification first (accepted before, reconnected without booting). */
   readonly spoke: (station: StationConnection) => void;
   /** The station reported an EVSE beyond its known count. */
   readonly evseSeen: (runtime: StationRuntime, evseId: number) => void;
   readonly maxProfilesReported: (runtime: StationRuntime, maxProfiles: number) => void;
   readonly chargingProfilesReported: (stationId: string, requestId: number, profiles: readonly unknown[], tbc: boolean) => void;
+  /** OCPP 1.6 StartTransaction: a transaction id unique across the agent's life (persisted, never reused). */
+  readonly mintTransactionId: () => number;
 }
 
 /** One station's current connection: its runtime state and the socket the message came in on. */
