@@ -7,7 +7,8 @@ import type { UpstreamConfig } from '../../config/schema';
 import type { Logger } from '../../observability/log';
 import type { Metrics } from '../../observability/metrics';
 import type { StationConnection } from '../inbound-action';
-import type { CsmsProfileGuard } from './csms-profiles';
+import type { CsmsProfileGuard, Interception } from './csms-profiles';
+import { clearAs201, clearById16, setAs201, setBack16 } from './csms-profiles-v16';
 import type { UpstreamAnswer } from './upstream-link';
 
 export interface CsmsCallsDeps {
@@ -38,21 +39,20 @@ export class CsmsCalls {
   /** A CALL from the CSMS: guarded, then through the station's one command queue (never coalesced, never two at once). */
   async handle(action: string, payload: unknown): Promise<UpstreamAnswer> {
     this.deps.metrics?.relayedMessages.inc({ direction: 'csms-to-station', result: 'relayed' });
-    const interception =
-      action === 'SetChargingProfile'
-        ? this.deps.guard.setChargingProfile(payload)
-        : action === 'ClearChargingProfile'
-          ? this.deps.guard.clearChargingProfile(payload)
-          : ({ kind: 'forward', payload } as const);
+    const v16 = this.deps.station.runtime.protocol === '1.6';
+    const interception = this.intercept(action, payload, v16);
     switch (interception.kind) {
       case 'answer':
         return { kind: 'result', payload: interception.payload };
-      case 'refuse':
-        return { kind: 'error', code: interception.code, description: interception.description, details: {} };
+      case 'refuse': {
+        // The CSMS leg is relayed raw: the code is spelled for its version here.
+        const code = v16 && interception.code === 'FormatViolation' ? 'FormationViolation' : interception.code;
+        return { kind: 'error', code, description: interception.description, details: {} };
+      }
       case 'clear-each': {
         const cleared: number[] = [];
         for (const id of interception.ids) {
-          const answer = await this.callStation('ClearChargingProfile', { chargingProfileId: id });
+          const answer = await this.callStation('ClearChargingProfile', v16 ? clearById16(id) : { chargingProfileId: id });
           if (answer.kind === 'result' && statusOf(answer.payload) === 'Accepted') cleared.push(id);
         }
         this.deps.guard.forget(cleared);
@@ -62,9 +62,23 @@ export class CsmsCalls {
         const answer = await this.callStation(action, interception.payload);
         if (answer.kind === 'result' && statusOf(answer.payload) === 'Accepted') interception.accepted?.();
         if (action === 'SetVariables' && answer.kind === 'result') this.passwordChanged(interception.payload, answer.payload);
+        if (action === 'ChangeConfiguration' && answer.kind === 'result')
+          this.authorizationKeyChanged(interception.payload, answer.payload);
         return answer;
       }
     }
+  }
+
+  /** The guard's decision; a 1.6 call is read as the guard reads 2.0.1 and its decision put back in 1.6 terms. */
+  private intercept(action: string, payload: unknown, v16: boolean): Interception {
+    const { guard } = this.deps;
+    if (action === 'SetChargingProfile')
+      return v16 ? setBack16(payload, guard.setChargingProfile(setAs201(payload))) : guard.setChargingProfile(payload);
+    if (action === 'ClearChargingProfile') {
+      const interception = guard.clearChargingProfile(v16 ? clearAs201(payload) : payload);
+      return v16 && interception.kind === 'forward' ? { ...interception, payload } : interception;
+    }
+    return { kind: 'forward', payload };
   }
 
   private async callStation(action: string, payload: unknown): Promise<UpstreamAnswer> {
@@ -93,6 +107,13 @@ export class CsmsCalls {
     );
   }
 
+  /** OCPP 1.6 rotation (SW16 A01): a ChangeConfiguration(AuthorizationKey) the station accepted, as SetVariables above. */
+  private authorizationKeyChanged(request: unknown, response: unknown): void {
+    const set = ChangeConfiguration.safeParse(request);
+    if (!set.success || set.data.key !== 'AuthorizationKey' || statusOf(response) !== 'Accepted') return;
+    this.keyAccepted(set.data.value);
+  }
+
   /**
    * A BasicAuthPassword the station accepted: the station's own password toward flexbridge from now on, and with
    * stored credentials the one flexbridge presents upstream.
@@ -105,15 +126,21 @@ export class CsmsCalls {
     const asked = set.data.setVariableData.find((d) => isPassword(d.component, d.variable));
     const accepted = result.data.setVariableResult.find((r) => isPassword(r.component, r.variable) && r.attributeStatus === 'Accepted');
     if (!asked || !accepted) return;
+    this.keyAccepted(asked.attributeValue);
+  }
+
+  private keyAccepted(password: string): void {
     // The station uses the new password toward flexbridge from its next connection: flexbridge's hash follows.
-    this.deps.stationPasswordChanged(asked.attributeValue);
-    if (this.deps.config.credentials === 'stored') this.deps.kv.set(`${this.deps.key}:password`, asked.attributeValue);
+    this.deps.stationPasswordChanged(password);
+    if (this.deps.config.credentials === 'stored') this.deps.kv.set(`${this.deps.key}:password`, password);
     this.deps.logger.info('station password changed by the CSMS; used from the next connection', {
       stationId: this.deps.station.runtime.record.stationId,
       upstreamCredentials: this.deps.config.credentials,
     });
   }
 }
+
+const ChangeConfiguration = z.object({ key: z.string(), value: z.string() }).loose();
 
 /** ocpp-rpc keeps a CALLERROR's details on the error object without typing them. */
 function detailsOf(error: RPCError): unknown {

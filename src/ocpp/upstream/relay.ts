@@ -3,14 +3,14 @@
 import { createRPCError } from 'ocpp-rpc';
 import { z } from 'zod';
 import { Backoff } from '../../core/backoff';
-import type { KeyValueRepository, RelayQueueRepository, RelayedMessage } from '../../core/ports';
+import type { KeyValueRepository, RelayQueueRepository } from '../../core/ports';
 import type { Scheduler } from '../../core/scheduler';
 import type { UpstreamConfig } from '../../config/schema';
 import type { Logger } from '../../observability/log';
 import type { Metrics } from '../../observability/metrics';
 import type { BootGate } from '../boot-gate';
 import type { InboundContext, StationConnection } from '../inbound-action';
-import { V201_ACTIONS } from '../v201/dispatch';
+import { dialectOf, type RelayDialect } from './dialects';
 import type { CsmsProfileGuard } from './csms-profiles';
 import { CsmsCalls } from './csms-calls';
 import type { DialOutcome, UpstreamLink } from './upstream-link';
@@ -35,7 +35,7 @@ export interface RelayDeps {
   readonly metrics?: Metrics;
   readonly queue: RelayQueueRepository;
   readonly kv: KeyValueRepository;
-  /** The 2.0.1 action table's context: taps what flexbridge consumes and gives the local answers of an outage. */
+  /** The action tables' context: taps what flexbridge consumes and gives the local answers of an outage. */
   readonly actions: InboundContext;
   readonly gate: BootGate;
   /** Opens a new twin for this station (dial rate, credentials). */
@@ -57,8 +57,8 @@ const BOOT_PENDING_INTERVAL_S = 10;
 const ANSWERED_ONLY = new Set(['Heartbeat', 'Authorize', 'BootNotification']);
 
 const BootAnswer = z.object({ status: z.enum(['Accepted', 'Pending', 'Rejected']), interval: z.number().int().min(0) }).loose();
-const IdTokenInfo = z.object({ status: z.string(), cacheExpiryDateTime: z.string().optional() }).loose();
-const WithIdToken = z.object({ idToken: z.object({ idToken: z.string() }).loose() }).loose();
+const CachedAuthorisation = z.object({ status: z.string(), expiresAt: z.string().optional() });
+
 export class StationRelay {
   readonly guard: CsmsProfileGuard;
   private readonly csmsCalls: CsmsCalls;
@@ -69,6 +69,9 @@ export class StationRelay {
   private closed = false;
   private attempt = 0;
   private readonly stationId: string;
+  private readonly dialect: RelayDialect;
+  /** Messages that must wait for the CSMS (1.6 StartTransaction) while it is away or the queue replays. */
+  private readonly waitingForLive: (() => void)[] = [];
   /** Sessions that started while the CSMS was away: the replay marks them offline as a station would. */
   private readonly key: string;
 
@@ -79,6 +82,7 @@ export class StationRelay {
     reason?: string,
   ) {
     this.stationId = station.runtime.record.stationId;
+    this.dialect = dialectOf(station.runtime.protocol);
     this.key = `relay:${this.stationId}`;
     this.guard = deps.guard;
     this.csmsCalls = new CsmsCalls({ ...deps, guard: this.guard, station, key: this.key });
@@ -95,6 +99,8 @@ export class StationRelay {
   /** A CALL from the station: relayed live when the CSMS is there and nothing waits, else answered here and queued. */
   async fromStation(method: string, params: unknown): Promise<object> {
     const local = this.tap(method, params);
+    if (this.dialect.needsCsms(method) && !this.live()) await this.untilLive(method);
+    if (this.closed) throw createRPCError('GenericError', 'the station disconnected');
     const live = this.live();
     // The same per-action count as in direct mode, so dashboards built on it keep working behind a CSMS.
     this.deps.metrics?.ocppCalls.inc({ direction: 'in', action: method, result: live ? 'relayed' : 'answered-locally' });
@@ -108,6 +114,7 @@ export class StationRelay {
       }
       if (answer.kind === 'error') throw createRPCError(answer.code, answer.description, isObject(answer.details) ? answer.details : {});
       if (answer.kind === 'closed') this.lost('connection to the CSMS lost');
+      if (this.dialect.needsCsms(method)) return this.disconnectFor(method);
       else
         this.deps.logger.warn('CSMS did not answer a relayed message in time; answered locally and queued', {
           stationId: this.stationId,
@@ -133,22 +140,56 @@ export class StationRelay {
   }
 
   /**
+   * A message only the CSMS can answer (1.6 StartTransaction: the transaction id is the CSMS's) waits for it, behind
+   * the queue, up to the call timeout. Still away: the station's socket is closed, so the station keeps the message
+   * and sends it again later (C16 §3.7) — flexbridge never mints an id the CSMS would not know (LC digest §6.1).
+   */
+  private untilLive(method: string): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const key = `${this.key}:wait:${this.waitingForLive.length}`;
+      const done = (): void => {
+        this.deps.scheduler.cancel(key);
+        resolve();
+      };
+      this.waitingForLive.push(done);
+      this.deps.scheduler.schedule(key, this.deps.nowMs() + this.deps.config.callTimeoutMs, () => {
+        const index = this.waitingForLive.indexOf(done);
+        if (index >= 0) this.waitingForLive.splice(index, 1);
+        try {
+          this.disconnectFor(method);
+        } catch (error) {
+          reject(error);
+        }
+      });
+    });
+  }
+
+  /** A message only the CSMS can answer got no answer: never queued (the station keeps it), the station let go. */
+  private disconnectFor(method: string): never {
+    this.deps.logger.warn(`${method} needs the CSMS, which is unreachable: the station is disconnected and sends it again later`, {
+      stationId: this.stationId,
+    });
+    void this.station.client.close({ code: 1011, reason: 'CSMS unreachable' });
+    throw createRPCError('GenericError', `the CSMS is unreachable; ${method} cannot be answered by the Local Controller`);
+  }
+
+  /** The CSMS is there and nothing waits: messages held for it go now. */
+  private wakeWaiting(): void {
+    if (!this.live()) return;
+    for (const wake of this.waitingForLive.splice(0)) wake();
+  }
+
+  /**
    * What flexbridge reads from the station's message (sessions, meter values, status, needs), exactly as in direct
    * mode; returns the local answer the action table would give, for an outage. Boot and Authorize belong to the CSMS.
    */
   private tap(method: string, params: unknown): object | undefined {
     const { runtime } = this.station;
     if (method !== 'BootNotification' && !runtime.callsAllowed && runtime.bootStatus !== 'Pending') this.deps.gate.spoke(this.station);
-    if (method === 'BootNotification' || method === 'Authorize') return undefined;
-    const definition = V201_ACTIONS.get(method);
+    const definition = this.dialect.tapped(method);
     if (!definition) return undefined;
-    if (method === 'TransactionEvent') {
-      const ended = z
-        .object({ eventType: z.literal('Ended'), transactionInfo: z.object({ transactionId: z.string() }).loose() })
-        .loose()
-        .safeParse(params);
-      if (ended.success) this.guard.transactionEnded(ended.data.transactionInfo.transactionId);
-    }
+    const ended = this.dialect.endedTransaction(method, params);
+    if (ended !== undefined) this.guard.transactionEnded(ended);
     try {
       const outcome = definition.run(this.deps.actions, this.station, params);
       return outcome.kind === 'answer' ? outcome.response : undefined;
@@ -180,11 +221,10 @@ export class StationRelay {
       const status = this.deps.gate.boot(this.station);
       return status === 'Accepted' ? response : { ...boot.data, status, interval: BOOT_PENDING_INTERVAL_S };
     }
-    // Only these carry an authorisation worth caching: no parsing on the hot path of meter values and status.
-    if (method !== 'Authorize' && method !== 'TransactionEvent') return response;
-    const token = WithIdToken.safeParse(params);
-    const info = isObject(response) ? IdTokenInfo.safeParse((response as { idTokenInfo?: unknown }).idTokenInfo) : undefined;
-    if (token.success && info?.success) this.deps.kv.set(`relay:auth:${token.data.idToken.idToken}`, info.data);
+    this.dialect.learned(this.deps.actions, this.station, method, params, response);
+    const idToken = this.dialect.idToken(method, params);
+    const info = idToken === undefined ? undefined : this.dialect.authorisation(response);
+    if (idToken !== undefined && info) this.deps.kv.set(`relay:authorisation:${idToken}`, info);
     return response;
   }
 
@@ -201,19 +241,16 @@ export class StationRelay {
     }
     if (method === 'Heartbeat') return { currentTime };
     this.enqueue(method, params, now);
-    const token = WithIdToken.safeParse(params);
-    if (method === 'Authorize' || (method === 'TransactionEvent' && token.success)) {
-      return { idTokenInfo: this.cachedAuthorization(token.success ? token.data.idToken.idToken : '', now) };
-    }
+    const idToken = this.dialect.idToken(method, params);
+    if (idToken !== undefined) return this.dialect.answerWithAuthorisation(method, this.cachedAuthorization(idToken, now));
     if (local) return local;
     throw createRPCError('GenericError', `the CSMS is unreachable; ${method} cannot be answered by the Local Controller`);
   }
 
   /** Authorize during an outage: the CSMS's earlier answer while it has not expired, else the configured policy. */
-  private cachedAuthorization(idToken: string, nowMs: number): object {
-    const cached = IdTokenInfo.safeParse(this.deps.kv.get(`relay:auth:${idToken}`));
-    if (cached.success && (cached.data.cacheExpiryDateTime === undefined || Date.parse(cached.data.cacheExpiryDateTime) > nowMs))
-      return cached.data;
+  private cachedAuthorization(idToken: string, nowMs: number): { status: string; expiresAt?: string } {
+    const cached = CachedAuthorisation.safeParse(this.deps.kv.get(`relay:authorisation:${idToken}`));
+    if (cached.success && (cached.data.expiresAt === undefined || Date.parse(cached.data.expiresAt) > nowMs)) return cached.data;
     return { status: this.deps.config.outage.authorize === 'accept' ? 'Accepted' : 'Unknown' };
   }
 
@@ -221,7 +258,7 @@ export class StationRelay {
   private enqueue(method: string, params: unknown, nowMs: number): void {
     if (ANSWERED_ONLY.has(method)) return;
     const { queue, config, logger, metrics } = this.deps;
-    const kind = this.kindOf(method, params);
+    const kind = this.dialect.kindOf(method, params, this.station);
     if (this.depth >= config.outage.queueLimit) {
       if (queue.dropOldestDroppable(this.stationId)) {
         this.depth--;
@@ -235,17 +272,10 @@ export class StationRelay {
         return;
       }
     }
-    const payload = method === 'TransactionEvent' && isObject(params) ? { ...params, offline: true } : params;
+    const payload = this.dialect.queued(method, params);
     queue.append({ stationId: this.stationId, action: method, payload, receivedAt: new Date(nowMs).toISOString(), kind });
     this.depth++;
     metrics?.upstreamQueueDepth.inc();
-  }
-
-  private kindOf(method: string, params: unknown): RelayedMessage['kind'] {
-    if (method === 'TransactionEvent') return 'transaction';
-    if (method !== 'MeterValues') return 'other';
-    const evseId = isObject(params) ? (params as { evseId?: unknown }).evseId : undefined;
-    return typeof evseId === 'number' && this.station.runtime.transactionByEvse.has(evseId) ? 'transaction' : 'droppable';
   }
 
   private attach(link: UpstreamLink): void {
@@ -257,6 +287,7 @@ export class StationRelay {
     });
     this.setState('connected');
     if (this.depth > 0) void this.replay(link);
+    else this.wakeWaiting();
   }
 
   /** The CSMS went away: hold (stay in control, answer locally, redial) or mirror (close the station after graceS). */
@@ -322,6 +353,7 @@ export class StationRelay {
         this.deps.logger.info('relay queue replayed to the CSMS', { stationId: this.stationId, replayLagMs: this.status.replayLagMs });
     } finally {
       this.replaying = false;
+      this.wakeWaiting();
     }
   }
 
