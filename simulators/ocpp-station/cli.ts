@@ -1,6 +1,6 @@
 // Command line for the station simulator: `npm run sim:stations -- --count 500 --url ws://127.0.0.1:9000/ocpp`.
 // Runs the fleet in real time, prints a progress line on stderr and a summary table at the end.
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import Table from 'cli-table3';
 import { createFleet, FleetConfigError, type Fleet, type FleetOptionsInput } from './index';
 import { loadScenario, ScenarioFileError } from './scenario';
@@ -16,8 +16,19 @@ function number(name: string, { integer = false, min = 0, max = Infinity } = {})
 }
 
 const program = new Command('sim:stations')
-  .description('Simulate OCPP 2.0.1 charging stations that apply the charging profiles a CSMS sends them')
+  .description('Simulate OCPP 2.0.1 or 1.6J charging stations that apply the charging profiles a CSMS sends them')
   .requiredOption('--url <url>', 'CSMS endpoint without the station identity, e.g. ws://127.0.0.1:9000/ocpp')
+  .addOption(
+    new Option('--ocpp <version>', 'OCPP version of the stations; mixed: odd-numbered 2.0.1, even-numbered 1.6')
+      .choices(['2.0.1', '1.6', 'mixed'])
+      .default('2.0.1'),
+  )
+  .option(
+    '--feature-profiles <list>',
+    '1.6: SupportedFeatureProfiles, comma-separated (leave out SmartCharging for stations without it)',
+    'Core,SmartCharging,RemoteTrigger',
+  )
+  .option('--authorize', '1.6: send Authorize before each StartTransaction', false)
   .option('--count <n>', 'number of stations', number('--count', { integer: true, min: 1 }), 10)
   .option('--evses <n>', 'EVSEs per station', number('--evses', { integer: true, min: 1, max: 8 }), 2)
   .option('--id-prefix <prefix>', 'station identities are <prefix>-00001 …', 'SIM')
@@ -57,6 +68,9 @@ const program = new Command('sim:stations')
 
 interface CliOptions {
   url: string;
+  ocpp: '2.0.1' | '1.6' | 'mixed';
+  featureProfiles: string;
+  authorize: boolean;
   count: number;
   evses: number;
   idPrefix: string;
@@ -85,6 +99,9 @@ function fleetOptions(cli: CliOptions): FleetOptionsInput {
   const securityProfile = cli.securityProfile === 1 ? 1 : cli.securityProfile === 2 ? 2 : 0;
   return {
     url: cli.url,
+    protocol: cli.ocpp,
+    featureProfiles: cli.featureProfiles.split(',').map((profile) => profile.trim()),
+    authorizeBeforeStart: cli.authorize,
     count: cli.count,
     evsesPerStation: cli.evses,
     idPrefix: cli.idPrefix,

@@ -10,8 +10,12 @@ import { exponentialS, seededRandom } from './rng';
 import { Scenario, type ScenarioStep } from './scenario';
 import type { InstallResult } from './profile-store';
 import type { ChargingProfile } from './schemas';
-import { Station } from './station';
-import type { ProfileFailure, StationHost } from './station-types';
+import type { StandingLogEntry } from './standing-log';
+import { Station, type StationOptions } from './station';
+import type { OcppProtocol, ProfileFailure, SimulatedStation, StationHost } from './station-types';
+import { StationV16 } from './station-v16';
+
+const OcppProtocol = z.enum(['2.0.1', '1.6']);
 
 /** Per-station differences from the fleet defaults (device model and hardware), keyed by identity. */
 export const StationOverride = z.object({
@@ -26,12 +30,25 @@ export const StationOverride = z.object({
     .min(1)
     .optional(),
   failure: z.enum(['none', 'reject', 'notImplemented', 'silent']).optional(),
+  protocol: OcppProtocol.optional(),
+  featureProfiles: z.array(z.string().min(1)).min(1).optional(),
 });
 export type StationOverride = z.infer<typeof StationOverride>;
 
 export const FleetOptions = z.object({
   /** CSMS endpoint without the identity, e.g. ws://127.0.0.1:9000/ocpp. */
   url: z.string().regex(/^wss?:\/\//, 'url must start with ws:// or wss://'),
+  /** OCPP version of every station; mixed: odd-numbered stations (…-00001, …-00003) 2.0.1, even-numbered 1.6. */
+  protocol: z.enum(['2.0.1', '1.6', 'mixed']).default('2.0.1'),
+  /** 1.6: SupportedFeatureProfiles (without SmartCharging the station rejects every profile call). */
+  featureProfiles: z.array(z.string().min(1)).min(1).default(['Core', 'SmartCharging', 'RemoteTrigger']),
+  /** 1.6: send Authorize {idTag} before each StartTransaction. */
+  authorizeBeforeStart: z.boolean().default(false),
+  /** 1.6: the idTag of plug-in transactions. */
+  idTag: z.string().min(1).max(20).default('FLEXSIM-TAG'),
+  /** 1.6: TransactionMessageAttempts / TransactionMessageRetryInterval (s) of the transaction-message retries. */
+  transactionMessageAttempts: z.number().int().min(1).default(3),
+  transactionMessageRetryIntervalS: z.number().int().min(0).default(10),
   count: z.number().int().min(1).default(1),
   idPrefix: z.string().min(1).max(30).default('SIM'),
   evsesPerStation: z.number().int().min(1).max(8).default(2),
@@ -78,6 +95,12 @@ export type FleetOptionsInput = z.input<typeof FleetOptions>;
 
 export class FleetConfigError extends Error {}
 
+/** Station `index` (0-based) of a fleet: mixed alternates, the first (…-00001) speaking 2.0.1. */
+function protocolOf(fleet: '2.0.1' | '1.6' | 'mixed', index: number): OcppProtocol {
+  if (fleet !== 'mixed') return fleet;
+  return index % 2 === 0 ? '2.0.1' : '1.6';
+}
+
 interface Job {
   onDue(atMs: number): void;
 }
@@ -114,7 +137,7 @@ function connectionSecurity(options: FleetOptions): { password?: string; tls?: R
 
 export class Fleet {
   readonly options: FleetOptions;
-  readonly stations = new Map<string, Station>();
+  readonly stations = new Map<string, SimulatedStation>();
   private readonly queue = new DueQueue<Job>();
   private readonly random: () => number;
   private readonly nowMsFn: () => number;
@@ -146,30 +169,41 @@ export class Fleet {
       const evseCount = own.evsesPerStation ?? o.evsesPerStation;
       const evseMaxA = own.evseMaxA ?? o.evseMaxA;
       const failure = this.pickFailure();
-      const station = new Station(
-        {
-          identity,
-          evseCount,
-          electrical: {
-            evseMaxA,
-            stationMaxA: own.stationMaxA ?? o.stationMaxA ?? evseMaxA * evseCount,
-            voltageV: o.voltageV,
-            supplyPhases: o.supplyPhases,
-          },
-          smartCharging: {
-            profileStackLevel: own.profileStackLevel ?? o.profileStackLevel,
-            periodsPerSchedule: own.periodsPerSchedule ?? o.periodsPerSchedule,
-            entriesMax: own.entriesMax ?? o.entriesMax,
-            rateUnits: own.rateUnits ?? o.rateUnits,
-          },
-          meterIntervalS: o.meterIntervalS,
-          evaluateIntervalS: o.evaluateIntervalS,
-          failure: { profiles: own.failure ?? failure },
-          connection: { url: o.url, callTimeoutMs: o.callTimeoutMs, backoff: o.backoff, ...security },
-          logCapacity: o.logCapacity,
+      const common: StationOptions = {
+        identity,
+        evseCount,
+        electrical: {
+          evseMaxA,
+          stationMaxA: own.stationMaxA ?? o.stationMaxA ?? evseMaxA * evseCount,
+          voltageV: o.voltageV,
+          supplyPhases: o.supplyPhases,
         },
-        host,
-      );
+        smartCharging: {
+          profileStackLevel: own.profileStackLevel ?? o.profileStackLevel,
+          periodsPerSchedule: own.periodsPerSchedule ?? o.periodsPerSchedule,
+          entriesMax: own.entriesMax ?? o.entriesMax,
+          rateUnits: own.rateUnits ?? o.rateUnits,
+        },
+        meterIntervalS: o.meterIntervalS,
+        evaluateIntervalS: o.evaluateIntervalS,
+        failure: { profiles: own.failure ?? failure },
+        connection: { url: o.url, callTimeoutMs: o.callTimeoutMs, backoff: o.backoff, ...security },
+        logCapacity: o.logCapacity,
+      };
+      const station =
+        (own.protocol ?? protocolOf(o.protocol, i)) === '1.6'
+          ? new StationV16(
+              {
+                ...common,
+                featureProfiles: own.featureProfiles ?? o.featureProfiles,
+                authorizeBeforeStart: o.authorizeBeforeStart,
+                idTag: o.idTag,
+                transactionMessageAttempts: o.transactionMessageAttempts,
+                transactionMessageRetryIntervalS: o.transactionMessageRetryIntervalS,
+              },
+              host,
+            )
+          : new Station(common, host);
       this.stations.set(identity, station);
     }
   }
@@ -241,7 +275,7 @@ export class Fleet {
     });
   }
 
-  private armDrops(station: Station): void {
+  private armDrops(station: SimulatedStation): void {
     const next = (fromMs: number): void =>
       this.at(fromMs + exponentialS(this.random, 3600 / this.options.dropRatePerHour) * 1000, (atMs) => {
         station.drop();
@@ -250,7 +284,7 @@ export class Fleet {
     next(this.startedMs);
   }
 
-  private armRandomPlugIn(station: Station, evseId: number, meanIdleS: number, meanStayS: number): void {
+  private armRandomPlugIn(station: SimulatedStation, evseId: number, meanIdleS: number, meanStayS: number): void {
     const plugIn = (fromMs: number): void =>
       this.at(fromMs + exponentialS(this.random, meanIdleS) * 1000, (atMs) => {
         const preset = EV_PRESETS[Math.floor(this.random() * EV_PRESETS.length)] ?? EV_PRESETS[0];
@@ -263,7 +297,7 @@ export class Fleet {
     plugIn(this.startedMs);
   }
 
-  stationOrThrow(stationId: string): Station {
+  stationOrThrow(stationId: string): SimulatedStation {
     const station = this.stations.get(stationId);
     if (!station) throw new FleetConfigError(`no simulated station "${stationId}" (ids are ${this.options.idPrefix}-00001 …)`);
     return station;
@@ -282,7 +316,19 @@ export class Fleet {
    * the station applies it at once and tells the CSMS with NotifyChargingLimit. Returns the station's verdict.
    */
   setExternalConstraint(stationId: string, evseId: number, profile: ChargingProfile): InstallResult {
-    return this.stationOrThrow(stationId).setExternalConstraint(evseId, profile);
+    const station = this.stationOrThrow(stationId);
+    if (station.protocol === '1.6') throw new FleetConfigError(`station ${stationId} speaks OCPP 1.6, which has no external constraints`);
+    return station.setExternalConstraint(evseId, profile);
+  }
+
+  /** The OCPP version a station speaks. */
+  protocolOf(stationId: string): OcppProtocol {
+    return this.stationOrThrow(stationId).protocol;
+  }
+
+  /** The station-wide standing limit over time (2.0.1 ChargingStationMaxProfile / 1.6 ChargePointMaxProfile on 0). */
+  standingLog(stationId: string): StandingLogEntry[] {
+    return [...this.stationOrThrow(stationId).standingLog];
   }
 
   /** The change-only log of limit in force and current drawn (per phase) on one EVSE, oldest first. */

@@ -1,4 +1,4 @@
-// Library entry of the OCPP 2.0.1 station simulator: build a fleet, run it, plug EVs in, read what each
+// Library entry of the OCPP 2.0.1 / 1.6J station simulator: build a fleet, run it, plug EVs in, read what each
 // EVSE was allowed and drew. Talks to a CSMS only over the wire; never imports src/.
 import type { DateTime } from 'luxon';
 import { Fleet, type FleetOptionsInput } from './fleet';
@@ -7,6 +7,10 @@ export { Fleet, FleetConfigError, FleetOptions, StationOverride, type FleetOptio
 export type { ChargingProfile } from './schemas';
 export { EvModel, EV_PRESETS, type EvModelInput } from './ev';
 export type { LimitLogEntry } from './limit-log';
+export type { StandingLogEntry } from './standing-log';
+export type { OcppProtocol, SimulatedStation } from './station-types';
+export type { Station } from './station';
+export type { StationV16 } from './station-v16';
 export { Scenario, loadScenario } from './scenario';
 export { compositeAt, compositeSchedule, nextChangeAfter } from './composite';
 

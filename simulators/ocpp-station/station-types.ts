@@ -1,6 +1,13 @@
 // Small shared types of a simulated station: how it connects, how it misbehaves on purpose, what it counts,
 // and what it needs from the fleet that hosts it (clock, scheduler, randomness, error sink).
 import type { Station } from './station';
+import type { StationV16 } from './station-v16';
+
+/** OCPP version a simulated station speaks (subprotocol ocpp2.0.1 / ocpp1.6). */
+export type OcppProtocol = '2.0.1' | '1.6';
+
+/** Either kind of station; `protocol` tells them apart. */
+export type SimulatedStation = Station | StationV16;
 
 /** How a station answers SetChargingProfile: normally, Rejected, CALLERROR NotImplemented, or not at all. */
 export type ProfileFailure = 'none' | 'reject' | 'notImplemented' | 'silent';
@@ -33,9 +40,9 @@ export interface StationStats {
 export interface StationHost {
   nowMs(): number;
   /** Ask the single scheduler to call station.onDue at `atMs` (Infinity = nothing due). */
-  wake(station: Station, atMs: number): void;
-  cancel(station: Station): void;
+  wake(station: SimulatedStation, atMs: number): void;
+  cancel(station: SimulatedStation): void;
   /** Uniform in [0, 1), seeded. */
   random(): number;
-  onCallError(station: Station, action: string, error: unknown): void;
+  onCallError(station: SimulatedStation, action: string, error: unknown): void;
 }

@@ -3,13 +3,14 @@
 import { randomUUID } from 'node:crypto';
 import { RPCClient } from 'ocpp-rpc';
 import { compositeAt, nextBoundaryAfter, type ActiveTransaction, type CompositeInput, type StationElectrical } from './composite';
-import { chargedSocPercent, evDemandA, evDrawA, type EvModel } from './ev';
+import { evDemandA, type EvModel } from './ev';
+import { addEnergy, applyComposite } from './evse-draw';
 import { LimitLog } from './limit-log';
 import { chargingNeedsPayload, evseReading, transactionEventPayload, type ChargingState, type EvseState } from './evse-messages';
 import { isoAt, type EvseReading, type ReadingContext } from './meter-values';
-import { shareStationLimit } from './power-sharing';
 import { ProfileStore, type InstallContext, type InstallResult, type SmartChargingLimits } from './profile-store';
 import { BootNotificationResponse, type ChargingProfile } from './schemas';
+import { recordStanding, standingLimitA, type StandingLogEntry } from './standing-log';
 import { registerCsmsHandlers } from './station-handlers';
 import type { ConnectionOptions, FailureMode, StationHost, StationStats } from './station-types';
 
@@ -28,10 +29,9 @@ export interface StationOptions {
 }
 
 const OFFLINE_QUEUE_MAX = 200;
-/** Orders standing-limit changes across every station of the process (several can share a millisecond). */
-let nextStandingSeq = 0;
 
 export class Station {
+  readonly protocol = '2.0.1';
   readonly identity: string;
   readonly evses = new Map<number, EvseState>();
   readonly profiles = new ProfileStore();
@@ -45,7 +45,7 @@ export class Station {
    * Change-only log of the station-wide limit that holds with no lease: the lowest non-expiring
    * ChargingStationMaxProfile on EVSE 0 (undefined: none installed). Lets a test add up standing limits over time.
    */
-  readonly standingLog: { readonly seq: number; readonly atMs: number; readonly limitA: number | undefined }[] = [];
+  readonly standingLog: StandingLogEntry[] = [];
   private readonly electrical: StationElectrical;
   private readonly offlineQueue: Record<string, unknown>[] = [];
   private lastSettleMs: number | undefined;
@@ -273,35 +273,13 @@ export class Station {
   settle(atMs: number): void {
     const fromMs = this.lastSettleMs ?? atMs;
     const elapsedH = Math.max(0, atMs - fromMs) / 3_600_000;
-    for (const evse of this.evses.values()) {
-      const energyWh = (evse.drawnA[0] + evse.drawnA[1] + evse.drawnA[2]) * this.electrical.voltageV * elapsedH;
-      evse.energyWh += energyWh;
-      if (evse.ev) evse.ev = { ...evse.ev, socPercent: chargedSocPercent(evse.ev, energyWh) };
-    }
+    addEnergy(this.evses.values(), this.electrical.voltageV, elapsedH);
     this.lastSettleMs = atMs;
     const input = this.compositeInput();
     const composite = compositeAt(input, atMs);
-    const demands = [...this.evses.values()].map((evse) => {
-      const limit = composite.evses.get(evse.evseId);
-      const limitA = limit?.limitA ?? 0;
-      return { evseId: evse.evseId, limitA, wantA: evse.ev && evse.transaction ? evDrawA(evse.ev, limitA) : 0 };
-    });
-    const offered = shareStationLimit(demands, composite.station.limitA);
+    const draws = applyComposite([...this.evses.values()], composite, this.electrical.supplyPhases, atMs);
     let charging = false;
-    for (const evse of this.evses.values()) {
-      const offeredA = offered.get(evse.evseId) ?? 0;
-      const offeredPhases = composite.evses.get(evse.evseId)?.numberPhases ?? this.electrical.supplyPhases;
-      const drawA = evse.ev && evse.transaction ? evDrawA(evse.ev, offeredA) : 0;
-      const drawPhases = evse.ev ? Math.min(evse.ev.phases, offeredPhases) : 0;
-      const rateChanged = offeredA !== evse.offeredA || offeredPhases !== evse.offeredPhases;
-      evse.offeredA = offeredA;
-      evse.offeredPhases = offeredPhases;
-      evse.drawnA = [drawA, drawPhases >= 2 ? drawA : 0, drawPhases >= 3 ? drawA : 0];
-      evse.log.record({
-        atMs,
-        limitA: [offeredA, offeredPhases >= 2 ? offeredA : 0, offeredPhases >= 3 ? offeredA : 0],
-        drawnA: evse.drawnA,
-      });
+    for (const { evse, drawA, rateChanged } of draws) {
       if (drawA > 0) charging = true;
       if (evse.transaction && evse.ev) this.reportChargingState(evse, atMs, drawA, rateChanged);
     }
@@ -413,20 +391,6 @@ export class Station {
   }
 
   private recordStanding(atMs: number): void {
-    let limitA: number | undefined;
-    for (const profile of this.profiles.scheduled()) {
-      const standing =
-        profile.purpose === 'ChargingStationMaxProfile' &&
-        profile.evseId === 0 &&
-        profile.durationS === undefined &&
-        profile.validToMs === undefined &&
-        profile.rateUnit === 'A';
-      const first = profile.periods[0]?.limit;
-      if (standing && first !== undefined) limitA = Math.min(limitA ?? Infinity, first);
-    }
-    const last = this.standingLog[this.standingLog.length - 1];
-    if (last?.limitA === limitA) return;
-    if (this.standingLog.length >= 1000) this.standingLog.shift();
-    this.standingLog.push({ seq: nextStandingSeq++, atMs, limitA });
+    recordStanding(this.standingLog, atMs, standingLimitA(this.profiles.scheduled()));
   }
 }
