@@ -4,7 +4,7 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { startCapacityProvider } from '../../simulators/oscp-cp';
-import { eventually, excesses, flatDay, GROUP, startRig, stationIds, withDiagnostics, type Rig } from './harness';
+import { eventually, excesses, flatDay, FLEET_PROTOCOLS, GROUP, startRig, stationIds, withDiagnostics, type Rig } from './harness';
 
 const STATIONS = 5;
 const LEASE_S = 60;
@@ -29,7 +29,7 @@ function readStore(file: string): { activeSessions: number; forecasts: number; p
   }
 }
 
-describe('e2e — the agent is killed and comes back', () => {
+describe.each(FLEET_PROTOCOLS)('e2e — the agent is killed and comes back (OCPP %s fleet)', (protocol) => {
   let rig: Rig | undefined;
   afterEach(async () => {
     await rig?.close();
@@ -39,11 +39,11 @@ describe('e2e — the agent is killed and comes back', () => {
   test('scenarios 3 and 4: leases expire into the standing share, state survives kill -9, stations are re-profiled', async () => {
     const ids = stationIds(STATIONS);
     // A long grace keeps the group on its forecast while the CP is unreachable, so the outbox fills instead.
-    rig = await startRig({ stations: STATIONS, safeLimitA: 100, leaseS: LEASE_S, offlineGraceS: 600 });
+    rig = await startRig({ stations: STATIONS, safeLimitA: 100, leaseS: LEASE_S, offlineGraceS: 600, fleet: { protocol } });
     const r = rig;
     const dbFile = path.join(r.dir, 'agent.db');
     await withDiagnostics(
-      'agent-loss',
+      `agent-loss-${protocol}`,
       () => rig,
       async () => {
         await eventually(() => r.fleet.summary().bootAccepted === STATIONS, 30_000, 'all stations booted');

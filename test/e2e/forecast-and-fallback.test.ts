@@ -1,7 +1,7 @@
 // DESIGN invariants 1 and 2 end to end: a forecast reaches every station, the fleet's own log of current drawn never
 // sums above the capacity, a CP that goes silent puts the group on its fallback capacity, and a new forecast's
 // round trip (204 → last profile acknowledged) is reported.
-import { eventually, excesses, flatDay, GROUP, startRig, stationIds, withDiagnostics, type Rig } from './harness';
+import { eventually, excesses, flatDay, FLEET_PROTOCOLS, GROUP, startRig, stationIds, withDiagnostics, type Rig } from './harness';
 
 const STATIONS = 10;
 const MARGIN_A = 1;
@@ -20,7 +20,7 @@ function drawnNowA(rig: Rig, ids: readonly string[]): number {
   return max;
 }
 
-describe('e2e — forecast in, limits out, fallback when the grid link is lost', () => {
+describe.each(FLEET_PROTOCOLS)('e2e — forecast in, limits out, fallback when the grid link is lost (OCPP %s fleet)', (protocol) => {
   let rig: Rig;
   const ids = stationIds(STATIONS);
   afterEach(async () => {
@@ -28,12 +28,20 @@ describe('e2e — forecast in, limits out, fallback when the grid link is lost',
   });
 
   test('scenarios 1, 2 and 6: the plan follows forecasts and the fallback, never above the capacity on any phase', async () => {
-    rig = await startRig({ stations: STATIONS, safeLimitA: 40, safetyMarginA: MARGIN_A });
+    rig = await startRig({ stations: STATIONS, safeLimitA: 40, safetyMarginA: MARGIN_A, fleet: { protocol } });
     await withDiagnostics(
-      'forecast-and-fallback',
+      `forecast-and-fallback-${protocol}`,
       () => rig,
       async () => {
         await eventually(() => rig.fleet.summary().bootAccepted === STATIONS, 30_000, 'all stations booted');
+        // The fleet speaks what it says: flexbridge saw this many 1.6 connections.
+        const connected16 = new Set(
+          rig.agent
+            .logs()
+            .filter((l) => l.message === 'station connected' && l.protocol === '1.6')
+            .map((l) => l.stationId),
+        );
+        expect(connected16.size).toBe({ '2.0.1': 0, '1.6': STATIONS, mixed: STATIONS / 2 }[protocol]);
 
         // Capacity timeline the grid granted, as the test sends it: (from, limit) steps.
         const steps: { fromMs: number; limitA: number }[] = [{ fromMs: 0, limitA: 40 }];
@@ -61,7 +69,7 @@ describe('e2e — forecast in, limits out, fallback when the grid link is lost',
         const settledMs = Date.now();
         steps.push({ fromMs: settledMs, limitA: 50 });
         process.stdout.write(
-          `e2e: emergency cut for ${STATIONS} stations — 204 after ${acknowledgedMs - cutAt} ms, fleet under the new capacity ${settledMs - acknowledgedMs} ms later\n`,
+          `e2e: emergency cut for ${STATIONS} stations (${protocol}) — 204 after ${acknowledgedMs - cutAt} ms, fleet under the new capacity ${settledMs - acknowledgedMs} ms later\n`,
         );
 
         // Scenario 2: the CP stops heartbeats; after offline_mode_at + grace the group runs on its 40 A fallback.

@@ -12,6 +12,8 @@ import { tempDir } from '../helpers/processes';
 export const BOOTSTRAP_TOKEN = 'e2e-bootstrap-token-0123456789';
 export const STATION_PASSWORD = 'e2e-station-password-01';
 export const GROUP = 'g1';
+/** The scenarios run once per fleet: all 2.0.1, all 1.6J, and half of each in one group. */
+export const FLEET_PROTOCOLS = ['2.0.1', '1.6', 'mixed'] as const;
 
 export interface RigOptions {
   stations: number;

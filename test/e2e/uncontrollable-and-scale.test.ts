@@ -1,6 +1,6 @@
 // Scenario 5: a station that answers NotImplemented is counted at its maximum and the others shrink; when that is
 // not enough a compliance error reaches the CP. Scenario 6: a forecast for 200 stations, 204 → last acknowledgement.
-import { eventually, excesses, flatDay, GROUP, startRig, stationIds, withDiagnostics, type Rig } from './harness';
+import { eventually, excesses, flatDay, FLEET_PROTOCOLS, GROUP, startRig, stationIds, withDiagnostics, type Rig } from './harness';
 
 function drawnA(rig: Rig, ids: readonly string[]): number {
   return ids.reduce((sum, id) => sum + Math.max(...(rig.fleet.limitLog(id, 1).at(-1)?.drawnA ?? [0])), 0);
@@ -13,44 +13,48 @@ describe('e2e — uncontrollable stations and a 200-station forecast', () => {
     rig = undefined;
   });
 
-  test('scenario 5: a NotImplemented station is counted at its maximum, the others shrink, a compliance error reaches the CP', async () => {
-    const ids = stationIds(6);
-    rig = await startRig({
-      stations: 6,
-      safeLimitA: 100,
-      fleet: { evseMaxA: 32, stationOverrides: { 'SIM-00001': { failure: 'notImplemented' } } },
-    });
-    const r = rig;
-    await withDiagnostics(
-      'uncontrollable',
-      () => rig,
-      async () => {
-        await eventually(() => r.fleet.summary().bootAccepted === 6, 30_000, 'all stations booted');
-        await r.cp.sendForecast({ groupId: GROUP, type: 'FALLBACK_CONSUMPTION', blocks: flatDay(60) });
-        await r.cp.sendForecast({ groupId: GROUP, type: 'CONSUMPTION', blocks: flatDay(100) });
-        for (const id of ids) r.fleet.plugIn(id, 1, { batteryWh: 80_000, socPercent: 10, phases: 3, maxCurrentA: 32 });
-        await eventually(
-          () => r.agent.logs().some((l) => l.message === 'station is uncontrollable; counted at its maximum draw'),
-          30_000,
-          'marked uncontrollable',
-        );
-        // The uncontrolled one draws its 32 A; the five others share 99 − 32 = 67 A.
-        await eventually(() => (r.fleet.limitLog('SIM-00001', 1).at(-1)?.drawnA[0] ?? 0) >= 31, 30_000, 'uncontrolled EV at full power');
-        // Once core has reallocated around it, the five others share 99 − 32 = 67 A and stay there.
-        await eventually(() => drawnA(r, ids.slice(1)) > 50 && drawnA(r, ids.slice(1)) <= 67, 30_000, 'the others sharing what is left');
-        const settledAt = Date.now();
-        await new Promise((resolve) => setTimeout(resolve, 3000));
-        expect(excesses(r.fleet, ids, 1, (t) => (t < settledAt ? Infinity : 99))).toEqual([]);
-        expect(drawnA(r, ids.slice(1))).toBeLessThanOrEqual(67);
+  test.each(FLEET_PROTOCOLS)(
+    'scenario 5 (OCPP %s fleet): a NotImplemented station is counted at its maximum, the others shrink, a compliance error reaches the CP',
+    async (protocol) => {
+      const ids = stationIds(6);
+      rig = await startRig({
+        stations: 6,
+        safeLimitA: 100,
+        // Mixed: SIM-00001 (2.0.1) is the uncontrollable one; the 1.6 run makes a 1.6 station answer NotImplemented.
+        fleet: { protocol, evseMaxA: 32, stationOverrides: { 'SIM-00001': { failure: 'notImplemented' } } },
+      });
+      const r = rig;
+      await withDiagnostics(
+        `uncontrollable-${protocol}`,
+        () => rig,
+        async () => {
+          await eventually(() => r.fleet.summary().bootAccepted === 6, 30_000, 'all stations booted');
+          await r.cp.sendForecast({ groupId: GROUP, type: 'FALLBACK_CONSUMPTION', blocks: flatDay(60) });
+          await r.cp.sendForecast({ groupId: GROUP, type: 'CONSUMPTION', blocks: flatDay(100) });
+          for (const id of ids) r.fleet.plugIn(id, 1, { batteryWh: 80_000, socPercent: 10, phases: 3, maxCurrentA: 32 });
+          await eventually(
+            () => r.agent.logs().some((l) => l.message === 'station is uncontrollable; counted at its maximum draw'),
+            30_000,
+            'marked uncontrollable',
+          );
+          // The uncontrolled one draws its 32 A; the five others share 99 − 32 = 67 A.
+          await eventually(() => (r.fleet.limitLog('SIM-00001', 1).at(-1)?.drawnA[0] ?? 0) >= 31, 30_000, 'uncontrolled EV at full power');
+          // Once core has reallocated around it, the five others share 99 − 32 = 67 A and stay there.
+          await eventually(() => drawnA(r, ids.slice(1)) > 50 && drawnA(r, ids.slice(1)) <= 67, 30_000, 'the others sharing what is left');
+          const settledAt = Date.now();
+          await new Promise((resolve) => setTimeout(resolve, 3000));
+          expect(excesses(r.fleet, ids, 1, (t) => (t < settledAt ? Infinity : 99))).toEqual([]);
+          expect(drawnA(r, ids.slice(1))).toBeLessThanOrEqual(67);
 
-        const cut = await r.cp.sendForecast({ groupId: GROUP, type: 'CONSUMPTION', blocks: flatDay(30) });
-        expect(cut.status).toBe(204);
-        const error = await r.cp.waitFor('group_capacity_compliance_error', undefined, 30_000);
-        expect(error.headers['x-correlation-id']).toBe(cut.requestId);
-        await eventually(() => drawnA(r, ids.slice(1)) === 0, 30_000, 'the controllable stations paused');
-      },
-    );
-  });
+          const cut = await r.cp.sendForecast({ groupId: GROUP, type: 'CONSUMPTION', blocks: flatDay(30) });
+          expect(cut.status).toBe(204);
+          const error = await r.cp.waitFor('group_capacity_compliance_error', undefined, 30_000);
+          expect(error.headers['x-correlation-id']).toBe(cut.requestId);
+          await eventually(() => drawnA(r, ids.slice(1)) === 0, 30_000, 'the controllable stations paused');
+        },
+      );
+    },
+  );
 
   test('scenario 6: a new forecast for a 200-station group, from the 204 to the last profile acknowledged', async () => {
     const count = 200;
