@@ -30,6 +30,11 @@ const program = new Command('loadtest')
   .option('--rate <msgPerS>', 'OCPP messages per second the fleet tries to send (0 = no rate phase)', number('--rate'), 14_000)
   .option('--duration <s>', 'length of the message-rate phase, s', number('--duration', { min: 1 }), 30)
   .addOption(new Option('--message <action>', 'what the stations send during the rate phase').choices(LOAD_MESSAGES).default('MeterValues'))
+  .addOption(
+    new Option('--ocpp <version>', 'OCPP version of the stations; mixed: odd-numbered 2.0.1, even-numbered 1.6')
+      .choices(['2.0.1', '1.6', 'mixed'])
+      .default('2.0.1'),
+  )
   .option('--workers <n>', 'worker threads for the stations', number('--workers', { integer: true, min: 1 }), 1)
   .option(
     '--connect-concurrency <n>',
@@ -66,6 +71,7 @@ interface CliOptions {
   rate: number;
   duration: number;
   message: LoadMessage;
+  ocpp: '2.0.1' | '1.6' | 'mixed';
   workers: number;
   connectConcurrency: number;
   connectStall: number;
@@ -113,6 +119,7 @@ async function main(): Promise<void> {
       rate: cli.rate,
       durationS: cli.duration,
       message: cli.message,
+      ocpp: cli.ocpp,
       workers: cli.workers,
       connectConcurrency: cli.connectConcurrency,
       connectStallS: cli.connectStall,

@@ -33,12 +33,12 @@ export function killRunningCsms(): void {
   for (const child of running) child.kill('SIGTERM');
 }
 
-export async function startCsmsChild(options: { heartbeatIntervalS: number }): Promise<CsmsChild> {
+export async function startCsmsChild(options: { heartbeatIntervalS: number; ocppVersion: '2.0.1' | '1.6' }): Promise<CsmsChild> {
   const simulatorOptions: CsmsSimulatorOptionsInput = {
     port: 0,
     host: '127.0.0.1',
     path: '/ocpp',
-    ocppVersion: '2.0.1',
+    ocppVersion: options.ocppVersion,
     // No passwords: the simulator lets in every station, whatever Basic credentials flexbridge forwards.
     boot: { intervalS: options.heartbeatIntervalS, status: 'Accepted' },
     recordCapacity: CSMS_RECORD_CAPACITY,

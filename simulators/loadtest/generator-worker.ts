@@ -3,13 +3,16 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { HISTOGRAM_BUCKETS, recordLatency } from './histogram';
 import { LeanStation, type StationHost } from './lean-station';
-import type { LoadMessage } from './options';
+import { dialectOf } from './dialects';
+import type { LoadMessage, StationProtocol } from './options';
 import { STAT_SLOTS, WorkerStats } from './worker-stats';
 import type { ProfileSeen } from './frames';
 
 export interface WorkerInit {
   readonly index: number;
   readonly identities: readonly string[];
+  /** OCPP version of each identity, same order. */
+  readonly protocols: readonly StationProtocol[];
   readonly url: string;
   readonly password: string;
   readonly deflate: boolean;
@@ -97,7 +100,7 @@ function start(init: WorkerInit): void {
       if (!closing) setTimeout(() => connectLater(station), 1000 + Math.random() * 2000);
     },
   };
-  const stations = init.identities.map((identity) => new LeanStation(identity, host));
+  const stations = init.identities.map((identity, i) => new LeanStation(identity, host, dialectOf(init.protocols[i] ?? '2.0.1')));
 
   // ---- connecting ------------------------------------------------------------------------------
   const waiting: LeanStation[] = [];

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { FromWorker, ToWorker, WorkerInit } from './generator-worker';
 import { HISTOGRAM_BUCKETS, merge } from './histogram';
-import type { LoadMessage } from './options';
+import { stationProtocol, type LoadMessage, type LoadTestOptions } from './options';
 import { snapshot, STAT_SLOTS, type StatSnapshot } from './worker-stats';
 
 export interface GeneratorOptions {
@@ -14,6 +14,8 @@ export interface GeneratorOptions {
   readonly password: string;
   readonly deflate: boolean;
   readonly message: LoadMessage;
+  /** OCPP version of the stations (mixed: by position, odd-numbered 2.0.1); default 2.0.1. */
+  readonly ocpp?: LoadTestOptions['ocpp'];
   readonly workers: number;
   readonly connectConcurrency: number;
 }
@@ -62,6 +64,7 @@ export function startGenerator(options: GeneratorOptions): Generator {
     const init: WorkerInit = {
       index,
       identities: options.identities.filter((_, i) => i % workerCount === index),
+      protocols: options.identities.flatMap((_, i) => (i % workerCount === index ? [stationProtocol(options.ocpp ?? '2.0.1', i)] : [])),
       url: options.url,
       password: options.password,
       deflate: options.deflate,

@@ -1,22 +1,11 @@
-// One lean OCPP 2.0.1 station on a raw `ws` socket: boots (Pending → GetVariables → triggered boot → Accepted),
-// starts one transaction, then sends hot frames when the worker asks; at most one CALL in flight (OCPP-J §4.1.1).
+// One lean OCPP 2.0.1 or 1.6 station on a raw `ws` socket: boots (Pending → GetVariables / GetConfiguration →
+// triggered boot → Accepted), starts one transaction, then sends hot frames when the worker asks; at most one CALL
+// in flight (OCPP-J §4.1.1). What differs per version is its dialect (dialects.ts).
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
-import {
-  bootNotification,
-  callFrame,
-  errorFrame,
-  getVariablesResult,
-  meterValuesFrame,
-  profileSeen,
-  resultFrame,
-  statusNotification,
-  transactionStarted,
-  transactionTriggered,
-  transactionUpdatedFrame,
-  type ProfileSeen,
-} from './frames';
+import { V201, type LeanDialect, type LeanMeter, type SetupAction } from './dialects';
+import { callFrame, errorFrame, resultFrame, type ProfileSeen } from './frames';
 import type { LoadMessage } from './options';
 import type { WorkerStats } from './worker-stats';
 
@@ -35,8 +24,6 @@ export interface StationHost {
   /** A lost connection: reconnect later unless the run is stopping. */
   lost(station: LeanStation): void;
 }
-
-type SetupAction = 'BootNotification' | 'StatusNotification' | 'TransactionEvent' | 'MeterValues' | 'Heartbeat';
 
 interface InFlight {
   readonly id: string;
@@ -64,19 +51,21 @@ export class LeanStation {
   /** Counted as ready by the host (boot accepted, transaction started, connected). */
   private counted = false;
   private stopping = false;
+  private farewellAnswered: (() => void) | undefined;
   private lastMeterMs = Date.now();
-  private readonly meter = { energyWh: 0, currentA: 0, transactionId: randomUUID(), seqNo: 0 };
+  private readonly meter: LeanMeter = { energyWh: 0, currentA: 0, transactionId: randomUUID(), seqNo: 0, csmsTransactionId: -1 };
 
   constructor(
     readonly identity: string,
     private readonly host: StationHost,
+    readonly dialect: LeanDialect = V201,
   ) {}
 
   /** Opens the socket; resolves when it is open, rejects with the reason it is not. */
   connect(): Promise<void> {
     this.state = 'connecting';
     const auth = Buffer.from(`${this.identity}:${this.host.password}`).toString('base64');
-    const socket = new WebSocket(`${this.host.url}/${this.identity}`, ['ocpp2.0.1'], {
+    const socket = new WebSocket(`${this.host.url}/${this.identity}`, [this.dialect.subprotocol], {
       headers: { Authorization: `Basic ${auth}` },
       perMessageDeflate: this.host.deflate,
       handshakeTimeout: 120_000,
@@ -90,7 +79,7 @@ export class LeanStation {
         this.state = 'open';
         this.host.stats.add('connected');
         if (socket.extensions.includes('permessage-deflate')) this.host.stats.add('deflated');
-        this.enqueue('BootNotification', () => bootNotification('PowerUp'));
+        this.enqueue('BootNotification', () => this.dialect.boot(false));
         resolve();
       });
       socket.on('message', (data: Buffer) => this.onFrame(data));
@@ -117,10 +106,7 @@ export class LeanStation {
     if (!socket) return;
     this.advanceMeter(nowMs);
     const id = this.nextId();
-    const frame =
-      message === 'MeterValues'
-        ? meterValuesFrame(id, this.host.timestamp(), this.meter)
-        : transactionUpdatedFrame(id, this.host.timestamp(), { ...this.meter, seqNo: ++this.meter.seqNo });
+    const frame = this.dialect.loadFrame(message, id, this.host.timestamp(), this.meter);
     this.inFlight = { id, action: message, load: true, sentAt: performance.now() };
     this.host.stats.add('loadSent');
     socket.send(frame);
@@ -131,6 +117,7 @@ export class LeanStation {
     if (this.bootRetry) clearTimeout(this.bootRetry);
     const socket = this.socket;
     if (!socket || socket.readyState === WebSocket.CLOSED) return;
+    await this.sayFarewell(socket);
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
         socket.terminate();
@@ -141,6 +128,22 @@ export class LeanStation {
         resolve();
       });
       socket.close(1000, 'load test finished');
+    });
+  }
+
+  /** 1.6: end the session with StopTransaction before closing; waits for its answer at most a second. */
+  private async sayFarewell(socket: WebSocket): Promise<void> {
+    const farewell = this.dialect.farewell?.(() => this.host.timestamp(), this.meter);
+    if (!farewell || !this.started || this.inFlight !== undefined || socket.readyState !== WebSocket.OPEN) return;
+    const id = this.nextId();
+    this.inFlight = { id, action: farewell.action, load: false, sentAt: performance.now() };
+    socket.send(callFrame(id, farewell.action, farewell.payload()));
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 1000);
+      this.farewellAnswered = () => {
+        clearTimeout(timer);
+        resolve();
+      };
     });
   }
 
@@ -198,6 +201,10 @@ export class LeanStation {
     const call = this.inFlight;
     if (!call || call.id !== id) return;
     this.inFlight = undefined;
+    if (this.stopping && call.action === 'StopTransaction') {
+      this.farewellAnswered?.();
+      return;
+    }
     if (call.load) {
       this.host.latency((performance.now() - call.sentAt) * 1000);
       this.host.stats.add(ok ? 'loadAnswered' : 'loadErrors');
@@ -205,7 +212,8 @@ export class LeanStation {
       this.host.stats.add('setupErrors');
     } else if (call.action === 'BootNotification') {
       this.onBootAnswer(data);
-    } else if (call.action === 'TransactionEvent' && this.state === 'booted' && !this.started) {
+    } else if (call.action === this.dialect.startAction && this.state === 'booted' && !this.started) {
+      this.dialect.onStarted(data, this.meter);
       this.started = true;
       this.state = 'ready';
       this.countReady(true);
@@ -228,9 +236,7 @@ export class LeanStation {
       // A slow CSMS may trigger a second boot while the first is being accepted: both are answered, counted once.
       if (this.bootRetry) clearTimeout(this.bootRetry);
       this.state = this.started ? 'ready' : 'booted';
-      this.setup.push({ action: 'StatusNotification', payload: () => statusNotification(this.host.timestamp()) });
-      if (!this.started)
-        this.setup.push({ action: 'TransactionEvent', payload: () => transactionStarted(this.host.timestamp(), this.meter) });
+      this.setup.push(...this.dialect.afterBoot(() => this.host.timestamp(), this.meter, this.started));
       if (this.started) this.countReady(true);
       return;
     }
@@ -240,7 +246,7 @@ export class LeanStation {
     const waitS = typeof interval === 'number' && interval > 0 ? interval : 10;
     if (this.bootRetry) clearTimeout(this.bootRetry);
     this.bootRetry = setTimeout(() => {
-      if (this.state === 'pending') this.enqueue('BootNotification', () => bootNotification('PowerUp'));
+      if (this.state === 'pending') this.enqueue('BootNotification', () => this.dialect.boot(false));
     }, waitS * 1000);
   }
 
@@ -249,12 +255,9 @@ export class LeanStation {
     if (!socket) return;
     this.host.stats.add('csmsCalls');
     switch (action) {
-      case 'GetVariables':
-        socket.send(resultFrame(id, getVariablesResult(params)));
-        return;
       case 'SetChargingProfile': {
         socket.send(resultFrame(id, { status: 'Accepted' }));
-        const seen = profileSeen(params);
+        const seen = this.dialect.profileSeen(params);
         if (!seen) return;
         if (seen.purpose === 'TxProfile' && seen.firstLimitA !== undefined) {
           this.advanceMeter(Date.now());
@@ -270,32 +273,24 @@ export class LeanStation {
       case 'TriggerMessage':
         this.onTrigger(id, params);
         return;
-      default:
-        socket.send(errorFrame(id, 'NotImplemented', `${action} is not implemented by the load-test station`));
+      default: {
+        const answer = this.dialect.answer(action, params);
+        socket.send(
+          answer === undefined
+            ? errorFrame(id, 'NotImplemented', `${action} is not implemented by the load-test station`)
+            : resultFrame(id, answer),
+        );
+      }
     }
   }
 
   /** F06: answer first, then send the requested message (queued behind any call in flight). */
   private onTrigger(id: string, params: unknown): void {
     const requested: unknown = typeof params === 'object' && params !== null ? Reflect.get(params, 'requestedMessage') : undefined;
-    const now = (): string => this.host.timestamp();
-    const messages: Partial<Record<string, { action: SetupAction; payload: () => object }>> = {
-      BootNotification: { action: 'BootNotification', payload: () => bootNotification('Triggered') },
-      StatusNotification: { action: 'StatusNotification', payload: () => statusNotification(now()) },
-      Heartbeat: { action: 'Heartbeat', payload: () => ({}) },
-      TransactionEvent: {
-        action: 'TransactionEvent',
-        payload: () => transactionTriggered(now(), { ...this.meter, seqNo: ++this.meter.seqNo }),
-      },
-      MeterValues: {
-        action: 'MeterValues',
-        payload: () => ({ evseId: 1, meterValue: [{ timestamp: now(), sampledValue: [{ value: Math.round(this.meter.energyWh) }] }] }),
-      },
-    };
+    const messages = this.dialect.triggers(() => this.host.timestamp(), this.meter);
     const message = typeof requested === 'string' ? messages[requested] : undefined;
-    // While Pending only a boot is welcome (B02.FR.02); a transaction message needs a started transaction.
-    const allowed = message !== undefined && (this.state !== 'pending' || message.action === 'BootNotification');
-    const fits = allowed && (message.action !== 'TransactionEvent' || this.started);
+    const allowed = message !== undefined && (this.state !== 'pending' || this.dialect.allowedWhilePending(message.action));
+    const fits = allowed && (!this.dialect.needsTransaction(message.action) || this.started);
     this.socket?.send(resultFrame(id, { status: message === undefined ? 'NotImplemented' : fits ? 'Accepted' : 'Rejected' }));
     if (fits) this.enqueue(message.action, message.payload);
   }

@@ -5,6 +5,9 @@ import { z } from 'zod';
 export const LOAD_MESSAGES = ['MeterValues', 'TransactionEvent'] as const;
 export type LoadMessage = (typeof LOAD_MESSAGES)[number];
 
+/** OCPP version of one lean station. */
+export type StationProtocol = '2.0.1' | '1.6';
+
 export const LoadTestOptions = z.object({
   /** Simulated stations, each with one EVSE and one charging session. */
   stations: z.number().int().min(1).max(60_000).default(1000),
@@ -12,8 +15,10 @@ export const LoadTestOptions = z.object({
   rate: z.number().min(0).default(14_000),
   /** Length of the message-rate phase, s. */
   durationS: z.number().min(1).default(30),
-  /** What the stations send during the rate phase. */
+  /** What the stations send during the rate phase (1.6 stations send MeterValues with their transactionId either way). */
   message: z.enum(LOAD_MESSAGES).default('MeterValues'),
+  /** OCPP version of the stations; mixed: odd-numbered (…-00001) 2.0.1, even-numbered 1.6. */
+  ocpp: z.enum(['2.0.1', '1.6', 'mixed']).default('2.0.1'),
   /** Worker threads the stations are spread over. */
   workers: z.number().int().min(1).max(64).default(1),
   /**
@@ -59,5 +64,14 @@ export function parseLoadTestOptions(input: LoadTestOptionsInput): LoadTestOptio
     const issue = parsed.error.issues[0];
     throw new LoadTestConfigError(`load test option ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`);
   }
+  if (parsed.data.upstream && parsed.data.ocpp === 'mixed') {
+    throw new LoadTestConfigError('--upstream needs one OCPP version: the CSMS simulator speaks either 2.0.1 or 1.6, not both');
+  }
   return parsed.data;
+}
+
+/** The version of station `index` (0-based) of a fleet. */
+export function stationProtocol(ocpp: LoadTestOptions['ocpp'], index: number): StationProtocol {
+  if (ocpp !== 'mixed') return ocpp;
+  return index % 2 === 0 ? '2.0.1' : '1.6';
 }

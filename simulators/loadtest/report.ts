@@ -20,6 +20,7 @@ export function summaryTable(result: LoadTestResult): string {
   });
   table.push(
     ['mode', result.upstream ? 'Local Controller: relayed to a CSMS simulator (own process)' : 'direct: flexbridge is the CSMS', ''],
+    ['station OCPP version', options.ocpp === 'mixed' ? 'mixed: half 2.0.1, half 1.6' : options.ocpp, ''],
     [
       'stations ready / requested',
       `${int(stations.ready)} / ${int(options.stations)}${stations.stalled ? ' (stalled)' : ''}`,

@@ -130,7 +130,7 @@ export async function runLoadTest(input: LoadTestOptionsInput, progress: Progres
     if (options.upstream) {
       progress.phase('csms', 0);
       progress.update(0, 'starting the CSMS simulator');
-      csms = await startCsmsChild({ heartbeatIntervalS: AGENT_HEARTBEAT_S });
+      csms = await startCsmsChild({ heartbeatIntervalS: AGENT_HEARTBEAT_S, ocppVersion: options.ocpp === '1.6' ? '1.6' : '2.0.1' });
     }
     progress.phase('agent', 0);
     progress.update(0, 'starting the agent');
@@ -155,6 +155,7 @@ export async function runLoadTest(input: LoadTestOptionsInput, progress: Progres
       password,
       deflate: options.deflate,
       message: options.message,
+      ocpp: options.ocpp,
       workers: options.workers,
       connectConcurrency: options.connectConcurrency,
     });
@@ -281,6 +282,7 @@ async function directComparison(csms: CsmsChild, options: LoadTestOptions, progr
     password: randomBytes(18).toString('base64url'),
     deflate: false,
     message: options.message,
+    ocpp: options.ocpp,
     workers: options.workers,
     connectConcurrency: options.connectConcurrency,
   });
