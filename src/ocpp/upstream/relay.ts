@@ -169,7 +169,9 @@ export class StationRelay {
     this.deps.logger.warn(`${method} needs the CSMS, which is unreachable: the station is disconnected and sends it again later`, {
       stationId: this.stationId,
     });
-    void this.station.client.close({ code: 1011, reason: 'CSMS unreachable' });
+    // Cut, not closed: a CALLERROR would count as one of the station's TransactionMessageAttempts (C16 §3.7.1) and
+    // a close would wait for this very answer; a dropped socket makes the station keep the message for its next one.
+    void this.station.client.close({ code: 1011, reason: 'CSMS unreachable', force: true });
     throw createRPCError('GenericError', `the CSMS is unreachable; ${method} cannot be answered by the Local Controller`);
   }
 
