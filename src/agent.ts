@@ -10,6 +10,7 @@ import { healthRouter } from './api/health';
 import { createOperatorApi, type OperatorApi } from './api/operator-api';
 import type { ApiBackend } from './api/backend';
 import { dashboardRouter } from './api/dashboard';
+import { metricsEndpoint } from './api/metrics-endpoint';
 import { listenHttp, type HttpListener } from './api/http-listener';
 import { createMetrics, type Metrics } from './observability/metrics';
 import { createOscpAdapter, type OscpAdapter } from './oscp';
@@ -190,6 +191,7 @@ function backendOf(csms: Csms, oscp: OscpAdapter, store: Store, core: Flexibilit
     },
     peers: () => oscp.peers(),
     connectionAttempts: (identity) => csms.attempts.list(identity),
+    onConnectionRefused: (listener) => csms.attempts.subscribe(listener),
     reRegister: (peerId) => oscp.reRegister(peerId),
     reHandshake: (peerId) => oscp.reHandshake(peerId),
   };
@@ -208,9 +210,7 @@ function mountOperatorApi(foundation: Foundation, app: Express, core: Flexibilit
     scheduler: foundation.scheduler,
     backend,
   });
-  app.get('/metrics', (_req, res, next) => {
-    metrics.registry.metrics().then((text) => res.type(metrics.registry.contentType).send(text), next);
-  });
+  app.get('/metrics', metricsEndpoint(metrics.registry, config.api.metricsToken));
   app.use('/api/v1', api.router);
   app.use(dashboardRouter());
   api.start();

@@ -1,5 +1,7 @@
 // Command-line entry: parses flags, loads the configuration, starts the agent, stops it on SIGTERM/SIGINT.
 // Exit codes: 0 clean stop, 1 start-up or runtime failure, 2 bad command line or configuration.
+import fs from 'node:fs';
+import path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { ConfigError, DEFAULT_CONFIG_FILE, loadConfig } from './config/load';
 import { systemClock } from './core/scheduler';
@@ -14,10 +16,28 @@ interface CliOptions {
   checkConfig?: boolean;
 }
 
+/** The version in flexbridge's package.json: next to src/ when run from source, two folders up from dist/src/. */
+export function packageVersion(): string {
+  for (const file of [path.resolve(__dirname, '../package.json'), path.resolve(__dirname, '../../package.json')]) {
+    let manifest: unknown;
+    try {
+      manifest = JSON.parse(fs.readFileSync(file, 'utf8'));
+    } catch {
+      continue;
+    }
+    if (typeof manifest !== 'object' || manifest === null) continue;
+    const name: unknown = Reflect.get(manifest, 'name');
+    const version: unknown = Reflect.get(manifest, 'version');
+    if (name === 'flexbridge' && typeof version === 'string') return version;
+  }
+  return 'unknown';
+}
+
 function parseArgs(argv: readonly string[]): CliOptions {
   const program = new Command()
     .name('flexbridge')
     .description('OSCP 2.0 Flexibility Provider agent: grid capacity forecasts → OCPP 2.0.1 charging profiles')
+    .version(packageVersion(), '-V, --version', 'print the version and exit')
     .option('-c, --config <file>', `configuration file (default: $FLEXBRIDGE_CONFIG or ${DEFAULT_CONFIG_FILE})`)
     .option('--check-config', 'validate the configuration, print the result and exit')
     .exitOverride()

@@ -29,6 +29,15 @@ export interface StationView {
   readonly externalLimits: ReadonlyMap<number, string>;
 }
 
+/** A refused station connection (epoch ms time); never a secret. */
+export interface RefusedConnection {
+  readonly atMs: number;
+  readonly remoteAddress: string;
+  readonly identity: string;
+  readonly status: number;
+  readonly reason: string;
+}
+
 /** A station to add or update, in the shape of a configured one; the password (if any) is hashed before it is stored. */
 export type StationInput = StationConfig;
 
@@ -43,9 +52,9 @@ export interface ApiBackend {
   removeStation(stationId: string): boolean;
   peers(): readonly PeerStatus[];
   /** Refused station connections, newest first (epoch ms times). */
-  connectionAttempts(
-    identity?: string,
-  ): readonly { atMs: number; remoteAddress: string; identity: string; status: number; reason: string }[];
+  connectionAttempts(identity?: string): readonly RefusedConnection[];
+  /** Calls `listener` with every refused connection from now on; returns the unsubscribe. */
+  onConnectionRefused(listener: (attempt: RefusedConnection) => void): () => void;
   /** Queues a Register to the peer; throws with a message an operator can act on when it cannot. */
   reRegister(peerId: string): void;
   reHandshake(peerId: string): void;

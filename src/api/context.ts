@@ -4,9 +4,11 @@ import type { GroupConfig } from '../config/schema';
 import type { CoreQueries, OperatorCommands } from '../core/ports';
 import type { Logger } from '../observability/log';
 import type { ApiBackend, StationView } from './backend';
+import type { EventLog } from './event-log';
 import type { OperatorFeed } from './feed';
 import type { GroupHistory } from './history';
 import { NotFoundProblem } from './problems';
+import type { OverrideEvents } from './override-events';
 import type { SessionBook } from './session-book';
 import type { EventStreams } from './sse';
 
@@ -18,6 +20,8 @@ export interface ApiContext {
   readonly book: SessionBook;
   readonly feed: OperatorFeed;
   readonly streams: EventStreams;
+  readonly eventLog: EventLog;
+  readonly overrideEvents: OverrideEvents;
   readonly logger: Logger;
   readonly nowMs: () => number;
 }

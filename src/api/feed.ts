@@ -6,6 +6,7 @@ import type { CoreEvents } from '../core/events';
 import type { CoreQueries } from '../core/ports';
 import { blockIndexAt } from '../core/group-load';
 import type { GroupHistory } from './history';
+import type { RefusedConnection } from './backend';
 import type { OperatorEvents } from './operator-events';
 import type { SessionBook } from './session-book';
 import { energyWhOf } from './bodies/sessions';
@@ -19,6 +20,8 @@ export interface FeedDeps {
   readonly history: GroupHistory;
   readonly book: SessionBook;
   readonly nowMs: () => number;
+  /** Subscribes to refused station connections (`station.refused`); returns the unsubscribe. */
+  readonly refusals?: (listener: (attempt: RefusedConnection) => void) => () => void;
 }
 
 const onFallback = (source: CapacitySource | undefined): boolean => source === 'fallback' || source === 'safe-default';
@@ -28,6 +31,8 @@ export class OperatorFeed {
   /** When this run last saw each station connect or disconnect. */
   readonly connectionChangedAt = new Map<string, number>();
   private readonly connected = new Map<string, boolean>();
+  /** Stations known to be uncontrollable, so each is reported once when core marks it (state at start is not news). */
+  private readonly uncontrollable = new Set<string>();
   private readonly unsubscribe: (() => void)[];
   /** Sessions restored at start-up are state, not news: events are published only once live. */
   private live = false;
@@ -37,6 +42,8 @@ export class OperatorFeed {
     this.unsubscribe = [
       coreEvents.on('planApplied', (applied) => {
         this.planApplied(applied.groupId);
+        // Core replans when it marks a station uncontrollable: the plan is where the change shows.
+        this.noteUncontrollable(applied.groupId, applied.atMs);
         const { groupId, sessions, stationsChanged, failed, durationMs } = applied;
         events.publish('plan.applied', { groupId, at: iso(applied.atMs), sessions, stationsChanged, failed, durationMs });
       }),
@@ -50,11 +57,15 @@ export class OperatorFeed {
       ),
       coreEvents.on('sessionChanged', (session) => this.session(session)),
       coreEvents.on('stationConnectionChanged', ({ stationId, connected }) => this.stationConnection(stationId, connected)),
+      deps.refusals?.(({ atMs, ...attempt }) => events.publish('station.refused', { at: iso(atMs), ...attempt })) ?? (() => undefined),
     ];
     // What core holds already (sessions restored, stations connected) is state, not news.
     for (const groupId of deps.groupIds) {
       for (const session of deps.core.fleet.sessionsOf(groupId)) this.session(session);
-      for (const station of deps.core.fleet.stationsOf(groupId)) if (station.connected) this.connected.set(station.stationId, true);
+      for (const station of deps.core.fleet.stationsOf(groupId)) {
+        if (station.connected) this.connected.set(station.stationId, true);
+        if (!station.controllable) this.uncontrollable.add(station.stationId);
+      }
     }
   }
 
@@ -95,6 +106,16 @@ export class OperatorFeed {
       ...(groupId !== undefined && { groupId }),
       at: iso(atMs),
     });
+  }
+
+  private noteUncontrollable(groupId: string, atMs: number): void {
+    for (const station of this.deps.core.fleet.stationsOf(groupId)) {
+      if (station.controllable) this.uncontrollable.delete(station.stationId);
+      else if (!this.uncontrollable.has(station.stationId)) {
+        this.uncontrollable.add(station.stationId);
+        this.deps.events.publish('station.uncontrollable', { stationId: station.stationId, groupId, at: iso(atMs) });
+      }
+    }
   }
 
   /** The plan in force changed: the group's sample now (as core counts it) and every session's current limit. */

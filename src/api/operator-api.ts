@@ -12,15 +12,18 @@ import type { Metrics } from '../observability/metrics';
 import { authenticate, Credentials } from './auth';
 import type { ApiBackend } from './backend';
 import type { ApiContext } from './context';
+import { EventLog } from './event-log';
 import { OperatorFeed } from './feed';
 import { GroupHistory } from './history';
 import { OperatorEvents } from './operator-events';
+import { OverrideEvents } from './override-events';
 import { NotFoundProblem, problemHandler } from './problems';
 import { mountRoutes, type Route } from './route';
 import { groupRoutes } from './routes/groups';
 import { documentationRoutes, eventRoutes } from './routes/meta';
 import { overrideRoutes } from './routes/overrides';
 import { connectionAttemptRoutes } from './routes/connection-attempts';
+import { eventLogRoutes } from './routes/event-log';
 import { peerRoutes } from './routes/peers';
 import { sessionRoutes } from './routes/sessions';
 import { stationRoutes } from './routes/stations';
@@ -76,6 +79,8 @@ export function createOperatorApi(deps: OperatorApiDeps): OperatorApi {
   // Everything the API waits for runs under this prefix; `stop` closes it without touching anyone else's deadlines.
   const timers = scheduler.scope('api:');
   const events = new OperatorEvents(nowMs, (error) => logger.error('operator event listener failed', { error }));
+  const eventLog = new EventLog(events);
+  const overrideEvents = new OverrideEvents(deps.core.overrides, events, timers);
   const history = new GroupHistory(
     deps.groups.map((g) => g.id),
     { intervalMs: tuning.historyIntervalMs, retentionMs: tuning.historyRetentionMs },
@@ -89,6 +94,7 @@ export function createOperatorApi(deps: OperatorApiDeps): OperatorApi {
     history,
     book,
     nowMs,
+    refusals: (listener) => deps.backend.onConnectionRefused(listener),
   });
   const registers = deps.metrics ? [deps.metrics.registry] : [];
   const sseClients = new Gauge({ name: 'flexbridge_api_event_streams', help: 'Open operator event streams (SSE)', registers });
@@ -114,7 +120,19 @@ export function createOperatorApi(deps: OperatorApiDeps): OperatorApi {
   );
   const unsubscribeWebhooks = deps.config.webhooks.length > 0 ? events.subscribe((event) => webhooks.enqueue(event)) : () => undefined;
 
-  const context: ApiContext = { groups: deps.groups, core: deps.core, backend: deps.backend, history, book, feed, streams, logger, nowMs };
+  const context: ApiContext = {
+    groups: deps.groups,
+    core: deps.core,
+    backend: deps.backend,
+    history,
+    book,
+    feed,
+    streams,
+    eventLog,
+    overrideEvents,
+    logger,
+    nowMs,
+  };
   const routes: Route[] = [
     ...groupRoutes(context),
     ...stationRoutes(context),
@@ -123,6 +141,7 @@ export function createOperatorApi(deps: OperatorApiDeps): OperatorApi {
     ...peerRoutes(context),
     ...overrideRoutes(context),
     ...eventRoutes(context),
+    ...eventLogRoutes(context),
   ];
   const documentation = documentationRoutes(routes);
   const credentials = new Credentials(deps.config);
@@ -145,6 +164,7 @@ export function createOperatorApi(deps: OperatorApiDeps): OperatorApi {
     router,
     start: () => {
       feed.goLive();
+      overrideEvents.start();
       if (credentials.empty)
         logger.warn('operator API has no tokens or users configured (config api.tokens, api.users): every /api/v1 request gets 401');
       timers.schedule('history-sample', timers.nowMs() + tuning.historyIntervalMs, sample);
@@ -152,6 +172,7 @@ export function createOperatorApi(deps: OperatorApiDeps): OperatorApi {
     stop: () => {
       unsubscribeWebhooks();
       feed.close();
+      eventLog.close();
       streams.close();
       webhooks.stop();
       timers.close();

@@ -2,7 +2,15 @@
 // schemas (documented in OpenAPI), numbered per run, the last few kept so a reconnecting client can catch up.
 import { z } from 'zod';
 import { API_EVENT_NAMES } from '../config/sections';
-import { CapacitySource, Instant, responseSchemas, SessionSummary, type ApiEventEnvelope } from './response-schemas';
+import {
+  CapacitySource,
+  ConnectionAttempt,
+  Instant,
+  OverrideView,
+  responseSchemas,
+  SessionSummary,
+  type ApiEventEnvelope,
+} from './response-schemas';
 
 export type ApiEventName = (typeof API_EVENT_NAMES)[number];
 
@@ -26,6 +34,11 @@ const PlanEvent = z.object({
   failed: z.number().int(),
   durationMs: z.number(),
 });
+const RefusedEvent = ConnectionAttempt;
+const OverrideEvent = z.intersection(
+  OverrideView,
+  z.object({ by: z.string().optional().describe('the credential that set or removed it (none when it expired)') }),
+);
 
 /** The data of each event, by name. */
 export const API_EVENT_DATA = {
@@ -37,6 +50,11 @@ export const API_EVENT_DATA = {
   'fallback.left': FallbackEvent,
   'compliance.sent': ComplianceEvent,
   'plan.applied': PlanEvent,
+  'station.refused': RefusedEvent,
+  'station.uncontrollable': StationEvent,
+  'override.set': OverrideEvent,
+  'override.removed': OverrideEvent,
+  'override.expired': OverrideEvent,
 } as const satisfies Record<ApiEventName, z.ZodType>;
 export type ApiEventData = { [K in ApiEventName]: z.infer<(typeof API_EVENT_DATA)[K]> };
 
@@ -45,6 +63,7 @@ responseSchemas.add(StationEvent, { id: 'StationEventData' });
 responseSchemas.add(FallbackEvent, { id: 'FallbackEventData' });
 responseSchemas.add(ComplianceEvent, { id: 'ComplianceEventData' });
 responseSchemas.add(PlanEvent, { id: 'PlanEventData' });
+responseSchemas.add(OverrideEvent, { id: 'OverrideEventData' });
 
 export type ApiEventListener = (event: ApiEventEnvelope) => void;
 

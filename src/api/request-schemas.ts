@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { StationConfig } from '../config/sections';
 import { Override } from '../core/overrides';
+import { LOGGED_EVENTS } from './event-log';
 
 /** Request body schemas by component name (converted with io: 'input', so defaults show as such). */
 export const requestSchemas = z.registry<{ id: string }>();
@@ -88,6 +89,21 @@ export const SessionsQuery = z
 export const RangeQuery = z.strictObject({
   from: Instant.optional(),
   to: Instant.optional(),
+});
+
+/** GET /event-log: which events, about whom, and from where on (ids count up, the log is read newest first). */
+export const EventLogQuery = z.strictObject({
+  event: z
+    .string()
+    .max(1000)
+    .optional()
+    .transform((text) => (text === undefined || text === '' ? [] : text.split(',').map((name) => name.trim())))
+    .pipe(z.array(z.enum(LOGGED_EVENTS)))
+    .describe(`comma-separated event names (${LOGGED_EVENTS.join(', ')}); empty: all of them`),
+  groupId: z.string().min(1).max(64).optional().describe('only events about this group'),
+  stationId: z.string().min(1).max(200).optional().describe('only events about this station (or refused identity)'),
+  before: z.coerce.number().int().min(1).optional().describe('only events older than this id: `nextBefore` of the previous page'),
+  limit: z.coerce.number().int().min(1).max(1000).default(200),
 });
 
 /** `?token=` is read by the authentication (EventSource cannot set headers); listed here to document it. */

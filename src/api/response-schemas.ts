@@ -72,7 +72,14 @@ export const GroupSummary = component(
     peerId: z.string().optional().describe('OSCP Capacity Provider that sends this group its forecasts'),
     peerState: PeerState.optional(),
     source: CapacitySource,
-    capacityA: PhaseCurrentsA.describe('capacity in force now, before the safety margin'),
+    capacityA: PhaseCurrentsA.describe('capacity in force now, before the safety margin (an operator cap included)'),
+    gridCapacityA: PhaseCurrentsA.describe(
+      'what the grid grants now from `source` (forecast, fallback or safe limit), before an operator cap; = capacityA without one',
+    ),
+    operatorCap: z
+      .object({ limitA: z.number(), expiresAt: Instant })
+      .optional()
+      .describe('a group-cap override in force: the plan applies it until it expires'),
     safetyMarginA: z.number(),
     allocatedA: AllocatedA,
     uncontrolledA: UncontrolledA,
@@ -238,6 +245,8 @@ export const Plan = component(
         end: Instant,
         source: CapacitySource,
         capacityA: PhaseCurrentsA.describe('capacity in force in the block, before the safety margin'),
+        gridCapacityA: PhaseCurrentsA.describe('what the grid grants in the block (from `source`), before an operator cap'),
+        operatorCapA: z.number().optional().describe('the operator cap applied in this block (only until the cap expires)'),
         allocatedA: AllocatedA,
         uncontrolledA: UncontrolledA,
         headroomA: HeadroomA,
@@ -312,6 +321,14 @@ export const ApiEventEnvelope = component(
   }),
 );
 
+export const EventLogPage = component(
+  'EventLogPage',
+  z.object({
+    items: z.array(ApiEventEnvelope).describe('newest first'),
+    nextBefore: z.number().int().nullable().describe('pass as `before` for older events; null when there are none kept'),
+  }),
+);
+
 export const GroupList = component('GroupList', z.array(GroupSummary));
 export const StationList = component('StationList', z.array(StationSummary));
 export const SessionPage = component(
@@ -352,3 +369,4 @@ export type HistorySample = z.infer<typeof HistorySample>;
 export type Peer = z.infer<typeof Peer>;
 export type OverrideView = z.infer<typeof OverrideView>;
 export type ApiEventEnvelope = z.infer<typeof ApiEventEnvelope>;
+export type EventLogPage = z.infer<typeof EventLogPage>;

@@ -2,6 +2,7 @@
 // the zod schemas of its path, query and body (validated before the handler runs) and of its answers.
 import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
+import { readableNumbers } from '../observability/log';
 import { allows, principalOf, type ApiRole, type Principal } from './auth';
 import { issuesToErrors, ProblemError, ValidationProblem, type FieldError } from './problems';
 
@@ -99,7 +100,8 @@ export function defineRoute<P extends z.ZodType, Q extends z.ZodType, B extends 
       if (!reply) return;
       for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
       if (reply.body === undefined) res.status(reply.status).end();
-      else res.status(reply.status).json(reply.body);
+      // Sums of amps carry float noise (385.9999999999997): answered as people read them.
+      else res.status(reply.status).type('json').send(JSON.stringify(reply.body, readableNumbers));
     },
   };
 }

@@ -2,6 +2,7 @@
 // comment every 15 s, Last-Event-ID catch-up, and slow clients cut off instead of buffering without bound.
 import type { Request, Response } from 'express';
 import type { ScheduleScope } from '../core/scheduler';
+import { readableNumbers } from '../observability/log';
 import type { OperatorEvents } from './operator-events';
 import type { ApiEventEnvelope } from './response-schemas';
 
@@ -66,5 +67,5 @@ export class EventStreams {
 }
 
 function frame(event: ApiEventEnvelope): string {
-  return `id: ${event.id}\nevent: ${event.event}\ndata: ${JSON.stringify(event.data)}\n\n`;
+  return `id: ${event.id}\nevent: ${event.event}\ndata: ${JSON.stringify(event.data, readableNumbers)}\n\n`;
 }

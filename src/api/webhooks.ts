@@ -5,7 +5,7 @@ import axios from 'axios';
 import type { WebhookConfig } from '../config/schema';
 import type { Backoff } from '../core/backoff';
 import type { ScheduleScope } from '../core/scheduler';
-import type { Logger } from '../observability/log';
+import { readableNumbers, type Logger } from '../observability/log';
 import type { ApiEventEnvelope } from './response-schemas';
 
 export interface WebhookOptions {
@@ -62,7 +62,7 @@ export class WebhookDelivery {
   /** Queues the event for every hook that wants it; returns at once. */
   enqueue(event: ApiEventEnvelope): void {
     if (this.stopped) return;
-    const body = JSON.stringify(event);
+    const body = JSON.stringify(event, readableNumbers);
     for (const hook of this.hooks) {
       if (hook.events && !hook.events.includes(event.event)) continue;
       while (this.queue.length >= this.options.queueLimit) {

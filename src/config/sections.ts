@@ -155,6 +155,11 @@ export const API_EVENT_NAMES = [
   'fallback.left',
   'compliance.sent',
   'plan.applied',
+  'station.refused',
+  'station.uncontrollable',
+  'override.set',
+  'override.removed',
+  'override.expired',
 ] as const;
 
 export const ApiRole = z.enum(['read', 'admin']);
@@ -193,4 +198,6 @@ export const ApiConfig = z.strictObject({
   webhooks: z.array(WebhookConfig).default([]),
   /** Most webhook deliveries waiting at once; beyond it the oldest is dropped (with a warning). */
   webhookQueueLimit: z.number().int().min(1).default(1000),
+  /** When set, GET /metrics needs `Authorization: Bearer <metricsToken>` (a scraper's own token); use ${ENV_VAR}. */
+  metricsToken: z.string().min(16).max(512).optional(),
 });

@@ -85,6 +85,44 @@ export function capacityInForce(inputs: CapacityInputs): CapacitySegment[] {
   return segments;
 }
 
+/** An operator's cap on a group's capacity (a `group-cap` override), in force until `untilMs`. */
+export interface OperatorCap {
+  readonly limitA: number;
+  readonly untilMs: number;
+}
+
+/** A segment of capacity in force with the operator's cap applied where it is in force. */
+export interface CappedSegment extends CapacitySegment {
+  /** What the grid (or the fallback, or the safe limit) grants, before the operator's cap. */
+  readonly gridLimitA: PhaseCurrentsA;
+  /** The operator's cap where it applies in this segment; undefined after it expired. */
+  readonly operatorCapA?: number;
+}
+
+/**
+ * Applies an operator cap to capacity segments only until it expires: a segment that spans the expiry is cut there,
+ * so the plan after the expiry instant runs on the grid's capacity again (and the controller replans at that cut).
+ */
+export function withOperatorCap(segments: readonly CapacitySegment[], cap: OperatorCap | undefined): CappedSegment[] {
+  const out: CappedSegment[] = [];
+  for (const s of segments) {
+    const uncapped = { ...s, gridLimitA: s.limitA };
+    if (!cap || s.startMs >= cap.untilMs) {
+      out.push(uncapped);
+      continue;
+    }
+    const capEndMs = Math.min(s.endMs, cap.untilMs);
+    const capped: PhaseCurrentsA = [
+      Math.min(s.limitA[0], cap.limitA),
+      Math.min(s.limitA[1], cap.limitA),
+      Math.min(s.limitA[2], cap.limitA),
+    ];
+    out.push({ ...s, endMs: capEndMs, limitA: capped, gridLimitA: s.limitA, operatorCapA: cap.limitA });
+    if (capEndMs < s.endMs) out.push({ ...uncapped, startMs: capEndMs });
+  }
+  return out;
+}
+
 /**
  * The standing fallback capacity of a group: the lowest FC over the horizon (or the safe limit where FC is
  * silent). Standing station limits are computed from it, so they hold whatever happens after we lose contact.

@@ -5,7 +5,7 @@ import { floorToTenth, IEC61851_MIN_CURRENT_A, type PhaseCurrentsA } from '../do
 import type { GroupLayout } from '../domain/group';
 import type { StationId } from '../domain/station';
 import type { Logger } from '../observability/log';
-import { capacityInForce, standingCapacityA } from './capacity-in-force';
+import { capacityInForce, standingCapacityA, withOperatorCap } from './capacity-in-force';
 import type { CoreEvents } from './events';
 import type { Fleet, FleetStation } from './fleet';
 import { GridReports } from './grid-reports';
@@ -141,15 +141,17 @@ export class GroupController {
       optimum: forecasts.blocks(id, 'OPTIMUM', nowMs, toMs),
       safeLimitA,
     });
-    const capA = this.deps.overrides?.groupCapA(id) ?? Infinity;
-    const capped = (a: number): number => Math.min(a, capA);
+    const cap = this.deps.overrides?.groupCap(id);
+    const capped = withOperatorCap(segments, cap && { limitA: cap.limitA, untilMs: cap.expiresAtMs });
     // Blocks never span a quarter-hour boundary: the allocator rotates paused EVs from block to block.
     const blocks: PlanBlock[] = [];
-    for (const s of segments) {
-      const capacityA: PhaseCurrentsA = [capped(s.limitA[0]), capped(s.limitA[1]), capped(s.limitA[2])];
+    for (const s of capped) {
+      const capacityA: PhaseCurrentsA = [s.limitA[0], s.limitA[1], s.limitA[2]];
+      const gridCapacityA: PhaseCurrentsA = [s.gridLimitA[0], s.gridLimitA[1], s.gridLimitA[2]];
+      const operatorCap = s.operatorCapA === undefined ? {} : { operatorCapA: s.operatorCapA };
       for (let startMs = s.startMs; startMs < s.endMs;) {
         const endMs = Math.min(s.endMs, (Math.floor(startMs / BLOCK_MS) + 1) * BLOCK_MS);
-        blocks.push({ startMs, endMs, capacityA, source: s.source });
+        blocks.push({ startMs, endMs, capacityA, source: s.source, gridCapacityA, ...operatorCap });
         startMs = endMs;
       }
     }

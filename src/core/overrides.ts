@@ -68,6 +68,12 @@ export class Overrides {
     return o?.kind === 'group-cap' ? o.limitA : undefined;
   }
 
+  /** The group's cap in force and when it expires (the plan applies it only until then). */
+  groupCap(groupId: string): { limitA: number; expiresAtMs: number } | undefined {
+    const o = this.active(`group:${groupId}`);
+    return o?.kind === 'group-cap' ? { limitA: o.limitA, expiresAtMs: o.expiresAtMs } : undefined;
+  }
+
   stationPaused(stationId: string): boolean {
     return this.active(`station:${stationId}`) !== undefined;
   }

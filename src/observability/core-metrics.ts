@@ -3,6 +3,7 @@
 import type { CoreEvents } from '../core/events';
 import type { CoreQueries } from '../core/ports';
 import type { ChargingSession } from '../domain/session';
+import { readableNumber } from './log';
 import type { Metrics } from './metrics';
 
 export function bindCoreMetrics(events: CoreEvents, provider: CoreQueries, metrics: Metrics, nowMs: () => number): void {
@@ -12,8 +13,8 @@ export function bindCoreMetrics(events: CoreEvents, provider: CoreQueries, metri
     // The same count the operator API shows, from core's read side.
     const view = provider.view(groupId, nowMs());
     if (!view) return;
-    metrics.groupCapacityA.set({ group: groupId }, Math.min(...view.capacityA));
-    metrics.groupAllocatedA.set({ group: groupId }, Math.max(...view.allocatedA));
+    metrics.groupCapacityA.set({ group: groupId }, readableNumber(Math.min(...view.capacityA)));
+    metrics.groupAllocatedA.set({ group: groupId }, readableNumber(Math.max(...view.allocatedA)));
   });
   const measured = new MeasuredCurrent(metrics);
   events.on('sessionChanged', (session) => measured.update(session));
@@ -35,6 +36,6 @@ export class MeasuredCurrent {
     if (delta === 0) return;
     const total = (this.byGroup.get(session.groupId) ?? 0) + delta;
     this.byGroup.set(session.groupId, total);
-    this.metrics.groupMeasuredA.set({ group: session.groupId }, Math.max(0, total));
+    this.metrics.groupMeasuredA.set({ group: session.groupId }, readableNumber(Math.max(0, total)));
   }
 }

@@ -33,8 +33,23 @@ function isCredential(word: string): boolean {
 }
 export const REDACTED = '[redacted]';
 
+/**
+ * A number as people read it: binary float noise of sums and differences removed (385.9999999999997 → 386,
+ * 0.30000000000000004 → 0.3), at most 3 decimals — amps to the milliamp, times to the millisecond. Integers and
+ * non-finite values pass unchanged.
+ */
+export function readableNumber(value: number): number {
+  if (!Number.isFinite(value) || Number.isInteger(value)) return value;
+  const rounded = Math.round(value * 1000) / 1000;
+  return Object.is(rounded, -0) ? 0 : rounded;
+}
+
+/** JSON.stringify's replacer that makes every number a readable one (API answers, events, webhooks). */
+export const readableNumbers = (_key: string, value: unknown): unknown => (typeof value === 'number' ? readableNumber(value) : value);
+
 /** Deep copy of `value` with secrets masked; safe on cycles and bounded in depth. */
 export function redact(value: unknown, depth = 0, seen = new WeakSet<object>()): unknown {
+  if (typeof value === 'number') return readableNumber(value);
   if (typeof value === 'string')
     return value.replace(CREDENTIAL_IN_TEXT, (match, scheme: string, word: string) =>
       isCredential(word) ? `${scheme} ${REDACTED}` : match,

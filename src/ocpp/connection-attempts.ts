@@ -14,6 +14,7 @@ export interface ConnectionAttempt {
 export class ConnectionAttempts {
   private readonly ring: ConnectionAttempt[] = [];
   private next = 0;
+  private readonly listeners = new Set<(attempt: ConnectionAttempt) => void>();
 
   constructor(private readonly capacity = 1000) {}
 
@@ -21,6 +22,19 @@ export class ConnectionAttempts {
     if (this.ring.length < this.capacity) this.ring.push(attempt);
     else this.ring[this.next] = attempt;
     this.next = (this.next + 1) % this.capacity;
+    for (const listener of this.listeners) {
+      try {
+        listener(attempt);
+      } catch {
+        // A listener's failure (it reports its own) must not change how the refusal is answered or kept.
+      }
+    }
+  }
+
+  /** Calls `listener` with every attempt recorded from now on (the operator API's `station.refused`); returns the unsubscribe. */
+  subscribe(listener: (attempt: ConnectionAttempt) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /** Newest first, optionally of one identity. */

@@ -28,14 +28,27 @@ describe('dashboard router', () => {
     expect(res.headers.get('content-security-policy')).toContain("connect-src 'self'");
     expect(res.headers.get('referrer-policy')).toBe('no-referrer');
     const html = await res.text();
-    for (const src of ['/dashboard/vendor/uPlot.iife.min.js', '/dashboard/shape.js', '/dashboard/app.js', '/dashboard/style.css']) {
+    for (const src of [
+      '/dashboard/vendor/uPlot.iife.min.js',
+      '/dashboard/shape.js',
+      '/dashboard/rows.js',
+      '/dashboard/dom.js',
+      '/dashboard/chart.js',
+      '/dashboard/views.js',
+      '/dashboard/app.js',
+      '/dashboard/style.css',
+    ]) {
       expect(html).toContain(src);
     }
   });
 
   test.each([
     ['/dashboard/app.js', /^text\/javascript/],
+    ['/dashboard/chart.js', /^text\/javascript/],
+    ['/dashboard/dom.js', /^text\/javascript/],
+    ['/dashboard/rows.js', /^text\/javascript/],
     ['/dashboard/shape.js', /^text\/javascript/],
+    ['/dashboard/views.js', /^text\/javascript/],
     ['/dashboard/style.css', /^text\/css/],
     ['/dashboard/vendor/uPlot.iife.min.js', /^text\/javascript/],
     ['/dashboard/vendor/uPlot.min.css', /^text\/css/],
@@ -46,10 +59,13 @@ describe('dashboard router', () => {
     expect((await res.text()).length).toBeGreaterThan(100);
   });
 
-  test.each(['/dashboard/shape.d.ts', '/dashboard/index.html', '/dashboard/../index.ts', '/dashboard/vendor/uPlot.d.ts'])(
-    '%s is not served',
-    async (path) => {
-      expect((await fetch(`${base}${path}`)).status).toBe(404);
-    },
-  );
+  test.each([
+    '/dashboard/shape.d.ts',
+    '/dashboard/rows.d.ts',
+    '/dashboard/index.html',
+    '/dashboard/../index.ts',
+    '/dashboard/vendor/uPlot.d.ts',
+  ])('%s is not served', async (path) => {
+    expect((await fetch(`${base}${path}`)).status).toBe(404);
+  });
 });

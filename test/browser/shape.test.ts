@@ -46,7 +46,28 @@ describe('dashboard chart columns', () => {
   });
 
   test('no plan and no history: empty columns, not an error', () => {
-    expect(shape.chartColumns(undefined, undefined, 0, NOW_S)).toEqual([[], [], [], [], []]);
+    expect(shape.chartColumns(undefined, undefined, 0, NOW_S)).toEqual([[], [], [], [], [], []]);
+  });
+
+  test('an operator cap is drawn only over the blocks it applies to, its step ending at the expiry', () => {
+    const plan = {
+      source: 'forecast' as const,
+      blocks: [
+        { start: iso('10:00'), end: iso('10:15'), capacityA: [20, 20, 20], operatorCapA: 20 },
+        { start: iso('10:15'), end: iso('10:20'), capacityA: [20, 20, 20], operatorCapA: 20 },
+        { start: iso('10:20'), end: iso('10:30'), capacityA: [60, 60, 60] },
+        { start: iso('10:30'), end: iso('10:45'), capacityA: [60, 60, 60] },
+      ],
+    };
+    const [xs, forecast, , , , cap] = shape.chartColumns([], plan, 0, NOW_S);
+    expect(xs).toEqual([NOW_S, s('10:15'), s('10:20'), s('10:30'), s('10:45')]);
+    expect(forecast).toEqual([20, 20, 60, 60, 60]);
+    // 20 from now to 10:20 (the point at 10:20 closes the step), nothing after.
+    expect(cap).toEqual([20, 20, 20, null, null]);
+  });
+
+  test('the chart opens on the last 2 h and the next 6 h', () => {
+    expect(shape.defaultWindow(NOW_S)).toEqual({ min: NOW_S - 2 * 3600, max: NOW_S + 6 * 3600 });
   });
 
   test('the tightest phase is the one with the least headroom', () => {
@@ -64,6 +85,40 @@ describe('dashboard banners and rows', () => {
     expect(shape.bannerFor({ id: 'g1', name: 'Depot', source: 'safe-default', capacityA: [16, 16, 16] })?.text).toContain(
       'Group Depot (g1) is on its SAFE DEFAULT limit (16 / 16 / 16 A)',
     );
+  });
+
+  test('the badge names an operator cap in force before the source; the fallback banner quotes the fallback capacity, not the cap', () => {
+    expect(shape.badgeFor({ id: 'g1', source: 'forecast' })).toEqual({ text: 'forecast', capped: false, title: '' });
+    const capped = shape.badgeFor({ id: 'g1', source: 'forecast', operatorCap: { limitA: 20, expiresAt: iso('11:00') } });
+    expect(capped.text).toBe('operator cap 20 A · forecast');
+    expect(capped.capped).toBe(true);
+    const banner = shape.bannerFor({
+      id: 'g1',
+      source: 'fallback',
+      peerId: 'dso',
+      peerState: 'OFFLINE',
+      capacityA: [20, 20, 20],
+      gridCapacityA: [40, 40, 40],
+      operatorCap: { limitA: 20, expiresAt: iso('11:00') },
+    });
+    expect(banner?.text).toMatch(
+      /^Group g1 is on its FALLBACK capacity \(40 \/ 40 \/ 40 A\): grid peer dso OFFLINE\. An operator cap of 20 A applies until /,
+    );
+  });
+
+  test('times carry the time zone', () => {
+    const zone = shape.timeZoneName(NOW_S);
+    expect(zone).toMatch(/^(UTC|GMT[+-]?\d*|[A-Z]{2,5})$/);
+    expect(shape.formatTime(iso('10:05'))).toMatch(/\d\d:\d\d:\d\d/);
+    expect(shape.formatTime(iso('10:05')).endsWith(` ${zone}`)).toBe(true);
+    expect(shape.formatDateTime(iso('10:05'))).toMatch(new RegExp(`^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d ${zone}$`));
+  });
+
+  test('a station whose standing limit is 0 A says why (6 A or pause)', () => {
+    const [row] = shape.stationRows([{ id: 'Z', connected: true, controllable: true, limits: { standingA: 0 } }], NOW_S);
+    expect(row?.standing).toBe('0 A');
+    expect(row?.notes).toContain('standing limit 0 A');
+    expect(row?.notes).toContain('6 A or pause');
   });
 
   test('station rows: sorted; connection, controllable, the limit in force, the live lease now, the standing limit', () => {

@@ -1,7 +1,7 @@
 // Group answers of the operator API: capacity in force, allocation, headroom and how each station is counted, the plan
 // over the horizon and the forecast book. Every count comes from core's read side; nothing here recomputes a rule.
 import type { CoreQueries, OperatorCommands } from '../../core/ports';
-import type { CountedAs, GroupView, StationCount } from '../../core/group-load';
+import { blockIndexAt, type CountedAs, type GroupView, type StationCount } from '../../core/group-load';
 import type { AppliedPlan } from '../../core/ports';
 import type { ForecastSource } from '../../core/ports';
 import { CAPACITY_FORECAST_TYPES } from '../../domain/capacity';
@@ -39,8 +39,17 @@ export function stationCounted(count: StationCount): StationCounted {
   return { allocatable: count.allocatable, as: count.countedAs, limitA: count.countedA };
 }
 
+/** The operator's cap on the group while it is in force. */
+function operatorCapOf(core: CoreQueries, groupId: string): GroupSummary['operatorCap'] {
+  const cap = core.overrides.list().find((o) => o.kind === 'group-cap' && o.groupId === groupId);
+  return cap?.kind === 'group-cap' ? { limitA: cap.limitA, expiresAt: iso(cap.expiresAtMs) } : undefined;
+}
+
 export function groupSummary(context: GroupContext, group: GroupConfig, view = groupViewOf(context, group)): GroupSummary {
   const peerState = group.peerId === undefined ? undefined : context.peerState(group.peerId);
+  const plan = context.core.plan(group.id);
+  const block = plan?.blocks[plan ? blockIndexAt(plan, context.nowMs) : -1];
+  const operatorCap = operatorCapOf(context.core, group.id);
   return {
     id: group.id,
     ...(group.name !== undefined && { name: group.name }),
@@ -48,6 +57,8 @@ export function groupSummary(context: GroupContext, group: GroupConfig, view = g
     ...(peerState !== undefined && { peerState }),
     source: view.source,
     capacityA: copy(view.capacityA),
+    gridCapacityA: copy(block?.gridCapacityA ?? view.capacityA),
+    ...(operatorCap !== undefined && { operatorCap }),
     safetyMarginA: view.safetyMarginA,
     allocatedA: copy(view.allocatedA),
     uncontrolledA: copy(view.uncontrolledA),
@@ -65,15 +76,21 @@ export function planView(core: CoreQueries & OperatorCommands, group: GroupConfi
     computedAt: iso(plan.computedAtMs),
     source: plan.source,
     safetyMarginA: group.safetyMarginA,
-    blocks: core.planCounts(group.id).map((count) => ({
-      start: iso(count.startMs),
-      end: iso(count.endMs),
-      source: count.source,
-      capacityA: copy(count.capacityA),
-      allocatedA: copy(count.allocatedA),
-      uncontrolledA: copy(count.uncontrolledA),
-      headroomA: copy(count.headroomA),
-    })),
+    // planCounts follows the plan's blocks one for one.
+    blocks: core.planCounts(group.id).map((count, i) => {
+      const block = plan.blocks[i];
+      return {
+        start: iso(count.startMs),
+        end: iso(count.endMs),
+        source: count.source,
+        capacityA: copy(count.capacityA),
+        gridCapacityA: copy(block?.gridCapacityA ?? count.capacityA),
+        ...(block?.operatorCapA !== undefined && { operatorCapA: block.operatorCapA }),
+        allocatedA: copy(count.allocatedA),
+        uncontrolledA: copy(count.uncontrolledA),
+        headroomA: copy(count.headroomA),
+      };
+    }),
     sessions: [...result.limitsA].flatMap(([transactionId, limitsA]) => {
       const session = core.fleet.session(transactionId) ?? book.get(transactionId)?.session;
       if (!session) return [];

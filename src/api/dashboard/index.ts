@@ -7,7 +7,11 @@ import { Router, type Response } from 'express';
 /** The page's own files; the page loads nothing from elsewhere (the agent often runs without internet). */
 const PAGE_FILES: Readonly<Record<string, string>> = {
   '/dashboard/app.js': 'app.js',
+  '/dashboard/chart.js': 'chart.js',
+  '/dashboard/dom.js': 'dom.js',
+  '/dashboard/rows.js': 'rows.js',
   '/dashboard/shape.js': 'shape.js',
+  '/dashboard/views.js': 'views.js',
   '/dashboard/style.css': 'style.css',
 };
 

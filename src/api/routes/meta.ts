@@ -14,11 +14,13 @@ export function eventRoutes(context: ApiContext): Route[] {
       method: 'get',
       path: '/events',
       tag: 'events',
-      summary: 'Server-sent events: session.started|ended, station.online|offline, fallback.entered|left, compliance.sent, plan.applied',
+      summary:
+        'Server-sent events: session.started|ended, station.online|offline|refused|uncontrollable, fallback.entered|left, ' +
+        'compliance.sent, plan.applied, override.set|removed|expired',
       description:
         'Each event has an `id` (send Last-Event-ID to catch up after a reconnect), its name as `event` and JSON `data` ' +
-        '(schemas: SessionEventData, StationEventData, FallbackEventData, ComplianceEventData, PlanEventData). A comment line ' +
-        'is sent every 15 s as a heartbeat.',
+        '(schemas: SessionEventData, StationEventData, ConnectionAttempt, FallbackEventData, ComplianceEventData, PlanEventData, ' +
+        'OverrideEventData). A comment line is sent every 15 s as a heartbeat.',
       role: 'read',
       params: none,
       query: EventsQuery,

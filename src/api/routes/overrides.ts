@@ -6,8 +6,7 @@ import { NotFoundProblem, ValidationProblem, type FieldError } from '../problems
 import { OverrideBody, OverrideTarget } from '../request-schemas';
 import { defineRoute, none, type Route } from '../route';
 import { OverrideList, OverrideView } from '../response-schemas';
-
-const view = (o: Override): OverrideView => ({ ...o, expiresAt: new Date(o.expiresAtMs).toISOString() });
+import { overrideView as view } from '../override-events';
 
 /** What the override names must exist, and it must not have expired already. */
 function check(context: ApiContext, o: Override): FieldError[] {
@@ -51,6 +50,7 @@ export function overrideRoutes(context: ApiContext): Route[] {
         const errors = check(context, body);
         if (errors.length > 0) throw new ValidationProblem(`${errors.length} field(s) of the override are invalid`, errors);
         context.core.setOverride(body);
+        context.overrideEvents.set(body, principal.name);
         context.logger.info('override set through the operator API', {
           kind: body.kind,
           expiresAtMs: body.expiresAtMs,
@@ -72,6 +72,7 @@ export function overrideRoutes(context: ApiContext): Route[] {
       handler: ({ body, principal }) => {
         const found = context.core.overrides.list().find((o) => sameTarget(o, body));
         if (!found || !context.core.removeOverride(found)) throw new NotFoundProblem(`no ${body.kind} override for that target`);
+        context.overrideEvents.removed(found, principal.name);
         context.logger.info('override removed through the operator API', { kind: body.kind, by: principal.name });
         return { status: 204 };
       },

@@ -7,6 +7,10 @@ import type { GroupLayout } from '../../domain/group';
 /** A block of the plan: the allocator's block, and where its capacity comes from. */
 export interface PlanBlock extends AllocationBlock {
   readonly source: CapacitySource;
+  /** What the grid (or fallback, or safe limit) grants in the block, before an operator's cap; = capacityA without one. */
+  readonly gridCapacityA?: AllocationBlock['capacityA'];
+  /** The operator's group cap that applies in this block (it applies only until it expires). */
+  readonly operatorCapA?: number;
 }
 
 /** A session the planner may give 0 or [minA, maxA] per block: the allocator's session, named by its transaction, on its EVSE. */

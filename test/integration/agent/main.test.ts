@@ -47,6 +47,14 @@ describe('flexbridge process', () => {
     }
   });
 
+  it('--version prints the version of package.json and exits 0 without reading a config', async () => {
+    const manifest: unknown = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../../package.json'), 'utf8'));
+    const child = spawnTs('src/main.ts', ['--version', '--config', path.join(dir, 'missing.json')]);
+    const output = collectOutput(child);
+    expect((await exited(child)).code).toBe(0);
+    expect(output.stdout().trim()).toBe(String(Reflect.get(Object(manifest), 'version')));
+  });
+
   it('exits with code 2 and names the field, the value and the expectation for a bad config', async () => {
     const file = writeConfig({ http: { port: 'eighty' }, groups: [{ id: 'demo', safeLimitA: 32 }] });
     const child = spawnTs('src/main.ts', ['--config', file]);

@@ -200,7 +200,19 @@ describe('operator API — groups, plan, forecasts, history, stations, sessions 
       20_000,
       'plan under the cap',
     );
-    expect(capped.blocks.every((b) => b.capacityA.every((a) => a <= 20))).toBe(true);
+    // The cap applies until it expires (10 min): blocks from then on run on the 60 A forecast again.
+    const untilMs = cap.expiresAtMs;
+    const before = capped.blocks.filter((b) => Date.parse(b.start) < untilMs);
+    const after = capped.blocks.filter((b) => Date.parse(b.start) >= untilMs);
+    expect(before.every((b) => b.capacityA.every((a) => a <= 20) && b.operatorCapA === 20)).toBe(true);
+    expect(after.length).toBeGreaterThan(0);
+    expect(after.every((b) => b.capacityA[0] === b.gridCapacityA[0] && b.operatorCapA === undefined)).toBe(true);
+    expect(after[0]?.capacityA[0]).toBe(60);
+    expect(capped.blocks.some((b) => Date.parse(b.end) === untilMs)).toBe(true);
+    expect(before.every((b) => b.gridCapacityA[0] === 60)).toBe(true);
+    const summary = GroupDetail.parse((await call(rig, 'get', `/groups/${GROUP}`, { token: READ_TOKEN })).data);
+    expect(summary.operatorCap).toEqual({ limitA: 20, expiresAt: new Date(untilMs).toISOString() });
+    expect([summary.source, summary.gridCapacityA[0], summary.capacityA[0]]).toEqual(['forecast', 60, 20]);
     expect(capped.sessions.reduce((sum, s) => sum + (s.limitsA[0] ?? 0), 0)).toBeLessThanOrEqual(19);
 
     expect((await call(rig, 'delete', '/overrides', { body: { kind: 'group-cap', groupId: GROUP } })).status).toBe(204);

@@ -22,6 +22,7 @@ try { await SwaggerParser.validate(${JSON.stringify(file)}); } catch (error) { c
 
 const OPERATIONS = [
   'get /connection-attempts',
+  'get /event-log',
   'get /groups',
   'get /groups/{id}',
   'get /groups/{id}/forecasts',
@@ -104,11 +105,16 @@ describe('operator API — OpenAPI document', () => {
       'compliance.sent',
       'fallback.entered',
       'fallback.left',
+      'override.expired',
+      'override.removed',
+      'override.set',
       'plan.applied',
       'session.ended',
       'session.started',
       'station.offline',
       'station.online',
+      'station.refused',
+      'station.uncontrollable',
     ]);
     for (const id of [
       'GroupSummary',
@@ -120,6 +126,8 @@ describe('operator API — OpenAPI document', () => {
       'StationUpsert',
       'Problem',
       'FallbackEventData',
+      'OverrideEventData',
+      'EventLogPage',
     ])
       expect(doc.components.schemas[id]).toBeDefined();
   });

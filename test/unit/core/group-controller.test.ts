@@ -342,6 +342,50 @@ describe('group controller with overrides', () => {
   });
 });
 
+describe('group controller with an operator cap that expires', () => {
+  it('the cap applies only until it expires: later blocks run on the forecast, and the plan changes back at the expiry', async () => {
+    const { Overrides } = await import('../../../src/core/overrides');
+    const { openSqliteStore } = await import('../../../src/store/sqlite');
+    const store = openSqliteStore(':memory:');
+    let now = T0;
+    const overrides = new Overrides(store.kv, () => now);
+    // 20 minutes of 21 A on a 40 A forecast, inside a 60-minute horizon.
+    overrides.set({ kind: 'group-cap', groupId: 'g1', limitA: 21, expiresAtMs: T0 + 20 * MIN });
+    const h = harness({ consumptionA: 40, overrides });
+    const advance = (ms: number): void => {
+      now += ms;
+      h.advance(ms);
+    };
+    h.addStation('CS-1');
+    h.addSession('t1', 'CS-1');
+    await h.controller.runOnce();
+    const blocks = h.controller.plan?.blocks ?? [];
+    const capacityFrom = (startMs: number): number | undefined => blocks.find((b) => b.startMs === startMs)?.capacityA[0];
+    // The block holding the expiry is cut at it: capped before, the forecast after.
+    expect(blocks.map((b) => [(b.startMs - T0) / MIN, (b.endMs - T0) / MIN])).toEqual([
+      [0, 15],
+      [15, 20],
+      [20, 30],
+      [30, 45],
+      [45, 60],
+    ]);
+    expect([capacityFrom(T0), capacityFrom(T0 + 15 * MIN), capacityFrom(T0 + 20 * MIN), capacityFrom(T0 + 45 * MIN)]).toEqual([
+      21, 21, 40, 40,
+    ]);
+    expect(blocks.map((b) => b.operatorCapA)).toEqual([21, 21, undefined, undefined, undefined]);
+    expect(blocks.every((b) => b.gridCapacityA?.[0] === 40)).toBe(true);
+    expect(h.liveCapAt('CS-1')).toBe(20);
+
+    // At the expiry (virtual time), the next plan is on the forecast from its first block.
+    advance(20 * MIN);
+    await h.controller.runOnce();
+    expect(h.controller.plan?.blocks[0]?.capacityA[0]).toBe(40);
+    expect(h.controller.plan?.blocks.some((b) => b.operatorCapA !== undefined)).toBe(false);
+    expect(h.liveCapAt('CS-1')).toBeGreaterThan(20);
+    store.close();
+  });
+});
+
 describe('group controller with the real allocator', () => {
   it("invariant 1 — the stations' caps add up to at most capacity − margin, each 0 or at least 6 A", async () => {
     const { allocatorPlan } = await import('../../../src/core/allocator-plan');

@@ -1,6 +1,7 @@
 // The operator dashboard page: asks the REST API for groups, plans, history and stations, draws them, and
-// reloads a group when the server-sent event stream says it changed. Plain script; shapes data with DashboardShape.
-/* global window, document, sessionStorage, fetch, EventSource, URL, setTimeout, clearTimeout, setInterval, uPlot, DashboardShape */
+// reloads a group when the server-sent event stream says it changed; the other views (DashboardViews) get the
+// events too. Plain script; shapes data with DashboardShape, builds DOM with DashboardDom.
+/* global window, document, sessionStorage, fetch, EventSource, URL, setTimeout, clearTimeout, setInterval, DashboardShape, DashboardDom, DashboardChart, DashboardViews */
 (function () {
   'use strict';
 
@@ -10,7 +11,6 @@
   const DEBOUNCE_MS = 300;
   /** History grows and "now" moves even when nothing happens. */
   const PERIODIC_REFRESH_MS = 60_000;
-  const CHART_HEIGHT = 260;
 
   const groups = new Map(); // id → { section, chart, phase: 'auto' | 0..2, summary, plan, history, timer }
   let token;
@@ -18,60 +18,12 @@
 
   class AuthError extends Error {}
 
-  // ---- DOM helpers -------------------------------------------------------------------------------------------------
-
-  /** Builds an element; text goes in as text nodes, never as HTML. */
-  function el(tag, attributes, ...children) {
-    const node = document.createElement(tag);
-    for (const [name, value] of Object.entries(attributes || {})) {
-      if (value === undefined || value === null || value === false) continue;
-      if (name === 'class') node.className = value;
-      else if (name.startsWith('on')) node.addEventListener(name.slice(2), value);
-      else node.setAttribute(name, String(value));
-    }
-    for (const child of children.flat()) {
-      if (child === undefined || child === null) continue;
-      node.append(child instanceof window.Node ? child : document.createTextNode(String(child)));
-    }
-    return node;
-  }
-
-  function byId(id) {
-    return document.getElementById(id);
-  }
+  const { el, byId, dataTable } = DashboardDom;
 
   function setStatus(state, text) {
     const status = byId('status');
     status.dataset.state = state;
     status.textContent = text;
-  }
-
-  function table(columns, rows, emptyText) {
-    if (rows.length === 0) return el('p', { class: 'empty' }, emptyText);
-    return el(
-      'table',
-      {},
-      el(
-        'thead',
-        {},
-        el(
-          'tr',
-          {},
-          columns.map(([, label]) => el('th', {}, label)),
-        ),
-      ),
-      el(
-        'tbody',
-        {},
-        rows.map((row) =>
-          el(
-            'tr',
-            { 'data-id': row.id },
-            columns.map(([key]) => el('td', { 'data-col': key, 'data-value': row[key] }, row[key])),
-          ),
-        ),
-      ),
-    );
   }
 
   // ---- token -------------------------------------------------------------------------------------------------------
@@ -121,6 +73,24 @@
     if (response.status === 401 || response.status === 403) throw new AuthError(`the API refused the token (${response.status})`);
     if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
     return response.json();
+  }
+
+  /** A change (admin role): with `adminToken` if given, else the page's token. Answers { status, body } whatever the status. */
+  async function apiSend(method, path, body, adminToken) {
+    const response = await fetch(API + path, {
+      method,
+      headers: { Authorization: `Bearer ${adminToken || token}`, Accept: 'application/json', 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+      credentials: 'omit',
+    });
+    const text = await response.text();
+    let parsed;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    return { status: response.status, body: parsed };
   }
 
   function handleError(error) {
@@ -186,7 +156,7 @@
   }
 
   function setUpdated() {
-    byId('updated').textContent = `updated ${new Date().toLocaleTimeString()}`;
+    byId('updated').textContent = `updated ${DashboardShape.formatTime(Date.now())}`;
   }
 
   function createGroup(id) {
@@ -196,141 +166,116 @@
       el('option', { value: 'auto' }, 'tightest phase'),
       DashboardShape.PHASES.map((name, i) => el('option', { value: String(i) }, name)),
     );
+    const windowSelect = el(
+      'select',
+      { 'aria-label': 'time window of the chart', class: 'window', onchange: () => onWindowChange(id, windowSelect.value) },
+      el('option', { value: 'default' }, 'last 2 h, next 6 h'),
+      el('option', { value: 'all' }, 'everything (24 h plan)'),
+    );
+    const stations = dataTable(
+      [
+        ['id', 'Station'],
+        ['connection', 'Connection'],
+        ['controllable', 'Controllable'],
+        ['inForce', 'May draw now'],
+        ['live', 'Live lease'],
+        ['standing', 'Standing limit'],
+        ['maximum', 'Hardware max'],
+        ['sessions', 'Sessions'],
+        ['notes', ''],
+      ],
+      { name: 'stations', emptyText: 'No station in this group yet.' },
+    );
+    const sessions = dataTable(
+      [
+        ['transactionId', 'Transaction'],
+        ['station', 'Station / EVSE'],
+        ['limit', 'Limit now'],
+        ['reason', 'Why'],
+      ],
+      { name: 'plan-sessions', emptyText: 'No charging session.' },
+    );
     const section = el(
       'section',
       { class: 'group', 'data-group': id },
-      el('header', {}, el('h2', {}, id), el('span', { class: 'source' }), el('label', {}, 'Chart ', phaseSelect)),
+      el(
+        'header',
+        {},
+        el('h2', {}, id),
+        el('span', { class: 'source' }),
+        el('label', {}, 'Window ', windowSelect),
+        el('label', {}, 'Chart ', phaseSelect),
+      ),
       el('dl', { class: 'figures' }),
       el('div', { class: 'chart' }),
-      el('p', { class: 'hint' }, 'Left of the dotted line: what happened; right: the plan. Drag to zoom, double-click to reset.'),
+      el(
+        'p',
+        { class: 'hint' },
+        'Left of the dotted line: what happened; right: the plan. An orange line is an operator cap, drawn until it expires. ',
+        'Drag to zoom, double-click for everything.',
+      ),
       el('h3', {}, 'Stations'),
-      el('div', { class: 'stations' }),
+      el('div', { class: 'stations' }, stations.element),
       el('h3', {}, 'Sessions in the plan'),
-      el('div', { class: 'sessions' }),
+      el('div', { class: 'sessions' }, sessions.element),
     );
     byId('groups').append(section);
-    const group = { section, chart: undefined, phase: 'auto' };
+    const group = { section, chart: undefined, phase: 'auto', window: 'default', stationsTable: stations, sessionsTable: sessions };
     groups.set(id, group);
     return group;
+  }
+
+  function onWindowChange(id, value) {
+    const group = groups.get(id);
+    group.window = value;
+    DashboardChart.applyWindow(group);
   }
 
   function onPhaseChange(id, value) {
     const group = groups.get(id);
     group.phase = value === 'auto' ? 'auto' : Number(value);
-    renderChart(group);
+    DashboardChart.render(group);
   }
 
   function renderGroup(group) {
     const { section, summary } = group;
     section.querySelector('h2').textContent = summary.name ? `${summary.name} (${summary.id})` : summary.id;
     const source = section.querySelector('.source');
-    source.textContent = summary.source;
+    const badge = DashboardShape.badgeFor(summary);
+    source.textContent = badge.text;
+    source.title = badge.title;
     source.dataset.source = summary.source;
+    source.dataset.capped = String(badge.capped);
     section.dataset.source = summary.source;
+    section.dataset.capped = String(badge.capped);
+    const cap = summary.operatorCap;
     section
       .querySelector('.figures')
       .replaceChildren(
-        ...figure('capacity in force', DashboardShape.formatAmps(summary.capacityA)),
-        ...figure('allocated', DashboardShape.formatAmps(summary.allocatedA)),
-        ...figure('measured', DashboardShape.formatAmps(summary.measuredA)),
-        ...figure('headroom', DashboardShape.formatAmps(summary.headroomA)),
-        ...figure('grid peer', summary.peerId ? `${summary.peerId}${summary.peerState ? ` (${summary.peerState})` : ''}` : '–'),
-        ...figure('plan computed', group.plan && group.plan.computedAt ? new Date(group.plan.computedAt).toLocaleTimeString() : '–'),
+        ...[
+          figure('capacity in force', DashboardShape.formatAmps(summary.capacityA)),
+          cap ? figure('grid grants', DashboardShape.formatAmps(summary.gridCapacityA)) : null,
+          cap ? figure('operator cap', `${DashboardShape.formatAmps(cap.limitA)} until ${DashboardShape.formatTime(cap.expiresAt)}`) : null,
+          figure('allocated', DashboardShape.formatAmps(summary.allocatedA)),
+          figure('measured', DashboardShape.formatAmps(summary.measuredA)),
+          figure('headroom', DashboardShape.formatAmps(summary.headroomA)),
+          figure('grid peer', summary.peerId ? `${summary.peerId}${summary.peerState ? ` (${summary.peerState})` : ''}` : '–'),
+          figure('plan computed', group.plan && group.plan.computedAt ? DashboardShape.formatTime(group.plan.computedAt) : '–'),
+        ].filter(Boolean),
       );
-    section.querySelector('.stations').replaceChildren(
-      table(
-        [
-          ['id', 'Station'],
-          ['connection', 'Connection'],
-          ['controllable', 'Controllable'],
-          ['inForce', 'May draw now'],
-          ['live', 'Live lease'],
-          ['standing', 'Standing limit'],
-          ['maximum', 'Hardware max'],
-          ['sessions', 'Sessions'],
-          ['notes', ''],
-        ],
-        DashboardShape.stationRows(group.stations, Date.now() / 1000),
-        'No station in this group yet.',
-      ),
-    );
-    section.querySelector('.sessions').replaceChildren(
-      table(
-        [
-          ['transactionId', 'Transaction'],
-          ['station', 'Station / EVSE'],
-          ['limit', 'Limit now'],
-          ['reason', 'Why'],
-        ],
-        DashboardShape.sessionRows(group.plan, Date.now() / 1000).map((row) => ({ ...row, id: row.transactionId })),
-        'No charging session.',
-      ),
-    );
-    renderChart(group);
+    const nowS = Date.now() / 1000;
+    group.stationsTable.setRows(DashboardShape.stationRows(group.stations, nowS));
+    group.sessionsTable.setRows(DashboardShape.sessionRows(group.plan, nowS).map((row) => ({ ...row, id: row.transactionId })));
+    DashboardChart.render(group);
   }
 
+  /** A label and its value in one grid cell, so they stay together at any width. */
   function figure(label, value) {
-    return [el('dt', {}, label), el('dd', { 'data-figure': label }, value)];
-  }
-
-  // ---- chart ---------------------------------------------------------------------------------------------------------
-
-  const stepped = uPlot.paths.stepped({ align: 1 });
-
-  /** Draws a vertical line at the current time: left of it is history, right of it the plan. */
-  function nowLine(u) {
-    const x = u.valToPos(Date.now() / 1000, 'x', true);
-    if (x < u.bbox.left || x > u.bbox.left + u.bbox.width) return;
-    const ctx = u.ctx;
-    ctx.save();
-    ctx.strokeStyle = '#57606a';
-    ctx.setLineDash([2, 3]);
-    ctx.beginPath();
-    ctx.moveTo(x, u.bbox.top);
-    ctx.lineTo(x, u.bbox.top + u.bbox.height);
-    ctx.stroke();
-    ctx.restore();
-  }
-
-  function chartOptions(width) {
-    return {
-      width,
-      height: CHART_HEIGHT,
-      scales: { x: { time: true }, y: { range: (_u, min, max) => [0, Math.max(10, max * 1.1)] } },
-      axes: [{}, { label: 'A per phase', size: 50 }],
-      series: [
-        {},
-        { label: 'capacity (forecast)', stroke: '#1f6feb', width: 2, paths: stepped },
-        { label: 'capacity (fallback / safe default)', stroke: '#cf222e', width: 2, dash: [8, 4], paths: stepped },
-        { label: 'allocated', stroke: '#8250df', width: 1.5, fill: 'rgba(130, 80, 223, 0.12)', paths: stepped },
-        { label: 'measured', stroke: '#1a7f37', width: 2 },
-      ],
-      hooks: { draw: [nowLine] },
-    };
-  }
-
-  function renderChart(group) {
-    const phase = group.phase === 'auto' ? DashboardShape.tightestPhase(group.summary) : group.phase;
-    const data = DashboardShape.chartColumns(group.history, group.plan, phase, Date.now() / 1000);
-    const container = group.section.querySelector('.chart');
-    // Counts per series, for a glance in the developer tools and for the browser test.
-    container.dataset.phase = DashboardShape.PHASES[phase];
-    container.dataset.capacityForecast = DashboardShape.countValues(data[1]);
-    container.dataset.capacityFallback = DashboardShape.countValues(data[2]);
-    container.dataset.allocated = DashboardShape.countValues(data[3]);
-    container.dataset.measured = DashboardShape.countValues(data[4]);
-    if (group.chart) group.chart.setData(data);
-    else group.chart = new uPlot(chartOptions(chartWidth(container)), data, container);
-  }
-
-  function chartWidth(container) {
-    return Math.max(320, container.clientWidth || 800);
+    return el('div', { class: 'figure' }, el('dt', {}, label), el('dd', { 'data-figure': label }, value));
   }
 
   function onResize() {
-    for (const group of groups.values()) {
-      if (group.chart) group.chart.setSize({ width: chartWidth(group.section.querySelector('.chart')), height: CHART_HEIGHT });
-    }
+    for (const group of groups.values()) DashboardChart.resize(group);
   }
 
   // ---- banners -------------------------------------------------------------------------------------------------------
@@ -369,11 +314,32 @@
       else scheduleFullRefresh();
     };
     for (const name of DashboardShape.REFRESH_EVENTS) events.addEventListener(name, onEvent);
+    for (const name of DashboardViews.EVENTS) events.addEventListener(name, (message) => views.onEvent(name, message.data));
     events.onmessage = onEvent;
+  }
+
+  // ---- views ---------------------------------------------------------------------------------------------------------
+
+  const VIEWS = ['groups', 'sessions', 'events', 'refused', 'overrides', 'peers'];
+  const views = DashboardViews.create({ api, apiSend, groupIds: () => [...groups.keys()], onError: (error) => handleError(error) });
+
+  /** The view named in the address (#events …); groups by default. */
+  function showView() {
+    const name = VIEWS.includes(window.location.hash.slice(1)) ? window.location.hash.slice(1) : 'groups';
+    for (const view of VIEWS) {
+      byId(`view-${view}`).hidden = view !== name;
+      const link = document.querySelector(`#nav a[href="#${view}"]`);
+      if (link) link.setAttribute('aria-current', view === name ? 'page' : 'false');
+    }
+    if (name === 'groups') {
+      views.hide();
+      onResize();
+    } else if (token) views.show(name);
   }
 
   function start() {
     setStatus('loading', 'loading…');
+    showView();
     loadAll()
       .then(() => {
         setUpdated();
@@ -386,6 +352,7 @@
     byId('login').addEventListener('submit', onTokenSubmit);
     byId('sign-out').addEventListener('click', () => askForToken('Signed out.'));
     window.addEventListener('resize', onResize);
+    window.addEventListener('hashchange', showView);
     setInterval(() => {
       if (token) scheduleFullRefresh();
     }, PERIODIC_REFRESH_MS);

@@ -11,6 +11,8 @@ export interface GroupSummary {
   peerState?: string;
   source: CapacitySource;
   capacityA?: PhaseValues;
+  gridCapacityA?: PhaseValues;
+  operatorCap?: { limitA: number; expiresAt: string };
   allocatedA?: PhaseValues;
   measuredA?: PhaseValues;
   headroomA?: PhaseValues;
@@ -31,6 +33,7 @@ export interface PlanBlock {
   capacityA?: PhaseValues;
   allocatedA?: PhaseValues;
   headroomA?: PhaseValues;
+  operatorCapA?: number;
 }
 
 export interface PlanSession {
@@ -49,8 +52,14 @@ export interface Plan {
   sessions?: readonly PlanSession[];
 }
 
-/** uPlot aligned data: x in Unix seconds, then capacity on forecast, on fallback/safe default, allocated, measured. */
-export type ChartColumns = [number[], (number | null)[], (number | null)[], (number | null)[], (number | null)[]];
+/** uPlot aligned data: x in Unix seconds, then capacity on forecast, on fallback/safe default, allocated, measured, operator cap. */
+export type ChartColumns = [number[], (number | null)[], (number | null)[], (number | null)[], (number | null)[], (number | null)[]];
+
+export interface Badge {
+  text: string;
+  capped: boolean;
+  title: string;
+}
 
 export interface Banner {
   level: 'fallback' | 'safe-default';
@@ -96,6 +105,11 @@ export interface SessionRow {
 export const PHASES: readonly ['L1', 'L2', 'L3'];
 export const REFRESH_EVENTS: readonly string[];
 export function toSeconds(iso: string | number): number | undefined;
+export function formatTime(value: string | number): string;
+export function formatDateTime(value: string | number): string;
+export function timeZoneName(nowS: number): string;
+export function defaultWindow(nowS: number): { min: number; max: number };
+export function badgeFor(group: GroupSummary | undefined): Badge;
 export function phaseValue(values: unknown, phase: number): number | null;
 export function tightestPhase(group: GroupSummary | undefined): number;
 export function chartColumns(

@@ -9,6 +9,10 @@
   'use strict';
 
   const PHASES = ['L1', 'L2', 'L3'];
+  const HOUR_S = 3600;
+  /** The chart opens on the recent past and the near plan, where an operator looks first. */
+  const WINDOW_BEFORE_S = 2 * HOUR_S;
+  const WINDOW_AFTER_S = 6 * HOUR_S;
 
   /** SSE event names after which the page reloads the affected group (all groups when the event names none). */
   const REFRESH_EVENTS = [
@@ -20,6 +24,10 @@
     'session.started',
     'session.ended',
     'compliance.sent',
+    'station.uncontrollable',
+    'override.set',
+    'override.removed',
+    'override.expired',
   ];
 
   function isNumber(value) {
@@ -54,8 +62,41 @@
     return source === 'fallback' || source === 'safe-default';
   }
 
+  /** "14:05:09 CET" of an ISO time or epoch ms: a time of day with the browser's time zone, so nobody mistakes UTC for local. */
+  function formatTime(value) {
+    const s = toSeconds(value);
+    if (s === undefined) return '–';
+    return new Date(s * 1000).toLocaleTimeString(undefined, {
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      timeZoneName: 'short',
+    });
+  }
+
+  /** "2026-03-01 14:05 CET" for times that may be on another day. */
+  function formatDateTime(value) {
+    const s = toSeconds(value);
+    if (s === undefined) return '–';
+    const d = new Date(s * 1000);
+    const pad = (n) => String(n).padStart(2, '0');
+    const zone = d.toLocaleTimeString(undefined, { timeZoneName: 'short' }).split(' ').pop();
+    return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())} ${zone}`;
+  }
+
+  /** The browser's time zone as the chart's axis names it ("CET", "UTC"). */
+  function timeZoneName(nowS) {
+    return new Date(nowS * 1000).toLocaleTimeString(undefined, { timeZoneName: 'short' }).split(' ').pop();
+  }
+
+  /** The chart's default x range: the last 2 h and the next 6 h, in Unix seconds. */
+  function defaultWindow(nowS) {
+    return { min: nowS - WINDOW_BEFORE_S, max: nowS + WINDOW_AFTER_S };
+  }
+
   /**
-   * Chart columns for uPlot: [x (s), capacity on forecast, capacity on fallback or safe default, allocated, measured].
+   * Chart columns for uPlot: [x (s), capacity on forecast, capacity on fallback or safe default, allocated, measured,
+   * operator cap]. The operator cap is drawn only over the blocks it applies to (until it expires).
    * The past comes from the history, the future from the plan's blocks (the current block clipped to now), so both
    * never overlap. A capacity step is drawn in the series of its source; at a switch the old series is carried to the
    * switch instant so the step line stays unbroken.
@@ -85,6 +126,7 @@
         capacity: phaseValue(block.capacityA, phase),
         allocated: phaseValue(block.allocatedA, phase),
         measured: null,
+        cap: isNumber(block.operatorCapA) ? block.operatorCapA : null,
         end,
       };
       rows.push(last);
@@ -92,12 +134,19 @@
     // A step holds its value until the next point: the last block needs a point at its end to be drawn at all.
     if (last) rows.push({ ...last, x: last.end });
     rows.sort((a, b) => a.x - b.x);
+    // The cap's step ends where the cap does: the first block without it carries the value to its start.
+    rows.forEach((row, i) => {
+      const previous = rows[i - 1];
+      if (row.cap === null && previous && isNumber(previous.cap) && previous.end !== undefined && previous.end === row.x && !row.capEnd)
+        row.capEnd = previous.cap;
+    });
 
     const xs = [];
     const forecast = [];
     const fallback = [];
     const allocated = [];
     const measured = [];
+    const cap = [];
     rows.forEach((row, i) => {
       const onFallback = isFallback(row.source);
       xs.push(row.x);
@@ -105,13 +154,14 @@
       fallback.push(onFallback ? row.capacity : null);
       allocated.push(row.allocated);
       measured.push(row.measured);
+      cap.push(isNumber(row.cap) ? row.cap : isNumber(row.capEnd) ? row.capEnd : null);
       const previous = rows[i - 1];
       if (previous && isFallback(previous.source) !== onFallback) {
         if (onFallback) forecast[i] = previous.capacity;
         else fallback[i] = previous.capacity;
       }
     });
-    return [xs, forecast, fallback, allocated, measured];
+    return [xs, forecast, fallback, allocated, measured, cap];
   }
 
   /** How many values a chart column holds (the page exposes this for tests and for "no data yet"). */
@@ -127,21 +177,39 @@
     return `${values.map(round).join(' / ')} A`;
   }
 
-  /** The banner a group needs: null on its forecast, a warning on fallback, a stronger one on its safe default. */
+  /** What an operator cap in force adds to a sentence, or ''. */
+  function capNote(group) {
+    const cap = group && group.operatorCap;
+    if (!cap || !isNumber(cap.limitA)) return '';
+    return ` An operator cap of ${formatAmps(cap.limitA)} applies until ${formatTime(cap.expiresAt)}.`;
+  }
+
+  /**
+   * The banner a group needs: null on its forecast, a warning on fallback, a stronger one on its safe default. It
+   * quotes what the grid side grants (the fallback capacity, the safe limit), not an operator cap below it.
+   */
   function bannerFor(group) {
     if (!group || !isFallback(group.source)) return null;
     const name = group.name ? `${group.name} (${group.id})` : group.id;
     const peer = group.peerId ? `grid peer ${group.peerId}${group.peerState ? ` ${group.peerState}` : ''}` : 'no grid peer';
+    const granted = formatAmps(group.gridCapacityA !== undefined ? group.gridCapacityA : group.capacityA);
     if (group.source === 'fallback') {
-      return {
-        level: 'fallback',
-        text: `Group ${name} is on its FALLBACK capacity (${formatAmps(group.capacityA)}): ${peer}.`,
-      };
+      return { level: 'fallback', text: `Group ${name} is on its FALLBACK capacity (${granted}): ${peer}.${capNote(group)}` };
     }
     return {
       level: 'safe-default',
-      text: `Group ${name} is on its SAFE DEFAULT limit (${formatAmps(group.capacityA)}): no forecast and no fallback in force; ${peer}.`,
+      text: `Group ${name} is on its SAFE DEFAULT limit (${granted}): no forecast and no fallback in force; ${peer}.${capNote(group)}`,
     };
+  }
+
+  /** The group's badge: where its capacity comes from, and an operator cap first when one is in force. */
+  function badgeFor(group) {
+    const source = group && group.source ? String(group.source) : 'unknown';
+    const cap = group && group.operatorCap;
+    if (cap && isNumber(cap.limitA)) {
+      return { text: `operator cap ${formatAmps(cap.limitA)} · ${source}`, capped: true, title: `until ${formatTime(cap.expiresAt)}` };
+    }
+    return { text: source, capped: false, title: '' };
   }
 
   /** The value of a leased schedule in force at `nowS`: the last period started by then, until the lease ends. */
@@ -167,6 +235,10 @@
         if (station.paused) notes.push('paused by operator');
         if (station.pendingReason) notes.push(`Pending: ${station.pendingReason}`);
         if (station.unresponsive) notes.push(`unresponsive (${station.unresponsive.timeouts} timeouts), counted at its maximum`);
+        if (limits.standingA === 0)
+          notes.push(
+            'standing limit 0 A: the fallback capacity does not give every station the 6 A an EV needs (6 A or pause), so this one charges only under a live lease',
+          );
         if (station.upstream) {
           const queued = station.upstream.queueDepth > 0 ? `, ${station.upstream.queueDepth} queued` : '';
           notes.push(`CSMS ${station.upstream.state}${queued}${station.upstream.reason ? ` (${station.upstream.reason})` : ''}`);
@@ -177,8 +249,7 @@
           connection: typeof station.connected === 'boolean' ? (station.connected ? 'online' : 'offline') : 'unknown',
           controllable: typeof station.controllable === 'boolean' ? (station.controllable ? 'yes' : 'no') : '–',
           inForce: formatAmps(limits.inForceA),
-          live:
-            live === undefined ? '–' : `${formatAmps(live)} until ${new Date(toSeconds(limits.live.leaseEnd) * 1000).toLocaleTimeString()}`,
+          live: live === undefined ? '–' : `${formatAmps(live)} until ${formatTime(limits.live.leaseEnd)}`,
           standing: formatAmps(limits.standingA),
           maximum: formatAmps(station.stationMaxCurrentA),
           sessions: isNumber(station.sessions) ? String(station.sessions) : '–',
@@ -221,6 +292,11 @@
     PHASES,
     REFRESH_EVENTS,
     toSeconds,
+    formatTime,
+    formatDateTime,
+    timeZoneName,
+    defaultWindow,
+    badgeFor,
     phaseValue,
     tightestPhase,
     chartColumns,
