@@ -127,6 +127,7 @@ describe('dashboard banners and rows', () => {
         { id: 'B', connected: false, controllable: false, bootStatus: 'Pending', limits: {} },
         {
           id: 'A',
+          protocol: '1.6',
           connected: true,
           controllable: true,
           paused: true,
@@ -151,6 +152,7 @@ describe('dashboard banners and rows', () => {
       ['A', 'online', 'yes', '16 A', '13.3 A', '32 A', '1', 'paused by operator'],
       ['B', 'offline', 'no', '–', '–', '–', '–', 'boot Pending'],
     ]);
+    expect(rows.map((r) => r.protocol)).toEqual(['OCPP 1.6', '–']);
     expect(rows[0]?.live).toMatch(/^16 A until /);
     expect(rows[1]?.live).toBe('–');
     // A lease that has ended is no live limit any more.

@@ -176,6 +176,7 @@
       [
         ['id', 'Station'],
         ['connection', 'Connection'],
+        ['protocol', 'Protocol'],
         ['controllable', 'Controllable'],
         ['inForce', 'May draw now'],
         ['live', 'Live lease'],

@@ -71,6 +71,7 @@ export interface Station {
   id: string;
   connected?: boolean;
   bootStatus?: string;
+  protocol?: string;
   controllable?: boolean;
   paused?: boolean;
   stationMaxCurrentA?: number;
@@ -84,6 +85,7 @@ export interface Station {
 export interface StationRow {
   id: string;
   connection: 'online' | 'offline' | 'unknown';
+  protocol: string;
   controllable: 'yes' | 'no' | '–';
   /** What the lease ledger proves the station may draw now. */
   inForce: string;

@@ -247,6 +247,7 @@
         return {
           id: String(station.id),
           connection: typeof station.connected === 'boolean' ? (station.connected ? 'online' : 'offline') : 'unknown',
+          protocol: station.protocol ? `OCPP ${station.protocol}` : '–',
           controllable: typeof station.controllable === 'boolean' ? (station.controllable ? 'yes' : 'no') : '–',
           inForce: formatAmps(limits.inForceA),
           live: live === undefined ? '–' : `${formatAmps(live)} until ${formatTime(limits.live.leaseEnd)}`,
