@@ -176,6 +176,7 @@ export class FlexibilityProvider implements StationInbound, GridInbound, CoreQue
     const station = this.fleet.station(stationId);
     if (!station || station.connected === connected) return;
     station.connected = connected;
+    if (connected) this.ledger.reconnected(stationId);
     this.deps.events.emit('stationConnectionChanged', { stationId, groupId: station.groupId, connected, atMs: this.deps.nowMs() });
     this.dirty(station.groupId, connected ? `station ${stationId} connected` : `station ${stationId} disconnected`);
   }
