@@ -113,7 +113,8 @@ export function createOscpAdapter(options: OscpAdapterOptions): OscpAdapter {
   });
   const link = new Link({ registry, outbox, client, timers, nowMs, logger, metrics, followUpDelayMs });
   const registration = new Registration({ settings, registry, outbox, link, store, followUpDelayMs, logger });
-  const intake = new ForecastIntake({ book, store, registry, outbox, groups, events, nowMs, logger });
+  const limits = { horizonMs: settings.forecastHorizonDays * 24 * HOUR_MS, maxBlocks: settings.maxForecastBlocks };
+  const intake = new ForecastIntake({ book, store, registry, outbox, groups, events, nowMs, logger, limits });
   const measurements = new MeasurementReporter({
     registry,
     outbox,
