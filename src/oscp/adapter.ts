@@ -132,8 +132,11 @@ export function createOscpAdapter(options: OscpAdapterOptions): OscpAdapter {
 
   const router = createOscpRouter({ registry, registration, link, intake, logger, metrics, afterResponse: () => outbox.kick() });
 
+  const failedRetentionMs = settings.outboxFailedRetentionDays * 24 * HOUR_MS;
   const prune = (): void => {
     intake.prune(nowMs() - retentionMs);
+    const failed = store.outbox.pruneFailed(nowMs() - failedRetentionMs);
+    if (failed) logger.info('failed outbox messages pruned', { messages: failed, retentionDays: settings.outboxFailedRetentionDays });
     timers.schedule('prune', nowMs() + HOUR_MS, prune);
   };
 
