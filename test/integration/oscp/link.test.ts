@@ -91,6 +91,19 @@ describe('OSCP handshake and heartbeats (FP side)', () => {
       expect(fp.peer()?.measurementConfiguration).toEqual([]);
     });
 
+    it('issue #17 item 5 — a Handshake asking for heartbeats every 30 days arms the shared scheduler within 2^31 − 1 ms', async () => {
+      await fp.send('register', { token: BOOTSTRAP, body: registerBody('TOKEN_B', cp.baseUrl) });
+      fp.advance(fp.followUpDelayMs);
+      const token = tokenOf(await cp.waitFor('register'));
+      const monthS = 30 * 86_400;
+      const body = { required_behaviour: { heartbeat_interval: monthS, measurement_configuration: [] } };
+      expect((await fp.send('handshake', { token, body })).status).toBe(204);
+      // The rig's virtual clock throws on a delay above 2^31 − 1 ms: advancing past the month proves none was asked.
+      fp.advance(monthS * 1000 + 1);
+      expect(fp.sentOf('heartbeat')).toHaveLength(1);
+      expect(Math.max(...fp.clock.armed)).toBeLessThanOrEqual(2 ** 31 - 1);
+    });
+
     it('§6.3 — heartbeats to us: 204, offline_mode_at (any offset) recorded as UTC', async () => {
       const token = await connect(fp, cp);
       const at = new Date(fp.clock.nowMs() + 120_000);
