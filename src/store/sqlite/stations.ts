@@ -1,23 +1,34 @@
 // SQLite repository of known charging stations: group membership, hardware limits, credentials hash.
 // Smart-charging limits read from the station (SmartChargingCtrlr) are kept as JSON.
 import type { Database } from 'better-sqlite3';
+import { z } from 'zod';
 import type { SmartChargingLimits } from '../../domain/station';
 import type { StationRecord, StationRepository } from '../../core/ports';
+import { keyOf, readJson, readRow } from './rows';
 
-interface StationRow {
-  station_id: string;
-  group_id: string;
-  password_hash: string | null;
-  evse_max_current_a: number;
-  station_max_current_a: number;
-  evse_count: number;
-  phases: 1 | 3;
-  controllable: number;
-  smart_charging: string | null;
-  last_seen_at: string | null;
-}
+const Row = z.object({
+  station_id: z.string().min(1),
+  group_id: z.string().min(1),
+  password_hash: z.string().nullable(),
+  evse_max_current_a: z.number().min(0),
+  station_max_current_a: z.number().min(0),
+  evse_count: z.number().int().min(0),
+  phases: z.literal([1, 3]),
+  controllable: z.literal([0, 1]),
+  smart_charging: z.string().nullable(),
+  last_seen_at: z.string().nullable(),
+});
 
-function fromRow(row: StationRow): StationRecord {
+const StoredSmartCharging: z.ZodType<SmartChargingLimits> = z.object({
+  profileStackLevel: z.number().int().min(0),
+  periodsPerSchedule: z.number().int().min(0),
+  maxProfiles: z.number().int().min(0).optional(),
+  rateUnits: z.array(z.enum(['A', 'W'])).readonly(),
+});
+
+function fromRow(raw: unknown): StationRecord {
+  const row = readRow(Row, 'stations', keyOf(raw, 'station_id'), raw);
+  const key = `station_id=${row.station_id}`;
   return {
     stationId: row.station_id,
     groupId: row.group_id,
@@ -27,7 +38,8 @@ function fromRow(row: StationRow): StationRecord {
     evseCount: row.evse_count,
     phases: row.phases,
     controllable: row.controllable === 1,
-    smartCharging: row.smart_charging === null ? undefined : (JSON.parse(row.smart_charging) as SmartChargingLimits),
+    smartCharging:
+      row.smart_charging === null ? undefined : readJson(StoredSmartCharging, 'stations', key, 'smart_charging', row.smart_charging),
     lastSeenAt: row.last_seen_at ?? undefined,
   };
 }
@@ -48,10 +60,10 @@ export function sqliteStations(db: Database): StationRepository {
   const remove = db.prepare('DELETE FROM stations WHERE station_id = ?');
   return {
     get: (stationId) => {
-      const row = get.get(stationId) as StationRow | undefined;
-      return row && fromRow(row);
+      const row: unknown = get.get(stationId);
+      return row === undefined ? undefined : fromRow(row);
     },
-    list: (filter) => ((filter?.groupId === undefined ? all.all() : byGroup.all(filter.groupId)) as StationRow[]).map(fromRow),
+    list: (filter) => (filter?.groupId === undefined ? all.all() : byGroup.all(filter.groupId)).map(fromRow),
     upsert: (station) => {
       upsert.run({
         station_id: station.stationId,
