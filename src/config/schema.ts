@@ -20,6 +20,13 @@ export const FlexbridgeConfigSchema = z
       if (groupIds.has(group.id))
         ctx.addIssue({ code: 'custom', path: ['groups', i, 'id'], message: `duplicate group id "${group.id}"`, input: group.id });
       groupIds.add(group.id);
+      if (group.safeLimitA > group.maxCapacityA)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['groups', i, 'safeLimitA'],
+          message: `safeLimitA ${group.safeLimitA} A is above maxCapacityA ${group.maxCapacityA} A, the group's physical maximum`,
+          input: group.safeLimitA,
+        });
       if (group.peerId && !config.oscp.peers.some((p) => p.id === group.peerId)) {
         ctx.addIssue({
           code: 'custom',

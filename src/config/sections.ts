@@ -59,6 +59,15 @@ export const OscpConfig = z.strictObject({
   /** Our base URL as peers must reach it (sent in Register). */
   publicBaseUrl: z.url().default('http://127.0.0.1:8080/oscp/fp/2.0'),
   peers: z.array(OscpPeerConfig).default([]),
+  /**
+   * How far a forecast block may reach from now, days: a block must start no more than this in the past and end no
+   * more than this ahead (400 otherwise). A block from year 0001 to 9999 would never expire.
+   */
+  forecastHorizonDays: z.number().positive().max(366).default(7),
+  /** Most forecasted_blocks in one forecast (400 beyond): a week of quarter hours per phase is 2,016. */
+  maxForecastBlocks: z.number().int().min(1).max(100_000).default(10_000),
+  /** How long an outbound message that failed for good stays in the outbox table (for diagnosis), days. */
+  outboxFailedRetentionDays: z.number().min(0).default(7),
 });
 
 /**
@@ -128,6 +137,15 @@ export const GroupConfig = z.strictObject({
   safetyMarginA: z.number().min(0).default(1),
   /** Per-phase limit when no forecast and no fallback forecast was ever received. */
   safeLimitA: z.number().min(0),
+  /**
+   * The group's physical maximum, amps per phase (the rating of its connection: main fuse, cable, transformer). A
+   * forecast block above it is refused with 400 and changes nothing — `capacity: 1e308` is a unit mistake or an
+   * attack, not a grid limit. Not derived from the group's stations: a CP may rightly offer more than the chargers can
+   * draw (that only means "unconstrained"), and auto-registered stations are not known up front. Not required, so
+   * existing files stay valid: the default, 6,300 A, is the largest standard low-voltage busbar rating (IEC 61439);
+   * set the real rating to catch a mistake of 10× too.
+   */
+  maxCapacityA: z.number().positive().max(1_000_000).default(6300),
   /** Lease of live TxProfiles, seconds; a station cut off from us falls back after this. */
   leaseS: z.number().int().min(60).default(900),
 });

@@ -61,9 +61,28 @@ export class FlexibilityProvider implements StationInbound, GridInbound, CoreQue
     this.energy = deps.energy ?? new GroupEnergyRegister(deps.kv);
     this.overrides = new Overrides(deps.kv, deps.nowMs);
     for (const group of deps.groups) {
-      for (const snapshot of parseSaved(deps.plans?.get(group.id)?.plan)) this.restored.set(snapshot.stationId, snapshot);
+      for (const snapshot of this.readSaved(group.id)) this.restored.set(snapshot.stationId, snapshot);
       if (group.peerId) this.groupsByPeer.set(group.peerId, [...(this.groupsByPeer.get(group.peerId) ?? []), group.id]);
     }
+  }
+
+  /**
+   * The ledger a previous run saved for the group. One that does not parse is not acted on: its stations count as
+   * unknown (at their maximum, the safe side) — and it is said loudly, naming the group and the field.
+   */
+  private readSaved(groupId: GroupId): LedgerSnapshot[] {
+    const saved = this.deps.plans?.get(groupId);
+    if (!saved) return [];
+    const parsed = SavedLedger.safeParse(saved.plan);
+    if (parsed.success) return parsed.data.ledger;
+    const issue = parsed.error.issues[0];
+    this.deps.logger.error('saved lease ledger is corrupt: not used, its stations count at their maximum until they acknowledge a limit', {
+      groupId,
+      table: 'plans',
+      field: issue ? issue.path.join('.') : undefined,
+      problem: issue?.message,
+    });
+    return [];
   }
 
   /** The OCPP adapter runs: one controller per group drives its stations through `commands`; each plans once now. */
@@ -176,6 +195,7 @@ export class FlexibilityProvider implements StationInbound, GridInbound, CoreQue
     const station = this.fleet.station(stationId);
     if (!station || station.connected === connected) return;
     station.connected = connected;
+    if (connected) this.ledger.reconnected(stationId);
     this.deps.events.emit('stationConnectionChanged', { stationId, groupId: station.groupId, connected, atMs: this.deps.nowMs() });
     this.dirty(station.groupId, connected ? `station ${stationId} connected` : `station ${stationId} disconnected`);
   }
@@ -256,13 +276,5 @@ function allocationRelevantChange(a: ChargingSession, b: ChargingSession): boole
   );
 }
 
-/**
- * Reads the ledger back from a saved record; anything malformed is ignored (counted as unknown instead). Records
- * written before the ledger stood alone also carry a `plan`, which was never read: it is dropped here.
- */
-function parseSaved(saved: unknown): LedgerSnapshot[] {
-  const parsed = SavedLedger.safeParse(saved);
-  return parsed.success ? parsed.data.ledger : [];
-}
-
+/** A saved ledger record. Records written before the ledger stood alone also carry a `plan`, never read: dropped. */
 const SavedLedger = z.object({ ledger: z.array(LedgerSnapshot) });

@@ -4,27 +4,63 @@ import type { CapacityBlock } from '../domain/capacity';
 import type { GroupLayout } from '../domain/group';
 import type { Logger } from '../observability/log';
 import type { CoreEvents } from './events';
+import type { Fleet } from './fleet';
+import type { LeaseLedger } from './lease-ledger';
 import type { PlanBlock, PlanResult, PlanSession } from './ports';
 import type { ForecastSource, GridReporter } from './ports';
 
 /** Adjust requests go out at most this often per group. */
 export const ADJUST_INTERVAL_MS = 15 * 60_000;
 
+/**
+ * Forecasts whose overload was reported, remembered per group: enough for every forecast that can still be in force
+ * (a CP replaces them block by block), bounded so that a CP sending one forecast a minute for months does not grow it.
+ */
+export const REPORTED_OVERLOADS_KEPT = 256;
+
+export interface GridReportsDeps {
+  readonly forecasts: ForecastSource;
+  readonly grid: GridReporter;
+  readonly events: CoreEvents;
+  readonly logger: Logger;
+  readonly fleet: Pick<Fleet, 'stationsOf'>;
+  readonly ledger: Pick<LeaseLedger, 'restoredLeaseRunning'>;
+}
+
 export class GridReports {
+  /** Insertion-ordered: the oldest is dropped first. */
   private readonly reportedOverloads = new Set<string>();
   private lastAdjustMs = -Infinity;
+  private heldLogged = false;
 
   constructor(
     private readonly group: GroupLayout,
-    private readonly deps: { forecasts: ForecastSource; grid: GridReporter; events: CoreEvents; logger: Logger },
+    private readonly deps: GridReportsDeps,
   ) {}
 
+  /** How many forecasts are remembered as reported (bounded by REPORTED_OVERLOADS_KEPT). */
+  get reportedCount(): number {
+    return this.reportedOverloads.size;
+  }
+
   afterPlan(nowMs: number, blocks: readonly PlanBlock[], sessions: readonly PlanSession[], result: PlanResult): void {
-    this.reportOverloads(blocks, result);
+    this.reportOverloads(nowMs, blocks, result);
     this.requestAdjustment(nowMs, blocks, sessions, result);
   }
 
-  private reportOverloads(blocks: readonly PlanBlock[], result: PlanResult): void {
+  /**
+   * Stations not back since a restart, still counted at a lease the previous run granted. That lease was planned for
+   * the capacity of its day (a cut may have come while the agent was down, or the kill came between a transition's
+   * steps), and the station is re-profiled the moment it is back: an overload now is the restart's, not the group's.
+   * Bounded by those leases: once they end, the stations count at their standing limits and an overload is real.
+   */
+  private awaitingRestored(nowMs: number): number {
+    return this.deps.fleet
+      .stationsOf(this.group.id)
+      .filter((s) => !s.connected && this.deps.ledger.restoredLeaseRunning(s.stationId, nowMs)).length;
+  }
+
+  private reportOverloads(nowMs: number, blocks: readonly PlanBlock[], result: PlanResult): void {
     const overloaded = mergeAdjacent(
       result.overloadedBlocks.map((i) => blocks[i]).filter((b): b is PlanBlock => b !== undefined && b.source === 'forecast'),
     );
@@ -32,7 +68,24 @@ export class GridReports {
     if (!first) return;
     const requestId = this.deps.forecasts.requestIdAt(this.group.id, 'CONSUMPTION', first.startMs);
     if (!requestId || this.reportedOverloads.has(requestId)) return;
+    const awaiting = this.awaitingRestored(nowMs);
+    if (awaiting > 0) {
+      // Once per hold: every plan until they are back would say the same.
+      if (!this.heldLogged)
+        this.deps.logger.info('overload not reported yet: stations restored after a restart are not back', {
+          groupId: this.group.id,
+          forecastRequestId: requestId,
+          stations: awaiting,
+        });
+      this.heldLogged = true;
+      return;
+    }
+    this.heldLogged = false;
     this.reportedOverloads.add(requestId);
+    if (this.reportedOverloads.size > REPORTED_OVERLOADS_KEPT) {
+      const oldest = this.reportedOverloads.values().next().value;
+      if (oldest !== undefined) this.reportedOverloads.delete(oldest);
+    }
     const message = `group ${this.group.id}: load that cannot be controlled exceeds the capacity in ${overloaded.length} block(s)`;
     this.deps.grid.complianceError(this.group.id, requestId, message, overloaded.map(toCapacityBlock));
     this.deps.logger.warn('compliance error sent', { groupId: this.group.id, forecastRequestId: requestId, blocks: overloaded.length });

@@ -24,6 +24,8 @@ interface StationLedger {
   uncertainStandingA?: number;
   /** A live schedule that timed out: may be in force until its lease ends, or until a later one is acknowledged. */
   uncertainLive?: LeasedSchedule;
+  /** Read back from the store by this run and not heard from since: its live lease was granted by a previous run. */
+  restored?: boolean;
 }
 
 /** Limit of a schedule at `t`, or undefined outside it (before its first period or from its lease end on). */
@@ -109,6 +111,7 @@ export class LeaseLedger {
     entry.live = entry.pendingLive.schedule;
     entry.pendingLive = undefined;
     entry.uncertainLive = undefined;
+    entry.restored = false;
   }
 
   /**
@@ -152,6 +155,23 @@ export class LeaseLedger {
     const entry = this.entry(snapshot.stationId);
     entry.standingA = snapshot.standingA;
     entry.live = snapshot.live;
+    entry.restored = true;
+  }
+
+  /** The station is connected to this run: what it holds from now on is this run's doing. */
+  reconnected(stationId: StationId): void {
+    const entry = this.stations.get(stationId);
+    if (entry) entry.restored = false;
+  }
+
+  /**
+   * Is the station still counted at a live lease a previous run granted, at `t`, without having been back since? Such
+   * a lease was planned for a capacity that may have changed while the agent was down; once the station is back it is
+   * re-profiled, so an overload it causes is not yet an inability to comply (core/grid-reports.ts).
+   */
+  restoredLeaseRunning(stationId: StationId, t: number): boolean {
+    const entry = this.stations.get(stationId);
+    return entry?.restored === true && entry.live !== undefined && t < entry.live.leaseEndMs;
   }
 
   /**

@@ -15,6 +15,8 @@ export const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
 export const systemClock: Clock = {
   nowMs: () => Date.now(),
   setTimer: (callback, delayMs) => {
+    // setTimeout reads NaN as 1 ms: a bug upstream, named here rather than turned into a storm.
+    if (Number.isNaN(delayMs)) throw new RangeError('timer delay is NaN');
     // Clamped here too, so a direct caller gets an early wake-up it can re-check, never a 1 ms storm.
     const timer = setTimeout(callback, Math.min(Math.max(0, delayMs), MAX_TIMER_DELAY_MS));
     timer.unref();
@@ -71,7 +73,12 @@ export class Scheduler {
     return this.byKey.get(key)?.dueMs;
   }
 
+  /**
+   * Sets or moves `key`'s deadline. `Infinity` means never (kept, no timer); NaN is refused: it compares false with
+   * everything, so at the top of the heap it would hold back every other deadline and re-arm the timer forever.
+   */
   schedule(key: string, dueMs: number, run: () => void): void {
+    if (Number.isNaN(dueMs)) throw new RangeError(`scheduler: deadline of ${key} is NaN`);
     if (this.isStopped) return;
     const existing = this.byKey.get(key);
     if (existing) {

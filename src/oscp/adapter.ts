@@ -113,7 +113,8 @@ export function createOscpAdapter(options: OscpAdapterOptions): OscpAdapter {
   });
   const link = new Link({ registry, outbox, client, timers, nowMs, logger, metrics, followUpDelayMs });
   const registration = new Registration({ settings, registry, outbox, link, store, followUpDelayMs, logger });
-  const intake = new ForecastIntake({ book, store, registry, outbox, groups, events, nowMs, logger });
+  const limits = { horizonMs: settings.forecastHorizonDays * 24 * HOUR_MS, maxBlocks: settings.maxForecastBlocks };
+  const intake = new ForecastIntake({ book, store, registry, outbox, groups, events, nowMs, logger, limits });
   const measurements = new MeasurementReporter({
     registry,
     outbox,
@@ -131,8 +132,11 @@ export function createOscpAdapter(options: OscpAdapterOptions): OscpAdapter {
 
   const router = createOscpRouter({ registry, registration, link, intake, logger, metrics, afterResponse: () => outbox.kick() });
 
+  const failedRetentionMs = settings.outboxFailedRetentionDays * 24 * HOUR_MS;
   const prune = (): void => {
     intake.prune(nowMs() - retentionMs);
+    const failed = store.outbox.pruneFailed(nowMs() - failedRetentionMs);
+    if (failed) logger.info('failed outbox messages pruned', { messages: failed, retentionDays: settings.outboxFailedRetentionDays });
     timers.schedule('prune', nowMs() + HOUR_MS, prune);
   };
 

@@ -44,8 +44,18 @@ function entry(startMs: number, endMs: number, from: Omit<BookEntry, 'startMs' |
 function uncovered(e: BookEntry, cover: readonly CapacityBlock[]): BookEntry[] {
   const pieces: BookEntry[] = [];
   let cursor = e.startMs;
-  for (const c of cover) {
-    if (c.endMs <= cursor || c.startMs >= e.endMs) continue;
+  // `cover` is sorted and does not overlap (normaliseBlocks): start at the first block ending after the entry starts,
+  // so replacing a week of blocks is O(n log n), not entries × blocks.
+  let low = 0;
+  for (let high = cover.length; low < high;) {
+    const mid = (low + high) >> 1;
+    if ((cover[mid] as CapacityBlock).endMs <= e.startMs) low = mid + 1;
+    else high = mid;
+  }
+  for (let i = low; i < cover.length; i++) {
+    const c = cover[i] as CapacityBlock;
+    if (c.startMs >= e.endMs) break;
+    if (c.endMs <= cursor) continue;
     if (c.startMs > cursor) pieces.push(entry(cursor, c.startMs, e));
     cursor = Math.max(cursor, c.endMs);
   }

@@ -121,12 +121,14 @@ export class Link {
       const expectedMs = now + 2 * settings.heartbeatIntervalS * 1000;
       if (!offlineModeAt || wireTimeMs(offlineModeAt) < expectedMs) offlineModeAt = toWireTime(expectedMs);
     }
-    return this.deps.registry.update(peer.peerId, {
-      state: 'CONNECTED',
-      heartbeatIntervalS: body.required_behaviour?.heartbeat_interval,
-      measurementConfiguration: body.required_behaviour?.measurement_configuration ?? [],
-      offlineModeAt,
-    });
+    const behaviour = body.required_behaviour;
+    // A Handshake without required_behaviour (`{}`, ELMO's example) says nothing about behaviour: the settings of the
+    // last one stay. With it, an absent heartbeat_interval means "no heartbeats" (digest §7); an absent
+    // measurement_configuration (required by the schema, left out by pyoscp) keeps the previous one.
+    const heartbeatIntervalS = behaviour ? behaviour.heartbeat_interval : peer.heartbeatIntervalS;
+    const measurementConfiguration = behaviour?.measurement_configuration ?? peer.measurementConfiguration;
+    if (!behaviour) this.deps.logger.info('handshake without required_behaviour: previous settings kept', { peer: peer.peerId });
+    return this.deps.registry.update(peer.peerId, { state: 'CONNECTED', heartbeatIntervalS, measurementConfiguration, offlineModeAt });
   }
 
   /** (Re)arms the peer's heartbeat and offline deadlines from its record. */

@@ -92,13 +92,13 @@ export class OutboxDelivery {
     await settled;
   }
 
+  /** One pass: the head of each peer's queue (one indexed row per peer, whatever the backlog), due ones drained. */
   private run(): void {
     if (this.stopped) return;
     const now = this.deps.nowMs();
-    const heads = new Map<string, OutboxMessage>();
-    for (const message of this.deps.repo.pending()) if (!heads.has(message.peerId)) heads.set(message.peerId, message);
     let wakeMs = Infinity;
-    for (const [peerId, head] of heads) {
+    for (const head of this.deps.repo.heads()) {
+      const { peerId } = head;
       if (this.busyPeers.has(peerId)) continue;
       if (head.nextAttemptAtMs <= now) this.startDrain(peerId);
       else wakeMs = Math.min(wakeMs, head.nextAttemptAtMs);
@@ -122,7 +122,7 @@ export class OutboxDelivery {
   private async drain(peerId: string): Promise<void> {
     for (;;) {
       if (this.stopped) return;
-      const head = this.deps.repo.pending().find((m) => m.peerId === peerId);
+      const head = this.deps.repo.head(peerId);
       if (!head || head.nextAttemptAtMs > this.deps.nowMs()) return;
       const outcome = await this.deliver(head);
       if (this.stopped || outcome === 'wait') return;
@@ -136,7 +136,7 @@ export class OutboxDelivery {
     const log = this.deps.logger.child({ peer: message.peerId });
     const target = this.deps.resolve(message);
     if ('error' in target) {
-      this.deps.repo.failPermanently(id, target.error);
+      this.deps.repo.failPermanently(id, target.error, this.deps.nowMs());
       this.deps.metrics.oscpMessages.inc({ direction: 'out', type, status: 'failed' });
       log.error('OSCP message cannot be sent', { type, requestId: message.requestId, error: target.error });
       this.deps.onSettled?.(message, { kind: 'refused', status: 0, error: target.error });
@@ -172,7 +172,7 @@ export class OutboxDelivery {
       return 'next';
     }
     if (outcome.kind === 'refused') {
-      this.deps.repo.failPermanently(id, outcome.error);
+      this.deps.repo.failPermanently(id, outcome.error, this.deps.nowMs());
       log.error('OSCP message refused by the peer; not retried', { type, requestId: message.requestId, error: outcome.error });
       this.deps.onSettled?.(message, outcome);
       return 'next';

@@ -34,7 +34,11 @@ export type VersionUrl = z.infer<typeof VersionUrl>;
 export const Register = z.object({ token: Token, version_url: z.array(VersionUrl).min(1) });
 export type Register = z.infer<typeof Register>;
 
-/** `heartbeat_interval` 0 or null means "no heartbeats" (SolarNetwork); pyoscp may omit measurement_configuration. */
+/**
+ * `heartbeat_interval` absent, 0 or null means "no heartbeats" (digest §7: omit = not interested; SolarNetwork sends
+ * 0/null). pyoscp may omit measurement_configuration, which the schema requires: absent stays undefined, so the
+ * receiver keeps what it had rather than reading "none" into an omission (issue #17 0b).
+ */
 export const RequiredBehaviour = z.object({
   heartbeat_interval: z
     .number()
@@ -44,7 +48,7 @@ export const RequiredBehaviour = z.object({
   measurement_configuration: z
     .array(MeasurementConfiguration)
     .optional()
-    .transform((list) => [...new Set(list ?? [])]),
+    .transform((list) => (list === undefined ? undefined : [...new Set(list)])),
 });
 export type RequiredBehaviour = z.infer<typeof RequiredBehaviour>;
 

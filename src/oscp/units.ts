@@ -1,7 +1,7 @@
 // OSCP capacity units ↔ amps per phase (digest §8, §13): ForecastedBlocks in, CapacityBlocks out, and back.
 // `A` is per phase; `W`/`KW` are power over the phases the block names; `WH`/`KWH` are energy per block (average power).
 import type { CapacityBlock } from '../domain/capacity';
-import { ampsToWatts, minCurrents, wattsToAmps, type PhaseCurrentsA } from '../domain/electrical';
+import { ampsToWatts, wattsToAmps, type PhaseCurrentsA } from '../domain/electrical';
 import type { ForecastedBlock, ForecastedBlockUnit, PhaseIndicator } from './schemas';
 import { toWireTime, wireTimeMs } from './wire-time';
 
@@ -12,7 +12,6 @@ export interface GroupElectrics {
 }
 
 const HOUR_MS = 3_600_000;
-const UNCONSTRAINED: PhaseCurrentsA = [Infinity, Infinity, Infinity];
 
 /** Index of the single phase a block names, or undefined for the whole group (`ALL`, and `UNKNOWN` read as `ALL`). */
 function singlePhase(phase: PhaseIndicator): 0 | 1 | 2 | undefined {
@@ -30,47 +29,97 @@ function blockPowerW(capacity: number, unit: 'W' | 'KW' | 'WH' | 'KWH', duration
   return energyWh / (durationMs / HOUR_MS);
 }
 
+/** Amps on each phase the block names (all of the group's for `ALL`), whatever its unit; may be Infinity (1e308 kW). */
+export function blockPhaseA(block: ForecastedBlock, group: GroupElectrics): number {
+  if (block.unit === 'A') return block.capacity;
+  const durationMs = wireTimeMs(block.end_time) - wireTimeMs(block.start_time);
+  const phases = singlePhase(block.phase) === undefined ? group.phases : 1;
+  return wattsToAmps(blockPowerW(block.capacity, block.unit, durationMs), phases, group.phaseVoltageV);
+}
+
 /**
  * Per-phase amps one block allows. `ALL` in power units is spread evenly over the group's phases — at most
  * the block's power in total, whatever the balance (conservative for a sum limit).
  */
 export function blockLimitA(block: ForecastedBlock, group: GroupElectrics): PhaseCurrentsA {
-  const startMs = wireTimeMs(block.start_time);
-  const endMs = wireTimeMs(block.end_time);
   const phase = singlePhase(block.phase);
-  const perPhaseA =
-    block.unit === 'A'
-      ? block.capacity
-      : wattsToAmps(blockPowerW(block.capacity, block.unit, endMs - startMs), phase === undefined ? group.phases : 1, group.phaseVoltageV);
+  const perPhaseA = blockPhaseA(block, group);
   if (phase === undefined) return [perPhaseA, perPhaseA, perPhaseA];
   const limit: [number, number, number] = [Infinity, Infinity, Infinity];
   limit[phase] = perPhaseA;
   return limit;
 }
 
+/** A min-heap of [key, endMs] pairs with lazy removal: entries that ended are dropped when they reach the top. */
+class EndingMinHeap {
+  private readonly items: [number, number][] = [];
+
+  push(key: number, endMs: number): void {
+    const items = this.items;
+    items.push([key, endMs]);
+    for (let i = items.length - 1; i > 0;) {
+      const parent = (i - 1) >> 1;
+      if ((items[parent] as [number, number])[0] <= key) break;
+      [items[i], items[parent]] = [items[parent] as [number, number], items[i] as [number, number]];
+      i = parent;
+    }
+  }
+
+  /** The least key of the entries still running at `atMs` (endMs > atMs), or undefined if none is. */
+  minAt(atMs: number): number | undefined {
+    const items = this.items;
+    while (items.length > 0 && (items[0] as [number, number])[1] <= atMs) {
+      const last = items.pop() as [number, number];
+      if (items.length === 0) break;
+      items[0] = last;
+      for (let i = 0; ;) {
+        const left = 2 * i + 1;
+        if (left >= items.length) break;
+        const right = left + 1;
+        const child = right < items.length && (items[right] as [number, number])[0] < (items[left] as [number, number])[0] ? right : left;
+        if ((items[child] as [number, number])[0] >= (items[i] as [number, number])[0]) break;
+        [items[i], items[child]] = [items[child] as [number, number], items[i] as [number, number]];
+        i = child;
+      }
+    }
+    return items.length > 0 ? (items[0] as [number, number])[0] : undefined;
+  }
+}
+
 /**
  * The blocks of one message as sorted, non-overlapping stretches in amps per phase. Blocks of different
  * phases (ONE/TWO/THREE) over the same time combine into one stretch; where blocks overlap the lower limit
  * wins. Times no block covers are left out (they keep what earlier forecasts said). A phase no block constrains is
- * `Infinity`.
+ * `Infinity`. Sort and sweep, O(n log n): a 1 MB forecast (8,000 blocks) must not hold the event loop (issue #17).
  */
 export function normaliseBlocks(blocks: readonly ForecastedBlock[], group: GroupElectrics): CapacityBlock[] {
-  const spans = blocks.map((block) => ({
-    startMs: wireTimeMs(block.start_time),
-    endMs: wireTimeMs(block.end_time),
-    limitA: blockLimitA(block, group),
-  }));
+  const spans = blocks
+    .map((block) => ({ startMs: wireTimeMs(block.start_time), endMs: wireTimeMs(block.end_time), limitA: blockLimitA(block, group) }))
+    .sort((a, b) => a.startMs - b.startMs);
   const cuts = [...new Set(spans.flatMap((s) => [s.startMs, s.endMs]))].sort((a, b) => a - b);
+  // Every span running at a cut, by its end (does any cover it?), and per phase by its limit (the lowest wins).
+  const covering = new EndingMinHeap();
+  const phases = [new EndingMinHeap(), new EndingMinHeap(), new EndingMinHeap()] as const;
   const out: CapacityBlock[] = [];
-  let startMs: number | undefined;
-  for (const endMs of cuts) {
-    if (startMs !== undefined) {
-      let limitA: PhaseCurrentsA | undefined;
-      for (const span of spans)
-        if (span.startMs <= startMs && span.endMs >= endMs) limitA = minCurrents(limitA ?? UNCONSTRAINED, span.limitA);
-      if (limitA) out.push({ startMs, endMs, limitA });
+  let next = 0;
+  for (let c = 0; c + 1 < cuts.length; c++) {
+    const startMs = cuts[c] as number;
+    const endMs = cuts[c + 1] as number;
+    for (; next < spans.length && (spans[next] as (typeof spans)[number]).startMs <= startMs; next++) {
+      const span = spans[next] as (typeof spans)[number];
+      covering.push(span.endMs, span.endMs);
+      span.limitA.forEach((a, p) => {
+        if (a !== Infinity) phases[p as 0 | 1 | 2].push(a, span.endMs);
+      });
     }
-    startMs = endMs;
+    // Cuts include every end, so a span running at startMs covers the whole of [startMs, endMs).
+    if (covering.minAt(startMs) === undefined) continue;
+    const limitA: PhaseCurrentsA = [
+      phases[0].minAt(startMs) ?? Infinity,
+      phases[1].minAt(startMs) ?? Infinity,
+      phases[2].minAt(startMs) ?? Infinity,
+    ];
+    out.push({ startMs, endMs, limitA });
   }
   return out;
 }

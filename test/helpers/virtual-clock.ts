@@ -29,7 +29,8 @@ export class VirtualClock implements Clock {
 
   setTimer(callback: () => void, delayMs: number): { cancel(): void } {
     // Node would turn a longer delay into 1 ms: a caller that asks for it has a bug this clock must show.
-    if (delayMs > MAX_TIMER_DELAY_MS)
+    // NaN too: Node reads it as 1 ms.
+    if (!(delayMs <= MAX_TIMER_DELAY_MS))
       throw new RangeError(`timer of ${delayMs} ms asked: Node fires anything above 2^31 − 1 ms after 1 ms`);
     this.armed.push(delayMs);
     const timer: Timer = { atMs: this.now + Math.max(0, delayMs), seq: this.seq++, callback };

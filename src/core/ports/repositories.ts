@@ -106,11 +106,17 @@ export interface ForecastRepository {
 
 export interface OutboxRepository {
   enqueue(message: Omit<OutboxMessage, 'id' | 'attempts' | 'status' | 'lastError'>): number;
-  /** Every message still pending, oldest first (delivery keeps each peer's order, so it reads whole queues). */
+  /** Every message still pending, oldest first: reads the whole queue (tests and diagnosis; delivery uses `heads`). */
   pending(): OutboxMessage[];
+  /** The oldest pending message of each peer that has one, oldest first: O(peers), whatever the backlog. */
+  heads(): OutboxMessage[];
+  /** The oldest pending message of one peer. */
+  head(peerId: string): OutboxMessage | undefined;
   delivered(id: number): void;
   retryLater(id: number, nextAttemptAtMs: number, error: string): void;
-  failPermanently(id: number, error: string): void;
+  failPermanently(id: number, error: string, atMs: number): void;
+  /** Deletes messages that failed for good before `failedBeforeMs`; returns how many. */
+  pruneFailed(failedBeforeMs: number): number;
 }
 
 export interface StationRepository {

@@ -1,21 +1,25 @@
 // SQLite repository of received capacity forecasts, kept as an ordered log the forecast book replays.
 // Pruned by end time so the log stays bounded to the forecast horizon.
 import type { Database } from 'better-sqlite3';
-import type { CapacityForecastType } from '../../domain/capacity';
+import { z } from 'zod';
+import { CAPACITY_FORECAST_TYPES } from '../../domain/capacity';
 import type { ForecastRecord, ForecastRepository } from '../../core/ports';
+import { keyOf, readJson, readRow } from './rows';
 
-interface ForecastRow {
-  seq: number;
-  group_id: string;
-  type: CapacityForecastType;
-  request_id: string;
-  peer_id: string;
-  received_at: string;
-  blocks: string;
-  ends_at: string;
-}
+const Row = z.object({
+  seq: z.number().int(),
+  group_id: z.string().min(1),
+  type: z.enum(CAPACITY_FORECAST_TYPES),
+  request_id: z.string().min(1),
+  peer_id: z.string().min(1),
+  received_at: z.string().min(1),
+  blocks: z.string(),
+  ends_at: z.string().min(1),
+});
 
-function fromRow(row: ForecastRow): ForecastRecord {
+/** The blocks stay `unknown` here: the OSCP adapter reads them with its own schema on replay. */
+function fromRow(raw: unknown): ForecastRecord {
+  const row = readRow(Row, 'forecasts', keyOf(raw, 'seq'), raw);
   return {
     seq: row.seq,
     groupId: row.group_id,
@@ -23,7 +27,7 @@ function fromRow(row: ForecastRow): ForecastRecord {
     requestId: row.request_id,
     peerId: row.peer_id,
     receivedAt: row.received_at,
-    blocks: JSON.parse(row.blocks) as unknown,
+    blocks: readJson(z.unknown(), 'forecasts', `seq=${row.seq}`, 'blocks', row.blocks),
     endsAt: row.ends_at,
   };
 }
@@ -48,8 +52,7 @@ export function sqliteForecasts(db: Database): ForecastRepository {
           ends_at: forecast.endsAt,
         }).lastInsertRowid,
       ),
-    list: ({ groupId, endsAfter = '' }) =>
-      ((groupId === undefined ? all.all(endsAfter) : byGroup.all(groupId, endsAfter)) as ForecastRow[]).map(fromRow),
+    list: ({ groupId, endsAfter = '' }) => (groupId === undefined ? all.all(endsAfter) : byGroup.all(groupId, endsAfter)).map(fromRow),
     prune: (endedBefore) => prune.run(endedBefore).changes,
   };
 }

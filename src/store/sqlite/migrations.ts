@@ -109,8 +109,19 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    // Issue #17 item 4: delivery reads each peer's head through a partial index instead of every pending row, and
+    // failed rows carry when they failed so they can be pruned (those failed before this migration count from now).
+    name: '0004_outbox_heads_and_failed_retention',
+    sql: `
+      ALTER TABLE outbox ADD COLUMN failed_at_ms INTEGER;
+      UPDATE outbox SET failed_at_ms = CAST(strftime('%s', 'now') AS INTEGER) * 1000 WHERE status = 'failed';
+      CREATE INDEX outbox_pending_peer ON outbox (peer_id, id) WHERE status = 'pending';
+      CREATE INDEX outbox_failed_at ON outbox (failed_at_ms) WHERE status = 'failed';
+      `,
+  },
+  {
     // OCPP 1.6J beside 2.0.1: the version of each station's last connection and what its last boot said.
-    name: '0004_station_protocol',
+    name: '0005_station_protocol',
     sql: `
       ALTER TABLE stations ADD COLUMN protocol TEXT;
       ALTER TABLE stations ADD COLUMN boot_info TEXT;

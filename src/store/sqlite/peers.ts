@@ -1,23 +1,33 @@
 // SQLite repository of OSCP peers: registration state and the tokens of both directions.
 // The inbound token is stored only as a hash; the outbound token must be kept to call the peer.
 import type { Database } from 'better-sqlite3';
-import type { PeerRecord, PeerRepository, PeerRole, PeerState } from '../../core/ports';
+import { z } from 'zod';
+import { PEER_ROLES, PEER_STATES, type PeerRecord, type PeerRepository } from '../../core/ports';
+import { keyOf, readJson, readRow } from './rows';
 
-interface PeerRow {
-  peer_id: string;
-  role: PeerRole;
-  state: PeerState;
-  base_url: string | null;
-  outbound_token: string | null;
-  inbound_token_hash: string | null;
-  awaiting_register_reply: number;
-  heartbeat_interval_s: number | null;
-  measurement_configuration: string;
-  offline_mode_at: string | null;
-  updated_at: string;
-}
+const Row = z.object({
+  peer_id: z.string().min(1),
+  role: z.enum(PEER_ROLES),
+  state: z.enum(PEER_STATES),
+  base_url: z.string().nullable(),
+  outbound_token: z.string().nullable(),
+  inbound_token_hash: z.string().nullable(),
+  awaiting_register_reply: z.literal([0, 1]),
+  heartbeat_interval_s: z.number().min(0).nullable(),
+  measurement_configuration: z.string(),
+  offline_mode_at: z.string().nullable(),
+  updated_at: z.string(),
+});
 
-function fromRow(row: PeerRow): PeerRecord {
+function fromRow(raw: unknown): PeerRecord {
+  const row = readRow(Row, 'peers', keyOf(raw, 'peer_id'), raw);
+  const measurementConfiguration = readJson(
+    z.array(z.string()),
+    'peers',
+    `peer_id=${row.peer_id}`,
+    'measurement_configuration',
+    row.measurement_configuration,
+  );
   return {
     peerId: row.peer_id,
     role: row.role,
@@ -27,7 +37,7 @@ function fromRow(row: PeerRow): PeerRecord {
     inboundTokenHash: row.inbound_token_hash ?? undefined,
     awaitingRegisterReply: row.awaiting_register_reply === 1,
     heartbeatIntervalS: row.heartbeat_interval_s ?? undefined,
-    measurementConfiguration: JSON.parse(row.measurement_configuration) as string[],
+    measurementConfiguration,
     offlineModeAt: row.offline_mode_at ?? undefined,
     updatedAt: row.updated_at,
   };
@@ -50,13 +60,13 @@ export function sqlitePeers(db: Database): PeerRepository {
   const remove = db.prepare('DELETE FROM peers WHERE peer_id = ?');
   return {
     get: (peerId) => {
-      const row = get.get(peerId) as PeerRow | undefined;
-      return row && fromRow(row);
+      const row: unknown = get.get(peerId);
+      return row === undefined ? undefined : fromRow(row);
     },
-    list: () => (list.all() as PeerRow[]).map(fromRow),
+    list: () => list.all().map(fromRow),
     findByInboundTokenHash: (tokenHash) => {
-      const row = byToken.get(tokenHash) as PeerRow | undefined;
-      return row && fromRow(row);
+      const row: unknown = byToken.get(tokenHash);
+      return row === undefined ? undefined : fromRow(row);
     },
     upsert: (peer) => {
       upsert.run({

@@ -3,6 +3,7 @@
 import type { Database } from 'better-sqlite3';
 import { z } from 'zod';
 import type { RelayedMessage, RelayQueueRepository } from '../../core/ports';
+import { keyOf, readJson, readRow } from './rows';
 
 const Row = z.object({
   id: z.number().int(),
@@ -14,12 +15,12 @@ const Row = z.object({
 });
 
 function fromRow(row: unknown): RelayedMessage {
-  const parsed = Row.parse(row);
+  const parsed = readRow(Row, 'relay_queue', keyOf(row, 'id'), row);
   return {
     id: parsed.id,
     stationId: parsed.station_id,
     action: parsed.action,
-    payload: JSON.parse(parsed.payload) as unknown,
+    payload: readJson(z.unknown(), 'relay_queue', `id=${parsed.id}`, 'payload', parsed.payload),
     receivedAt: parsed.received_at,
     kind: parsed.kind,
   };

@@ -1,10 +1,44 @@
 // SQLite repository of charging sessions; the whole session is one JSON document keyed by transactionId.
 // Written in batches (upsertMany, one transaction per tick), never one transaction per meter value.
 import type { Database } from 'better-sqlite3';
-import type { ChargingSession } from '../../domain/session';
+import { z } from 'zod';
+import { CHARGING_STATES, type ChargingSession } from '../../domain/session';
 import type { SessionRepository } from '../../core/ports';
+import { readJson } from './rows';
 
-const fromData = (data: string): ChargingSession => JSON.parse(data) as ChargingSession;
+/**
+ * What a stored session must be to be acted on. Typed as the domain's ChargingSession, so the compiler holds the two
+ * together (the domain declares it as an interface; this is its reader, not a second definition).
+ */
+const StoredSession: z.ZodType<ChargingSession> = z.object({
+  transactionId: z.string().min(1),
+  stationId: z.string().min(1),
+  groupId: z.string().min(1),
+  evseId: z.number().int(),
+  connectorId: z.number().int().optional(),
+  chargingState: z.enum(CHARGING_STATES),
+  phasesUsed: z.literal([1, 2, 3]).optional(),
+  startedAt: z.string().min(1),
+  endedAt: z.string().min(1).optional(),
+  endInferred: z.literal(true).optional(),
+  meterWh: z.number().optional(),
+  meterStartWh: z.number().optional(),
+  measuredCurrentA: z.tuple([z.number(), z.number(), z.number()]).readonly().optional(),
+  lastSeqNo: z.number(),
+  evNeeds: z
+    .object({
+      energyAmountWh: z.number().optional(),
+      departureTime: z.string().optional(),
+      evMinCurrentA: z.number().optional(),
+      evMaxCurrentA: z.number().optional(),
+      evMaxPowerW: z.number().optional(),
+    })
+    .optional(),
+  priority: z.number(),
+});
+
+/** `key`: how the row was found, for the error (the JSON may be too broken to name its own transaction). */
+const fromData = (data: string, key = '(JSON column)'): ChargingSession => readJson(StoredSession, 'sessions', key, 'data', data);
 
 export function sqliteSessions(db: Database): SessionRepository {
   const get = db.prepare('SELECT data FROM sessions WHERE transaction_id = ?').pluck();
@@ -68,8 +102,8 @@ export function sqliteSessions(db: Database): SessionRepository {
   );
   return {
     get: (transactionId) => {
-      const data = get.get(transactionId) as string | undefined;
-      return data === undefined ? undefined : fromData(data);
+      const data: unknown = get.get(transactionId);
+      return data === undefined ? undefined : fromData(String(data), `transaction_id=${transactionId}`);
     },
     active: (filter) => {
       const rows =
@@ -78,7 +112,7 @@ export function sqliteSessions(db: Database): SessionRepository {
           : filter?.groupId !== undefined
             ? activeByGroup.all(filter.groupId)
             : activeAll.all();
-      const sessions = (rows as string[]).map(fromData);
+      const sessions = rows.map((row) => fromData(String(row)));
       return filter?.groupId !== undefined && filter.stationId !== undefined
         ? sessions.filter((s) => s.groupId === filter.groupId)
         : sessions;

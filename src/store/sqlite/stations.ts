@@ -1,29 +1,43 @@
 // SQLite repository of known charging stations: group membership, hardware limits, credentials hash.
 // Smart-charging limits read from the station (SmartChargingCtrlr) are kept as JSON.
 import type { Database } from 'better-sqlite3';
-import { OCPP_VERSIONS, type BootInfo, type OcppVersion, type SmartChargingLimits } from '../../domain/station';
+import { z } from 'zod';
+import { OCPP_VERSIONS, type BootInfo, type SmartChargingLimits } from '../../domain/station';
 import type { StationRecord, StationRepository } from '../../core/ports';
+import { keyOf, readJson, readRow } from './rows';
 
-interface StationRow {
-  station_id: string;
-  group_id: string;
-  password_hash: string | null;
-  evse_max_current_a: number;
-  station_max_current_a: number;
-  evse_count: number;
-  phases: 1 | 3;
-  controllable: number;
-  smart_charging: string | null;
-  last_seen_at: string | null;
-  protocol: string | null;
-  boot_info: string | null;
-}
+const Row = z.object({
+  station_id: z.string().min(1),
+  group_id: z.string().min(1),
+  password_hash: z.string().nullable(),
+  evse_max_current_a: z.number().min(0),
+  station_max_current_a: z.number().min(0),
+  evse_count: z.number().int().min(0),
+  phases: z.literal([1, 3]),
+  controllable: z.literal([0, 1]),
+  smart_charging: z.string().nullable(),
+  last_seen_at: z.string().nullable(),
+  protocol: z.enum(OCPP_VERSIONS).nullable(),
+  boot_info: z.string().nullable(),
+});
 
-function protocolOf(value: string | null): OcppVersion | undefined {
-  return OCPP_VERSIONS.find((version) => version === value);
-}
+const StoredSmartCharging: z.ZodType<SmartChargingLimits> = z.object({
+  profileStackLevel: z.number().int().min(0),
+  periodsPerSchedule: z.number().int().min(0),
+  maxProfiles: z.number().int().min(0).optional(),
+  rateUnits: z.array(z.enum(['A', 'W'])).readonly(),
+});
 
-function fromRow(row: StationRow): StationRecord {
+const StoredBootInfo: z.ZodType<BootInfo> = z.object({
+  vendor: z.string(),
+  model: z.string(),
+  serialNumber: z.string().optional(),
+  firmwareVersion: z.string().optional(),
+});
+
+function fromRow(raw: unknown): StationRecord {
+  const row = readRow(Row, 'stations', keyOf(raw, 'station_id'), raw);
+  const key = `station_id=${row.station_id}`;
   return {
     stationId: row.station_id,
     groupId: row.group_id,
@@ -33,10 +47,11 @@ function fromRow(row: StationRow): StationRecord {
     evseCount: row.evse_count,
     phases: row.phases,
     controllable: row.controllable === 1,
-    smartCharging: row.smart_charging === null ? undefined : (JSON.parse(row.smart_charging) as SmartChargingLimits),
+    smartCharging:
+      row.smart_charging === null ? undefined : readJson(StoredSmartCharging, 'stations', key, 'smart_charging', row.smart_charging),
     lastSeenAt: row.last_seen_at ?? undefined,
-    protocol: protocolOf(row.protocol),
-    bootInfo: row.boot_info === null ? undefined : (JSON.parse(row.boot_info) as BootInfo),
+    protocol: row.protocol ?? undefined,
+    bootInfo: row.boot_info === null ? undefined : readJson(StoredBootInfo, 'stations', key, 'boot_info', row.boot_info),
   };
 }
 
@@ -57,10 +72,10 @@ export function sqliteStations(db: Database): StationRepository {
   const remove = db.prepare('DELETE FROM stations WHERE station_id = ?');
   return {
     get: (stationId) => {
-      const row = get.get(stationId) as StationRow | undefined;
-      return row && fromRow(row);
+      const row: unknown = get.get(stationId);
+      return row === undefined ? undefined : fromRow(row);
     },
-    list: (filter) => ((filter?.groupId === undefined ? all.all() : byGroup.all(filter.groupId)) as StationRow[]).map(fromRow),
+    list: (filter) => (filter?.groupId === undefined ? all.all() : byGroup.all(filter.groupId)).map(fromRow),
     upsert: (station) => {
       upsert.run({
         station_id: station.stationId,

@@ -163,6 +163,8 @@ type EventLog = { [E in keyof OscpEventMap]: OscpEventMap[E][] };
 export interface FpOptions {
   readonly peers: Record<string, unknown>[];
   readonly groups?: Record<string, unknown>[];
+  /** Further keys of the oscp section (forecastHorizonDays, maxForecastBlocks, outboxFailedRetentionDays …). */
+  readonly oscp?: Record<string, unknown>;
   readonly adapter?: Partial<Pick<OscpAdapterOptions, 'groupEnergyWh' | 'followUpDelayMs' | 'retry'>>;
   /** Virtual time shared with the test (e.g. with a CP simulator's timestamps); default: one at VIRTUAL_START_MS. */
   readonly clock?: VirtualClock;
@@ -205,6 +207,7 @@ export class FpRig {
   get config(): { oscp: ReturnType<typeof OscpConfig.parse>; groups: ReturnType<typeof GroupConfig.parse>[] } {
     return {
       oscp: OscpConfig.parse({
+        ...this.options.oscp,
         basePath: BASE_PATH,
         publicBaseUrl: this.baseUrl,
         peers: this.options.peers.map((p) => OscpPeerConfig.parse(p)),

@@ -68,6 +68,42 @@ describe('OSCP handshake and heartbeats (FP side)', () => {
       });
     });
 
+    it('§6.2 issue #17 0b — a Handshake {} keeps the previous heartbeat interval and measurement settings; absent fields inside required_behaviour follow §7', async () => {
+      await fp.send('register', { token: BOOTSTRAP, body: registerBody('TOKEN_B', cp.baseUrl) });
+      fp.advance(fp.followUpDelayMs);
+      const token = tokenOf(await cp.waitFor('register'));
+      const first = { required_behaviour: { heartbeat_interval: 15, measurement_configuration: ['CONTINUOUS'] } };
+      expect((await fp.send('handshake', { token, requestId: 'h1', body: first })).status).toBe(204);
+      expect(fp.peer()).toMatchObject({ heartbeatIntervalS: 15, measurementConfiguration: ['CONTINUOUS'] });
+      // {} says nothing about behaviour: it is still a Handshake (answered, CONNECTED), but nothing is cleared.
+      expect((await fp.send('handshake', { token, requestId: 'h2', body: {} })).status).toBe(204);
+      expect(fp.peer()).toMatchObject({ state: 'CONNECTED', heartbeatIntervalS: 15, measurementConfiguration: ['CONTINUOUS'] });
+      expect(fp.logText).toMatch(/handshake without required_behaviour: previous settings kept/);
+      // pyoscp leaves measurement_configuration out: the previous one stays, the new interval is taken.
+      expect(
+        (await fp.send('handshake', { token, requestId: 'h3', body: { required_behaviour: { heartbeat_interval: 20 } } })).status,
+      ).toBe(204);
+      expect(fp.peer()).toMatchObject({ heartbeatIntervalS: 20, measurementConfiguration: ['CONTINUOUS'] });
+      // A required_behaviour without heartbeat_interval is the peer saying "no heartbeats" (§7: omit = not interested).
+      const quiet = { required_behaviour: { measurement_configuration: [] } };
+      expect((await fp.send('handshake', { token, requestId: 'h4', body: quiet })).status).toBe(204);
+      expect(fp.peer()?.heartbeatIntervalS).toBeUndefined();
+      expect(fp.peer()?.measurementConfiguration).toEqual([]);
+    });
+
+    it('issue #17 item 5 — a Handshake asking for heartbeats every 30 days arms the shared scheduler within 2^31 − 1 ms', async () => {
+      await fp.send('register', { token: BOOTSTRAP, body: registerBody('TOKEN_B', cp.baseUrl) });
+      fp.advance(fp.followUpDelayMs);
+      const token = tokenOf(await cp.waitFor('register'));
+      const monthS = 30 * 86_400;
+      const body = { required_behaviour: { heartbeat_interval: monthS, measurement_configuration: [] } };
+      expect((await fp.send('handshake', { token, body })).status).toBe(204);
+      // The rig's virtual clock throws on a delay above 2^31 − 1 ms: advancing past the month proves none was asked.
+      fp.advance(monthS * 1000 + 1);
+      expect(fp.sentOf('heartbeat')).toHaveLength(1);
+      expect(Math.max(...fp.clock.armed)).toBeLessThanOrEqual(2 ** 31 - 1);
+    });
+
     it('§6.3 — heartbeats to us: 204, offline_mode_at (any offset) recorded as UTC', async () => {
       const token = await connect(fp, cp);
       const at = new Date(fp.clock.nowMs() + 120_000);

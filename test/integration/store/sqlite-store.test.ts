@@ -107,7 +107,7 @@ describe('SQLite store', () => {
     const second = store.outbox.enqueue({ ...message, requestId: 'm2', correlationId: 'c2', nextAttemptAtMs: 200 });
     expect(store.outbox.pending().map((m) => m.requestId)).toEqual(['m1', 'm2']);
     store.outbox.retryLater(first, 300, '503 Service Unavailable');
-    store.outbox.failPermanently(second, '400 Bad Request');
+    store.outbox.failPermanently(second, '400 Bad Request', 400);
     reopen();
     expect(store.outbox.pending()).toEqual([
       expect.objectContaining({

@@ -56,6 +56,18 @@ describe('config schema', () => {
     );
   });
 
+  it('issue #17 0b — groups[].maxCapacityA defaults to 6300 A and may not be below the safe limit', () => {
+    expect(parseConfig({ groups: [{ id: 'g1', safeLimitA: 32 }] }, 'test.json').groups[0]?.maxCapacityA).toBe(6300);
+    expect(parseConfig({ groups: [{ id: 'g1', safeLimitA: 32 }] }, 'test.json').oscp).toMatchObject({
+      forecastHorizonDays: 7,
+      maxForecastBlocks: 10_000,
+      outboxFailedRetentionDays: 7,
+    });
+    expect(problemsOf({ groups: [{ id: 'g1', safeLimitA: 32, maxCapacityA: 25 }] })).toEqual([
+      "groups[0].safeLimitA: got 32, safeLimitA 32 A is above maxCapacityA 25 A, the group's physical maximum",
+    ]);
+  });
+
   it('requires TLS for security profiles 2 and 3, and a CA for 3', () => {
     expect(problemsOf({ ...minimal, ocpp: { securityProfile: 3 } })).toEqual(
       expect.arrayContaining([

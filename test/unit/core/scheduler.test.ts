@@ -164,6 +164,31 @@ describe('Scheduler', () => {
     }
   });
 
+  it('issue #17 item 5 — a NaN deadline is refused naming its key; before, it sat at the top of the heap, held back every other deadline and re-armed a 1 ms timer for ever', () => {
+    const clock = new VirtualClock(0);
+    const scheduler = new Scheduler(clock);
+    const ran: string[] = [];
+    scheduler.schedule('lease:cp-1', 100, () => ran.push('lease'));
+    expect(() => scheduler.schedule('override:bad', Number.NaN, () => ran.push('bad'))).toThrow(/deadline of override:bad is NaN/);
+    clock.advance(100);
+    expect(ran).toEqual(['lease']);
+    expect(clock.armed.every((delayMs) => delayMs >= 0 && delayMs <= MAX_TIMER_DELAY_MS)).toBe(true);
+    expect(() => systemClock.setTimer(() => undefined, Number.NaN)).toThrow(RangeError);
+  });
+
+  it('issue #17 item 5 — deadlines from a year to Infinity never hand the timer more than 2^31 − 1 ms; Infinity arms nothing', () => {
+    const clock = new VirtualClock(0);
+    const scheduler = new Scheduler(clock);
+    const ran: number[] = [];
+    scheduler.schedule('never', Infinity, () => ran.push(-1));
+    expect(clock.pending).toBe(0);
+    for (const days of [24, 25, 49.7, 50, 400]) scheduler.schedule(`far:${days}`, days * DAY_MS, () => ran.push(clock.nowMs()));
+    clock.advance(400 * DAY_MS);
+    expect(ran).toEqual([24, 25, 49.7, 50, 400].map((d) => d * DAY_MS));
+    // The virtual clock throws on any delay above the cap (or NaN), so every arming stayed within it; and few of them.
+    expect(clock.armed.length).toBeLessThanOrEqual(5 + Math.ceil((400 * DAY_MS) / MAX_TIMER_DELAY_MS));
+  });
+
   describe('scopes (one per adapter on the shared scheduler)', () => {
     it('prefix their keys; close cancels only their own and refuses new ones', () => {
       const clock = new VirtualClock(0);

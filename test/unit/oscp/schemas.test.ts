@@ -1,4 +1,6 @@
 // OSCP message schemas: what they accept (including the tolerated variants of digest §14) and what they refuse.
+import fc from 'fast-check';
+import { DateTime } from 'luxon';
 import {
   describeIssues,
   ForecastedBlock,
@@ -11,7 +13,7 @@ import {
   GroupCapacityComplianceError,
   UpdateAssetMeasurements,
 } from '../../../src/oscp/schemas';
-import { toWireTime, wireTimeMs } from '../../../src/oscp/wire-time';
+import { isRfc3339, toWireTime, wireTimeMs } from '../../../src/oscp/wire-time';
 import { expectWireValid } from './helpers/json-schemas';
 
 const block = {
@@ -44,9 +46,9 @@ describe('OSCP schemas', () => {
     expect(Handshake.safeParse({ heartbeat_interval: 'often' }).success).toBe(false);
   });
 
-  it('§14 Handshake — measurement_configuration may be omitted (pyoscp), duplicates collapse; 0/null interval = none', () => {
+  it('§14 Handshake — measurement_configuration may be omitted (pyoscp: left undefined, the receiver keeps its own), duplicates collapse; 0/null interval = none', () => {
     expect(Handshake.parse({ required_behaviour: { heartbeat_interval: 60 } })).toEqual({
-      required_behaviour: { heartbeat_interval: 60, measurement_configuration: [] },
+      required_behaviour: { heartbeat_interval: 60, measurement_configuration: undefined },
     });
     expect(
       HandshakeAcknowledge.parse({
@@ -119,5 +121,46 @@ describe('OSCP schemas', () => {
     expect(UpdateGroupMeasurements.safeParse({ group_id: 'g', measurements: [] }).success).toBe(false);
     const assets = { group_id: 'g', measurements: [{ asset_id: 'g', asset_category: 'CHARGING', energy_measurement: measurement }] };
     expectWireValid('update-asset-measurements', UpdateAssetMeasurements.parse(assets));
+  });
+
+  it('§9 issue #17 item 3 — the hand-written RFC 3339 parser agrees with luxon on valid, invalid and edge-case times', () => {
+    const luxonMs = (value: string): number | undefined => {
+      const match = /^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}:\d{2}(?:\.\d+)?)([Zz]|[+-]\d{2}:\d{2})$/.exec(value);
+      if (!match) return undefined;
+      const parsed = DateTime.fromISO(`${match[1]}T${match[2]}${(match[3] ?? 'Z').toUpperCase()}`, { setZone: true });
+      return parsed.isValid ? parsed.toMillis() : undefined;
+    };
+    const ours = (value: string): number | undefined => (isRfc3339(value) ? wireTimeMs(value) : undefined);
+    const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
+    const candidate = fc
+      .record({
+        year: fc.integer({ min: 0, max: 9999 }),
+        month: fc.integer({ min: 0, max: 13 }),
+        day: fc.integer({ min: 0, max: 32 }),
+        hour: fc.integer({ min: 0, max: 24 }),
+        minute: fc.integer({ min: 0, max: 60 }),
+        second: fc.integer({ min: 0, max: 60 }),
+        fraction: fc.option(fc.stringMatching(/^\d{1,6}$/), { nil: undefined }),
+        offset: fc.oneof(
+          fc.constantFrom('Z', 'z'),
+          fc
+            .tuple(fc.constantFrom('+', '-'), fc.integer({ min: 0, max: 23 }), fc.integer({ min: 0, max: 59 }))
+            .map(([s, h, m]) => `${s}${pad(h)}:${pad(m)}`),
+        ),
+        separator: fc.constantFrom('T', 't', ' '),
+      })
+      .map(
+        (t) =>
+          `${pad(t.year, 4)}-${pad(t.month)}-${pad(t.day)}${t.separator}${pad(t.hour)}:${pad(t.minute)}:${pad(t.second)}${t.fraction ? `.${t.fraction}` : ''}${t.offset}`,
+      );
+    fc.assert(
+      fc.property(candidate, (value) => expect(ours(value)).toBe(luxonMs(value))),
+      { numRuns: 5000 },
+    );
+    for (const value of ['0001-01-01T00:00:00Z', '9999-12-31T23:59:59Z', '2024-02-29T12:00:00+01:00', '2023-02-29T12:00:00Z'])
+      expect(ours(value)).toBe(luxonMs(value));
+    // Stricter than luxon where RFC 3339 is: an offset is at most 23:59.
+    expect(isRfc3339('2024-01-01T00:00:00+24:00')).toBe(false);
+    expect(isRfc3339('2024-01-01T00:00:00+00:60')).toBe(false);
   });
 });

@@ -1,4 +1,7 @@
 // Unit normalisation of ForecastedBlocks to amps per phase (digest §8, §13) and back for what we send.
+import fc from 'fast-check';
+import type { CapacityBlock } from '../../../src/domain/capacity';
+import { minCurrents, type PhaseCurrentsA } from '../../../src/domain/electrical';
 import { blockLimitA, normaliseBlocks, toForecastedBlocks } from '../../../src/oscp/units';
 import type { ForecastedBlock } from '../../../src/oscp/schemas';
 import { expectWireValid } from './helpers/json-schemas';
@@ -89,5 +92,48 @@ describe('OSCP unit normalisation', () => {
       const sent = toForecastedBlocks([{ startMs: T0, endMs: T0 + 15 * 60_000, limitA: [20, 20, 20] }], threePhase, unit);
       expect(normaliseBlocks(sent, threePhase)[0]?.limitA[0]).toBeCloseTo(20, 2);
     }
+  });
+
+  it('issue #17 item 3 — the sort-and-sweep normaliser gives what the quadratic one gave, on any mix of blocks', () => {
+    /** The former implementation: every elementary interval against every block. */
+    const reference = (blocks: readonly ForecastedBlock[]): CapacityBlock[] => {
+      const spans = blocks.map((b) => ({
+        startMs: Date.parse(b.start_time),
+        endMs: Date.parse(b.end_time),
+        limitA: blockLimitA(b, threePhase),
+      }));
+      const cuts = [...new Set(spans.flatMap((s) => [s.startMs, s.endMs]))].sort((a, b) => a - b);
+      const out: CapacityBlock[] = [];
+      for (let i = 0; i + 1 < cuts.length; i++) {
+        const [startMs, endMs] = [cuts[i] as number, cuts[i + 1] as number];
+        let limitA: PhaseCurrentsA | undefined;
+        for (const span of spans)
+          if (span.startMs <= startMs && span.endMs >= endMs) limitA = minCurrents(limitA ?? [Infinity, Infinity, Infinity], span.limitA);
+        if (limitA) out.push({ startMs, endMs, limitA });
+      }
+      return out;
+    };
+    const arbitraryBlock = fc
+      .record({
+        from: fc.integer({ min: 0, max: 40 }),
+        length: fc.integer({ min: 1, max: 12 }),
+        capacity: fc.integer({ min: 0, max: 100 }),
+        phase: fc.constantFrom('ALL', 'ONE', 'TWO', 'THREE', 'UNKNOWN' as const),
+        unit: fc.constantFrom('A', 'W', 'KWH' as const),
+      })
+      .map(({ from, length, capacity, phase, unit }) =>
+        block({
+          capacity: unit === 'A' ? capacity : capacity * 100,
+          phase,
+          unit,
+          start_time: at(from * 5),
+          end_time: at((from + length) * 5),
+        }),
+      );
+    fc.assert(
+      fc.property(fc.array(arbitraryBlock, { maxLength: 40 }), (blocks) => {
+        expect(normaliseBlocks(blocks, threePhase)).toEqual(reference(blocks));
+      }),
+    );
   });
 });
