@@ -282,9 +282,14 @@ export class GroupController {
   private async applyStanding(stations: readonly FleetStation[], nowMs: number): Promise<boolean> {
     const { id, safeLimitA, safetyMarginA } = this.options.layout;
     const fallback = this.deps.forecasts.blocks(id, 'FALLBACK_CONSUMPTION', nowMs, nowMs + this.options.horizonMs);
-    const standingA = standingCapacityA(fallback, nowMs, nowMs + this.options.horizonMs, safeLimitA);
+    const fallbackA = standingCapacityA(fallback, nowMs, nowMs + this.options.horizonMs, safeLimitA);
+    // A station that cannot be steered draws up to its maximum whether flexbridge runs or not: the standing budget is
+    // what is left after those, shared among the stations that take a standing limit (on every phase, conservatively).
+    const uncontrolledA = stations.reduce((sum, s) => (s.controllable ? sum : sum + s.stationMaxCurrentA), 0);
+    const standingA: PhaseCurrentsA = [fallbackA[0] - uncontrolledA, fallbackA[1] - uncontrolledA, fallbackA[2] - uncontrolledA];
     const budgetA = Math.max(0, Math.min(...standingA) - safetyMarginA);
-    const shares = standingLimits(standingA, safetyMarginA, stations);
+    const steerable = stations.filter((s) => s.controllable);
+    const shares = standingLimits(standingA, safetyMarginA, steerable);
     const { ledger } = this.deps;
     const committed = (s: FleetStation): number | undefined => ledger.standingCommittedA(s.stationId);
     const toSend = stations.filter((s) => s.connected && s.controllable && shares.get(s.stationId) !== this.standingSent.get(s.stationId));
@@ -297,7 +302,7 @@ export class GroupController {
     if (!lowered.every(Boolean)) return higher.length > 0;
 
     let roomA = budgetA;
-    for (const station of stations) roomA -= committed(station) ?? 0;
+    for (const station of steerable) roomA -= committed(station) ?? 0;
     let heldBack = false;
     const grants: (() => Promise<boolean>)[] = [];
     for (const station of higher) {

@@ -149,6 +149,20 @@ describe('group controller', () => {
     expect(h.ledger.standingA('CS-1')).toBe(10);
   });
 
+  it('invariant 2 — an uncontrollable station is counted at its maximum in the standing budget (a cut-off group stays safe)', async () => {
+    // 61 A fallback, 1 A margin, one uncontrollable 32 A station: the two steerable ones share 61 − 32 − 1 = 28 A.
+    const h = harness({ fallbackA: 61 });
+    h.addStation('CS-1');
+    h.addStation('CS-2');
+    h.addStation('CS-X', { controllable: false, stationMaxCurrentA: 32 });
+    await h.controller.runOnce();
+    const standing = h.sent.filter((s) => s.request.kind === 'standing');
+    expect(standing.map((s) => s.stationId).sort()).toEqual(['CS-1', 'CS-2']);
+    expect(standing.map((s) => (s.request.kind === 'standing' ? s.request.limitA : -1))).toEqual([14, 14]);
+    const total = (h.ledger.standingA('CS-1') ?? 0) + (h.ledger.standingA('CS-2') ?? 0) + 32;
+    expect(total).toBeLessThanOrEqual(61 - 1);
+  });
+
   describe('invariant 2 while stations join — standing limits add up to at most FC − margin at every instant', () => {
     /** Acknowledges the newest sends first (the worst order for the old code) and checks the installed sum each time. */
     async function settle(h: ReturnType<typeof harness>, installed: Map<string, number>, budgetA: number): Promise<number> {
