@@ -141,7 +141,8 @@ export async function startAgentChild(settings: AgentSettings): Promise<AgentChi
       peers: [{ id: 'dso', bootstrapToken: settings.bootstrapToken, heartbeatIntervalS: 30, offlineGraceS: 60, measurementIntervalS: 60 }],
     },
     // safeLimitA stays small so the standing shares do not change as stations join (no re-sends to the whole fleet).
-    groups: [{ id: settings.groupId, peerId: 'dso', safeLimitA: 40, safetyMarginA: 1, leaseS: 900 }],
+    // One group for the whole fleet: its capacity is the fleet's (19,000 stations × 32 A), far above one LV feeder's.
+    groups: [{ id: settings.groupId, peerId: 'dso', safeLimitA: 40, safetyMarginA: 1, leaseS: 900, maxCapacityA: 1_000_000 }],
   };
   const configFile = path.join(settings.dir, 'config.json');
   fs.writeFileSync(configFile, JSON.stringify(config, null, 2));
