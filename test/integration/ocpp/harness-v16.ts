@@ -5,8 +5,10 @@ import { PASSWORD } from './harness';
 
 export interface Station16Options {
   identity?: string;
-  password?: string | null;
+  /** A string, or the AuthorizationKey's raw bytes (OCPP-J 1.6 §6.2.2); null = no Basic auth. */
+  password?: string | Buffer | null;
   protocols?: string[];
+  wsOpts?: Record<string, unknown>;
   /** Configuration keys the station reports (values as strings); absent ones are unknownKey. */
   configuration?: Record<string, string>;
   setChargingProfile?: (params: Record<string, unknown>) => Promise<Record<string, unknown>>;
@@ -45,8 +47,9 @@ export async function connectStation16(url: string, options: Station16Options = 
     deferPingsOnActivity: false,
     respondWithDetailedErrors: false,
     maxBadMessages: 10,
-    password: options.password === null ? null : (options.password ?? PASSWORD),
-    wsOpts: {},
+    // ocpp-rpc sends a Buffer password as its bytes (client.js); its typings only say string.
+    password: options.password === null ? null : ((options.password ?? PASSWORD) as string),
+    wsOpts: options.wsOpts ?? {},
     headers: {},
   });
   const station: Station16 = { client, log: [], profiles: [], triggers: [], configurationReads: [] };

@@ -3,6 +3,7 @@
 import { createTestPki, type TestPki } from '../../helpers/certificates';
 import { tempDir } from '../../helpers/processes';
 import { connectStation, startTestCsms } from './harness';
+import { connectStation16 } from './harness-v16';
 
 describe('OCPP CSMS — security profiles 2 and 3', () => {
   let pki: TestPki;
@@ -65,5 +66,58 @@ describe('OCPP CSMS — security profiles 2 and 3', () => {
     } finally {
       await t.stop();
     }
+  });
+
+  describe('OCPP 1.6J — Security Whitepaper ed. 2 profiles', () => {
+    const KEY_HEX = '00112233445566778899aabbccddeeff01020304';
+    const station16 = [{ id: 'CS-1', groupId: 'g1', password: KEY_HEX, evseMaxCurrentA: 32, evseCount: 1, phases: 3 as const }];
+
+    test('SW16 §2.3 profile 1 — the AuthorizationKey as its hex text or as its raw 20 bytes; a wrong key is refused', async () => {
+      const t = await startTestCsms({}, station16);
+      try {
+        const asText = await connectStation16(t.url, { password: KEY_HEX });
+        expect(asText.client.protocol).toBe('ocpp1.6');
+        await asText.client.close();
+        const asBytes = await connectStation16(t.url, { password: Buffer.from(KEY_HEX, 'hex') });
+        await asBytes.client.close();
+        await expect(
+          connectStation16(t.url, { password: Buffer.from('ffeeddccbbaa99887766554433221100ffeeddcc', 'hex') }),
+        ).rejects.toMatchObject({
+          code: 401,
+        });
+      } finally {
+        await t.stop();
+      }
+    });
+
+    test('SW16 §2.4 profile 2 — wss:// with the AuthorizationKey', async () => {
+      const t = await startTestCsms({ securityProfile: 2, tls: { certFile: files.certFile, keyFile: files.keyFile } }, station16);
+      try {
+        const station = await connectStation16(t.url, { password: KEY_HEX, wsOpts: { ca: pki.ca.cert } });
+        expect(station.client.protocol).toBe('ocpp1.6');
+        await station.client.close();
+        await expect(connectStation16(t.url, { password: 'not-the-key-000000000', wsOpts: { ca: pki.ca.cert } })).rejects.toMatchObject({
+          code: 401,
+        });
+      } finally {
+        await t.stop();
+      }
+    });
+
+    test('SW16 §2.5 / A00.FR.405 profile 3 — the client certificate CN is the identity, exactly', async () => {
+      const t = await startTestCsms({ securityProfile: 3, tls: files }, station16);
+      try {
+        const own = pki.client('CS-1');
+        const station = await connectStation16(t.url, { password: null, wsOpts: { ca: pki.ca.cert, cert: own.cert, key: own.key } });
+        expect(station.client.protocol).toBe('ocpp1.6');
+        await station.client.close();
+        const lookalike = pki.client('CS-10');
+        await expect(
+          connectStation16(t.url, { password: null, wsOpts: { ca: pki.ca.cert, cert: lookalike.cert, key: lookalike.key } }),
+        ).rejects.toMatchObject({ code: 401 });
+      } finally {
+        await t.stop();
+      }
+    });
   });
 });
