@@ -1,11 +1,13 @@
 // Reading what a station can do, for either OCPP version: its smart-charging limits (2.0.1 GetVariables of the
 // SmartChargingCtrlr, 1.6 GetConfiguration), and the TriggerMessages that rebuild its state after a connect or boot.
-import type { SmartChargingLimits } from '../domain/station';
+import type { z } from 'zod';
+import { DEFAULT_SMART_CHARGING_LIMITS, type SmartChargingLimits } from '../domain/station';
 import type { Logger } from '../observability/log';
 import type { Metrics } from '../observability/metrics';
+import { callStation, type CallResult } from './station-call';
 import type { StationRuntime } from './station-registry';
-import { ConfigurationDiscovery } from './v16/discovery';
-import { SmartChargingCtrlrDiscovery } from './v201/discovery';
+import { CONFIGURATION_DISCOVERY } from './v16/discovery';
+import { SMART_CHARGING_CTRLR_DISCOVERY } from './v201/discovery';
 
 export interface DiscoveryDeps {
   readonly logger: Logger;
@@ -36,32 +38,85 @@ export const NOT_READ = {
   failed: { kind: 'not-read', why: 'failed' },
 } as const satisfies Record<string, DiscoveryOutcome>;
 
-/** One version's calls. */
-export interface VersionDiscovery {
-  read(runtime: StationRuntime, apply: (outcome: DiscoveryOutcome) => void): Promise<DiscoveryOutcome>;
-  trigger(runtime: StationRuntime, requestedMessage: StateMessage): Promise<void>;
+/** One version's reading: the call, its answer's schema, what a readable answer says, and its trigger request. */
+export interface VersionDiscovery<T = unknown> {
+  readonly action: string;
+  request(): object;
+  readonly response: z.ZodType<T>;
+  /** The limits in a readable answer, and what to log of it. */
+  found(runtime: StationRuntime, response: T): { outcome: Extract<DiscoveryOutcome, { kind: 'read' }>; logged: Record<string, unknown> };
+  /** The TriggerMessage payload asking for `message` (or its counterpart in this version). */
+  trigger(message: StateMessage): { requestedMessage: string };
 }
 
 /** Reads and refreshes stations in the version of their connection; one read at a time per station. */
 export class StationDiscovery {
   private readonly running = new WeakMap<StationRuntime, Promise<DiscoveryOutcome>>();
-  private readonly versions: Readonly<Record<StationRuntime['protocol'], VersionDiscovery>>;
+  private readonly versions: Readonly<Record<StationRuntime['protocol'], VersionDiscovery>> = {
+    '2.0.1': SMART_CHARGING_CTRLR_DISCOVERY as VersionDiscovery,
+    '1.6': CONFIGURATION_DISCOVERY as VersionDiscovery,
+  };
 
-  constructor(deps: DiscoveryDeps) {
-    this.versions = { '2.0.1': new SmartChargingCtrlrDiscovery(deps), '1.6': new ConfigurationDiscovery(deps) };
-  }
+  constructor(private readonly deps: DiscoveryDeps) {}
 
   /** Reads the station's limits; `apply` runs with what was found before the next command of the station is built. */
   discover(runtime: StationRuntime, apply: (outcome: DiscoveryOutcome) => void): Promise<DiscoveryOutcome> {
     const inFlight = this.running.get(runtime);
     if (inFlight) return inFlight;
-    const work = this.versions[runtime.protocol].read(runtime, apply).finally(() => this.running.delete(runtime));
+    const version = this.versions[runtime.protocol];
+    const work = runtime.queue
+      .enqueue(
+        'discovery',
+        async () => {
+          const result = await callStation(runtime, version.action, version.request(), this.callOptions());
+          const outcome = this.interpret(runtime, version, result);
+          apply(outcome);
+          return outcome;
+        },
+        NOT_READ,
+      )
+      .finally(() => this.running.delete(runtime));
     this.running.set(runtime, work);
     return work;
   }
 
   /** Asks the station to send `requestedMessage` now (a Pending boot at its bound; state refresh after a connect). */
-  trigger(runtime: StationRuntime, requestedMessage: StateMessage): Promise<void> {
-    return this.versions[runtime.protocol].trigger(runtime, requestedMessage);
+  async trigger(runtime: StationRuntime, requested: StateMessage): Promise<void> {
+    const request = this.versions[runtime.protocol].trigger(requested);
+    const result = await runtime.queue.enqueue(
+      `trigger:${request.requestedMessage}`,
+      () => callStation(runtime, 'TriggerMessage', request, this.callOptions()),
+      { superseded: { kind: 'offline' }, closed: { kind: 'offline' }, failed: { kind: 'offline' } },
+    );
+    if (result.kind !== 'result') {
+      this.deps.logger.debug('TriggerMessage not answered', {
+        stationId: runtime.record.stationId,
+        requestedMessage: request.requestedMessage,
+        outcome: result.kind,
+      });
+    }
+  }
+
+  private callOptions(): { timeoutMs: number; metrics?: Metrics } {
+    return { timeoutMs: this.deps.timeoutMs, ...(this.deps.metrics && { metrics: this.deps.metrics }) };
+  }
+
+  /** Unreachable: not read (try again later); unreadable: conservative limits; else what the version reads. */
+  private interpret(runtime: StationRuntime, version: VersionDiscovery, result: CallResult): DiscoveryOutcome {
+    const log = this.deps.logger.child({ stationId: runtime.record.stationId });
+    if (result.kind === 'offline' || result.kind === 'timeout' || result.kind === 'backed-off') {
+      log.warn('smart-charging limits not read; will retry on the next connect or boot', { outcome: result.kind });
+      return { kind: 'not-read', why: result.kind };
+    }
+    const parsed = result.kind === 'result' ? version.response.safeParse(result.payload) : undefined;
+    if (!parsed?.success) {
+      log.warn(`${version.action} not answered usefully; assuming conservative smart-charging limits`, {
+        outcome: result.kind === 'error' ? result.code : 'unreadable response',
+      });
+      return { kind: 'read', limits: runtime.record.smartCharging ?? DEFAULT_SMART_CHARGING_LIMITS, smartChargingAvailable: true };
+    }
+    const { outcome, logged } = version.found(runtime, parsed.data);
+    log.info('smart-charging limits', logged);
+    return outcome;
   }
 }

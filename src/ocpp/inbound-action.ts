@@ -1,7 +1,7 @@
 // The shape of one station → CSMS action (either OCPP version): its payload schema and a handler that reads the
 // station's connection and the CSMS's shared context. One table per version serves every connection (no closures).
 import type RpcServerClient from 'ocpp-rpc/lib/server-client';
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { Logger } from '../observability/log';
 import type { Metrics } from '../observability/metrics';
 import type { SessionTracker } from './session-tracker';
@@ -60,4 +60,26 @@ export function action<S extends z.ZodType>(
       return { kind: 'answer', response: handle(context, station, parsed.data) };
     },
   };
+}
+
+const anything = z.unknown();
+
+/**
+ * Notifications a Flexibility Provider has nothing to do with: each answered with its minimal valid response (also
+ * while Pending) and logged at debug.
+ */
+export function acknowledgedActions(responses: Readonly<Record<string, object>>): Record<string, InboundAction> {
+  return Object.fromEntries(
+    Object.entries(responses).map(([name, response]) => [
+      name,
+      action(
+        anything,
+        (context, { runtime }, params) => {
+          context.logger.debug('acknowledged', { stationId: runtime.record.stationId, action: name, params });
+          return response;
+        },
+        { whilePending: true },
+      ),
+    ]),
+  );
 }

@@ -1,7 +1,7 @@
 // The OCPP 1.6J station → CSMS actions flexbridge answers itself (direct mode; 1.6 digest §2): boot and heartbeat,
 // connector states, transactions with the ids flexbridge assigns, meter values, Authorize by the configured policy.
 import { z } from 'zod';
-import { action, type InboundAction, type InboundContext } from '../inbound-action';
+import { acknowledgedActions, action, type InboundAction, type InboundContext } from '../inbound-action';
 import { BOOT_PENDING_INTERVAL_S } from '../v201/boot';
 import type { StationRuntime } from '../station-registry';
 import {
@@ -156,18 +156,4 @@ const ACKNOWLEDGED_16: Record<string, object> = {
   DataTransfer: { status: 'UnknownVendorId' },
 };
 
-const anything = z.unknown();
-
-export const ACKNOWLEDGED_ACTIONS_16: Record<string, InboundAction> = Object.fromEntries(
-  Object.entries(ACKNOWLEDGED_16).map(([name, response]) => [
-    name,
-    action(
-      anything,
-      (context, { runtime }, params) => {
-        context.logger.debug('acknowledged', { stationId: runtime.record.stationId, action: name, params });
-        return response;
-      },
-      { whilePending: true },
-    ),
-  ]),
-);
+export const ACKNOWLEDGED_ACTIONS_16: Record<string, InboundAction> = acknowledgedActions(ACKNOWLEDGED_16);

@@ -2,10 +2,8 @@
 // against, and the 1.6 TriggerMessages that rebuild a station's state. Keys a station does not know (SAP's
 // simulator knows none of the four smart-charging ones) fall back to conservative values: stack 0, 1 period, A.
 import { DEFAULT_SMART_CHARGING_LIMITS, type SmartChargingLimits } from '../../domain/station';
-import { callStation, type CallResult } from '../station-call';
-import type { StationRuntime } from '../station-registry';
-import { NOT_READ, type DiscoveryDeps, type DiscoveryOutcome, type StateMessage, type VersionDiscovery } from '../discovery';
-import { GetConfigurationResponse16 } from './payloads';
+import type { StateMessage, VersionDiscovery } from '../discovery';
+import { GetConfigurationResponse16, type GetConfigurationResponse16 as ConfigurationAnswer } from './payloads';
 
 export const CONFIGURATION_KEYS = [
   'SupportedFeatureProfiles',
@@ -42,7 +40,7 @@ function rateUnits(value: string | undefined): ('A' | 'W')[] {
   return [...units];
 }
 
-export function readConfiguration(response: GetConfigurationResponse16): ConfigurationFindings {
+export function readConfiguration(response: ConfigurationAnswer): ConfigurationFindings {
   const values = new Map<string, string>();
   for (const entry of response.configurationKey ?? []) {
     if (entry.value !== undefined) values.set(entry.key.toLowerCase(), entry.value);
@@ -81,72 +79,28 @@ const TRIGGERED: Readonly<Record<StateMessage, string>> = {
   TransactionEvent: 'MeterValues',
 };
 
-export class ConfigurationDiscovery implements VersionDiscovery {
-  constructor(private readonly deps: DiscoveryDeps) {}
-
-  /** The read, and what it found applied (`apply`) inside the station's command slot, before any profile is built. */
-  read(runtime: StationRuntime, apply: (outcome: DiscoveryOutcome) => void): Promise<DiscoveryOutcome> {
-    return runtime.queue.enqueue(
-      'discovery',
-      async () => {
-        const outcome = this.interpret(
-          runtime,
-          await callStation(
-            runtime,
-            'GetConfiguration',
-            { key: [...CONFIGURATION_KEYS] },
-            { timeoutMs: this.deps.timeoutMs, metrics: this.deps.metrics },
-          ),
-        );
-        apply(outcome);
-        return outcome;
-      },
-      NOT_READ,
-    );
-  }
-
-  private interpret(runtime: StationRuntime, result: CallResult): DiscoveryOutcome {
-    const log = this.deps.logger.child({ stationId: runtime.record.stationId });
-    if (result.kind === 'offline' || result.kind === 'timeout' || result.kind === 'backed-off') {
-      log.warn('smart-charging limits not read; will retry on the next connect or boot', { outcome: result.kind });
-      return { kind: 'not-read', why: result.kind };
-    }
-    const parsed = result.kind === 'result' ? GetConfigurationResponse16.safeParse(result.payload) : undefined;
-    if (!parsed?.success) {
-      log.warn('GetConfiguration not answered usefully; assuming conservative smart-charging limits', {
-        outcome: result.kind === 'error' ? result.code : 'unreadable response',
-      });
-      return { kind: 'read', limits: runtime.record.smartCharging ?? DEFAULT_SMART_CHARGING_LIMITS, smartChargingAvailable: true };
-    }
-    const found = readConfiguration(parsed.data);
-    const unknown = parsed.data.unknownKey ?? [];
-    log.info('smart-charging limits', {
-      ...found.limits,
-      ...(found.connectorCount !== undefined && { connectors: found.connectorCount }),
-      ...(found.phases3to1 !== undefined && { phases3to1: found.phases3to1 }),
-      ...(unknown.length > 0 && { unknownKeys: unknown }),
-    });
+/** 1.6: GetConfiguration for the smart-charging keys, TriggerMessage (MeterValues for a transaction's state). */
+export const CONFIGURATION_DISCOVERY: VersionDiscovery<ConfigurationAnswer> = {
+  action: 'GetConfiguration',
+  request: () => ({ key: [...CONFIGURATION_KEYS] }),
+  response: GetConfigurationResponse16,
+  found: (_runtime, response) => {
+    const found = readConfiguration(response);
+    const unknown = response.unknownKey ?? [];
     return {
-      kind: 'read',
-      limits: found.limits,
-      smartChargingAvailable: found.smartChargingAvailable,
-      ...(found.connectorCount !== undefined && { connectorCount: found.connectorCount }),
+      outcome: {
+        kind: 'read',
+        limits: found.limits,
+        smartChargingAvailable: found.smartChargingAvailable,
+        ...(found.connectorCount !== undefined && { connectorCount: found.connectorCount }),
+      },
+      logged: {
+        ...found.limits,
+        ...(found.connectorCount !== undefined && { connectors: found.connectorCount }),
+        ...(found.phases3to1 !== undefined && { phases3to1: found.phases3to1 }),
+        ...(unknown.length > 0 && { unknownKeys: unknown }),
+      },
     };
-  }
-
-  async trigger(runtime: StationRuntime, requested: StateMessage): Promise<void> {
-    const requestedMessage = TRIGGERED[requested];
-    const result = await runtime.queue.enqueue(
-      `trigger:${requestedMessage}`,
-      () => callStation(runtime, 'TriggerMessage', { requestedMessage }, { timeoutMs: this.deps.timeoutMs, metrics: this.deps.metrics }),
-      { superseded: { kind: 'offline' }, closed: { kind: 'offline' }, failed: { kind: 'offline' } },
-    );
-    if (result.kind !== 'result') {
-      this.deps.logger.debug('TriggerMessage not answered', {
-        stationId: runtime.record.stationId,
-        requestedMessage,
-        outcome: result.kind,
-      });
-    }
-  }
-}
+  },
+  trigger: (requested) => ({ requestedMessage: TRIGGERED[requested] }),
+};

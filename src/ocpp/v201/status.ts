@@ -1,7 +1,6 @@
 // What a station reports about itself (G-block status, K-block limits and reports): connector states, external
 // limits, the profiles it holds and its device-model report. Plain notifications are acknowledged and logged.
-import { z } from 'zod';
-import { action, type InboundAction } from '../inbound-action';
+import { acknowledgedActions, action, type InboundAction } from '../inbound-action';
 import { maxProfilesFromReport } from './discovery';
 import { NotifyChargingLimitRequest, NotifyReportRequest, ReportChargingProfilesRequest, StatusNotificationRequest } from './payloads';
 
@@ -64,18 +63,4 @@ const ACKNOWLEDGED: Record<string, object> = {
   DataTransfer: { status: 'UnknownVendorId' },
 };
 
-const anything = z.unknown();
-
-export const ACKNOWLEDGED_ACTIONS: Record<string, InboundAction> = Object.fromEntries(
-  Object.entries(ACKNOWLEDGED).map(([name, response]) => [
-    name,
-    action(
-      anything,
-      (context, { runtime }, params) => {
-        context.logger.debug('acknowledged', { stationId: runtime.record.stationId, action: name, params });
-        return response;
-      },
-      { whilePending: true },
-    ),
-  ]),
-);
+export const ACKNOWLEDGED_ACTIONS: Record<string, InboundAction> = acknowledgedActions(ACKNOWLEDGED);
