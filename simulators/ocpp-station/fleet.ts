@@ -29,7 +29,7 @@ export const StationOverride = z.object({
     .array(z.enum(['A', 'W']))
     .min(1)
     .optional(),
-  failure: z.enum(['none', 'reject', 'notImplemented', 'silent']).optional(),
+  failure: z.enum(['none', 'reject', 'notImplemented', 'silent', 'ignore']).optional(),
   protocol: OcppProtocol.optional(),
   featureProfiles: z.array(z.string().min(1)).min(1).optional(),
 });

@@ -62,6 +62,9 @@ function registerSmartCharging(station: StationV16): void {
       case 'reject':
         station.stats.profilesRejected++;
         return { status: 'Rejected' };
+      case 'ignore':
+        station.stats.profilesAccepted++;
+        return { status: 'Accepted' };
       case 'none':
         break;
     }

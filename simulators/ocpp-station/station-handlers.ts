@@ -101,6 +101,9 @@ export function registerCsmsHandlers(station: Station): void {
           status: 'Rejected',
           statusInfo: { reasonCode: 'Simulated', additionalInfo: 'this simulated station rejects every profile' },
         };
+      case 'ignore':
+        station.stats.profilesAccepted++;
+        return { status: 'Accepted' };
       case 'none':
         break;
     }

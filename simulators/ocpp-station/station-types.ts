@@ -9,8 +9,11 @@ export type OcppProtocol = '2.0.1' | '1.6';
 /** Either kind of station; `protocol` tells them apart. */
 export type SimulatedStation = Station | StationV16;
 
-/** How a station answers SetChargingProfile: normally, Rejected, CALLERROR NotImplemented, or not at all. */
-export type ProfileFailure = 'none' | 'reject' | 'notImplemented' | 'silent';
+/**
+ * How a station answers SetChargingProfile: normally, Rejected, CALLERROR NotImplemented, not at all, or Accepted
+ * without applying it (the field's "Accepted but not applied": it goes on drawing what it likes).
+ */
+export type ProfileFailure = 'none' | 'reject' | 'notImplemented' | 'silent' | 'ignore';
 
 export interface FailureMode {
   readonly profiles: ProfileFailure;

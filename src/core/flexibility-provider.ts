@@ -1,5 +1,6 @@
 // The application core: one GroupController per group, the fleet view, the lease ledger and the one scheduler.
 // Adapters call the `on…` methods with what happened; main.ts binds the ports to OSCP, OCPP and the allocator.
+import { OverdrawWatch } from './overdraw';
 import { z } from 'zod';
 import type { GroupId, GroupLayout } from '../domain/group';
 import type { ChargingSession } from '../domain/session';
@@ -56,6 +57,9 @@ export class FlexibilityProvider implements StationInbound, GridInbound, CoreQue
   private readonly groupsByPeer = new Map<string, GroupId[]>();
   /** Ledger entries saved by a previous run, applied when their station is first seen again. */
   private readonly restored = new Map<StationId, LedgerSnapshot>();
+  private readonly overdraw = new OverdrawWatch();
+  /** The OCPP adapter's commands, once it runs (`start`). */
+  private commands: StationCommands | undefined;
 
   constructor(private readonly deps: FlexibilityProviderDeps) {
     this.energy = deps.energy ?? new GroupEnergyRegister(deps.kv);
@@ -88,6 +92,7 @@ export class FlexibilityProvider implements StationInbound, GridInbound, CoreQue
   /** The OCPP adapter runs: one controller per group drives its stations through `commands`; each plans once now. */
   start(commands: StationCommands): void {
     const { deps } = this;
+    this.commands = commands;
     for (const group of deps.groups) {
       const controller = new GroupController(
         {
@@ -219,6 +224,7 @@ export class FlexibilityProvider implements StationInbound, GridInbound, CoreQue
   /** A session started, changed (phases, state, needs, meter) or ended. Meter-only updates do not reallocate. */
   onSession(session: ChargingSession): void {
     const previous = this.fleet.session(session.transactionId);
+    this.watchDraw(session);
     if (session.meterWh !== undefined) {
       if (!previous && session.meterStartWh !== undefined)
         this.energy.baseline(session.transactionId, session.groupId, session.meterStartWh);
@@ -230,6 +236,28 @@ export class FlexibilityProvider implements StationInbound, GridInbound, CoreQue
     if (!previous || session.endedAt !== undefined || allocationRelevantChange(previous, session) || this.rampedUp(session)) {
       this.dirty(session.groupId, `session ${session.transactionId}`);
     }
+  }
+
+  /**
+   * A controllable station whose measured draw stays above what it may draw (what it acknowledged; a change in flight
+   * at the higher) for a minute ignores its profiles: the adapter records it as uncontrollable, and core counts it at
+   * its maximum from then on (field quirk: "Accepted but not applied").
+   */
+  private watchDraw(session: ChargingSession): void {
+    const station = this.fleet.station(session.stationId);
+    const drawnA = this.overdraw.measured(session);
+    if (!station?.controllable || !station.connected || session.measuredCurrentA === undefined) return;
+    const nowMs = this.deps.nowMs();
+    if (!this.ledger.acknowledgedAt(station.stationId, nowMs)) return;
+    const limitA = this.ledger.assumedLimitA(station.stationId, nowMs);
+    if (!this.overdraw.judge(station.stationId, drawnA, limitA, nowMs)) return;
+    const reason = `draws ${round1(drawnA)} A per phase, above the ${round1(limitA)} A it acknowledged, for over a minute: it ignores its charging profiles`;
+    this.deps.logger.warn('station ignores its limits; counted at its maximum from now on', {
+      stationId: station.stationId,
+      drawnA: round1(drawnA),
+      limitA: round1(limitA),
+    });
+    this.commands?.distrust?.(station.stationId, reason);
   }
 
   /** A session lent out its unused capacity and now draws close to its reduced limit: give it back. */
@@ -253,6 +281,7 @@ export class FlexibilityProvider implements StationInbound, GridInbound, CoreQue
   /** A station deleted by the operator: it leaves the fleet and the ledger at once, and its group is replanned. */
   removeStation(stationId: StationId): void {
     const groupId = this.fleet.removeStation(stationId);
+    this.overdraw.forget(stationId);
     this.ledger.forget(stationId);
     this.restored.delete(stationId);
     if (groupId) this.dirty(groupId, `station ${stationId} removed`);
@@ -278,3 +307,5 @@ function allocationRelevantChange(a: ChargingSession, b: ChargingSession): boole
 
 /** A saved ledger record. Records written before the ledger stood alone also carry a `plan`, never read: dropped. */
 const SavedLedger = z.object({ ledger: z.array(LedgerSnapshot) });
+
+const round1 = (value: number): number => Math.round(value * 10) / 10;

@@ -94,6 +94,12 @@ export class StationCommandService implements StationCommands {
     });
   }
 
+  /** Core saw the station draw above what it acknowledged: recorded as uncontrollable, as a refusal would be. */
+  distrust(stationId: string, reason: string): void {
+    const runtime = this.deps.registry.get(stationId);
+    if (runtime) this.deps.markUncontrollable(runtime, reason);
+  }
+
   /**
    * Local Controller mode: the CSMS changed a limit flexbridge folds into its own, so the last standing and live
    * limits go out again, folded (the same slots as core's own changes, so a newer one from core supersedes them).

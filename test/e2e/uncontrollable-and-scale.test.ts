@@ -56,6 +56,44 @@ describe('e2e — uncontrollable stations and a 200-station forecast', () => {
     },
   );
 
+  test('a station that answers Accepted but ignores its profiles (mixed fleet, a 1.6 one) is caught on its draw and counted at its maximum', async () => {
+    const ids = stationIds(4);
+    rig = await startRig({
+      stations: 4,
+      safeLimitA: 100,
+      fleet: { protocol: 'mixed', evseMaxA: 32, meterIntervalS: 10, stationOverrides: { 'SIM-00002': { failure: 'ignore' } } },
+    });
+    const r = rig;
+    await withDiagnostics(
+      'ignores-profiles',
+      () => rig,
+      async () => {
+        await eventually(() => r.fleet.summary().bootAccepted === 4, 30_000, 'all stations booted');
+        await r.cp.sendForecast({ groupId: GROUP, type: 'FALLBACK_CONSUMPTION', blocks: flatDay(60) });
+        await r.cp.sendForecast({ groupId: GROUP, type: 'CONSUMPTION', blocks: flatDay(80) });
+        for (const id of ids) r.fleet.plugIn(id, 1, { batteryWh: 80_000, socPercent: 10, phases: 3, maxCurrentA: 32 });
+        // It draws its EV's 32 A whatever it acknowledged (79 / 4 = 19.7 A): after a minute of that it is judged.
+        const judged = await eventually(
+          () => r.agent.logs().find((l) => l.message === 'station ignores its limits; counted at its maximum from now on'),
+          150_000,
+          'the station judged on its draw',
+        );
+        expect(judged.stationId).toBe('SIM-00002');
+        // Counted at its 32 A from then on: the three others share 79 − 32 = 47 A, the group under 79 A again.
+        await eventually(() => drawnA(r, ids) <= 79, 30_000, 'group back under capacity − margin');
+        const settledAt = Date.now();
+        await new Promise((resolve) => setTimeout(resolve, 3000));
+        expect(excesses(r.fleet, ids, 1, (t) => (t < settledAt ? Infinity : 79))).toEqual([]);
+        expect(
+          drawnA(
+            r,
+            ids.filter((id) => id !== 'SIM-00002'),
+          ),
+        ).toBeLessThanOrEqual(47);
+      },
+    );
+  }, 240_000);
+
   test('scenario 6: a new forecast for a 200-station group, from the 204 to the last profile acknowledged', async () => {
     const count = 200;
     const ids = stationIds(count);

@@ -36,4 +36,9 @@ export type StationLimitRequest =
 
 export interface StationCommands {
   applyLimits(stationId: StationId, request: StationLimitRequest): Promise<LimitOutcome>;
+  /**
+   * The station accepts limits but does not follow them (its measured draw says so): from now on it is treated as
+   * uncontrollable, as if it had refused them. Optional: an adapter that cannot record it leaves it out.
+   */
+  distrust?(stationId: StationId, reason: string): void;
 }
