@@ -78,6 +78,7 @@ export class CsmsCalls {
       const interception = guard.clearChargingProfile(v16 ? clearAs201(payload) : payload);
       return v16 && interception.kind === 'forward' ? { ...interception, payload } : interception;
     }
+    if (action === 'RemoteStartTransaction' || action === 'RequestStartTransaction') return guard.remoteStart(payload);
     return { kind: 'forward', payload };
   }
 

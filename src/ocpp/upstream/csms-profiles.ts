@@ -74,6 +74,15 @@ const ClearRequest = z
   })
   .loose();
 
+const RemoteStart = z
+  .object({
+    chargingProfile: z
+      .object({ stackLevel: z.number().int().min(0) })
+      .loose()
+      .optional(),
+  })
+  .loose();
+
 /** What to do with a CSMS CALL before it reaches the station. */
 export type Interception =
   | { readonly kind: 'forward'; readonly payload: unknown; readonly accepted?: () => void }
@@ -162,6 +171,19 @@ export class CsmsProfileGuard implements CsmsFold {
       return { kind: 'answer', payload: { status: 'Accepted' } };
     }
     return { kind: 'forward', payload: { ...parsed.data, chargingProfile: { ...chargingProfile, stackLevel } }, accepted };
+  }
+
+  /**
+   * A remote start carrying a TxProfile (1.6 RemoteStartTransaction, 2.0.1 RequestStartTransaction; LC digest §4):
+   * its level is shifted below flexbridge's as a SetChargingProfile's is, so it can never replace or outrank
+   * flexbridge's own TxProfile for the new transaction (1.6 replaces silently on the same level and purpose).
+   */
+  remoteStart(payload: unknown): Interception {
+    const parsed = RemoteStart.safeParse(payload);
+    if (!parsed.success || parsed.data.chargingProfile === undefined) return { kind: 'forward', payload };
+    const { chargingProfile } = parsed.data;
+    const stackLevel = Math.max(0, Math.min(chargingProfile.stackLevel, this.hooks.stacks().standing - 1));
+    return { kind: 'forward', payload: { ...parsed.data, chargingProfile: { ...chargingProfile, stackLevel } } };
   }
 
   /** The CSMS's ClearChargingProfile: never removes flexbridge's profiles (never clear-then-reinstall). */

@@ -112,6 +112,28 @@ describe('Local Controller mode (OCPP 1.6J)', () => {
     expect(clears).toHaveLength(1);
   });
 
+  test('LC digest §4 — a RemoteStartTransaction’s TxProfile is shifted below flexbridge’s levels (1.6 replaces on the same level)', async () => {
+    const station = await accepted();
+    const received: Record<string, unknown>[] = [];
+    station.client.handle('RemoteStartTransaction', async ({ params }) => {
+      received.push(params as Record<string, unknown>);
+      return { status: 'Accepted' };
+    });
+    const request = {
+      idTag: 'RFID-9',
+      connectorId: 1,
+      chargingProfile: {
+        chargingProfileId: 55,
+        stackLevel: 3,
+        chargingProfilePurpose: 'TxProfile',
+        chargingProfileKind: 'Relative',
+        chargingSchedule: { chargingRateUnit: 'A', chargingSchedulePeriod: [{ startPeriod: 0, limit: 20 }] },
+      },
+    };
+    expect(await csms.call('CS-1', 'RemoteStartTransaction', request)).toMatchObject({ response: { status: 'Accepted' } });
+    expect(received).toEqual([{ ...request, chargingProfile: { ...request.chargingProfile, stackLevel: 1 } }]);
+  });
+
   test('§6.1 — CSMS outage (hold): Stop and meter values answered locally and replayed in order; a StartTransaction waits, then the station is let go and its start is not lost', async () => {
     const station = await accepted();
     const { transactionId } = (await station.client.call('StartTransaction', {
