@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 // Node itself with tsx's loader (not the tsx binary), so a signal reaches the program and it can stop gracefully.
@@ -24,8 +24,18 @@ const ANSI = /\u001b\[[0-9;]*[A-Za-z]/g;
 const options = new Command('demo')
   .description('flexbridge with a simulated DSO (OSCP) and simulated chargers (OCPP), all on 127.0.0.1')
   .option('--upstream', 'Local Controller mode: flexbridge between the stations and a CSMS simulator', false)
+  .addOption(
+    new Option('--ocpp <version>', 'OCPP version of the stations; mixed: half 2.0.1, half 1.6J in one group')
+      .choices(['2.0.1', '1.6', 'mixed'])
+      .default('2.0.1'),
+  )
   .parse()
-  .opts<{ upstream: boolean }>();
+  .opts<{ upstream: boolean; ocpp: '2.0.1' | '1.6' | 'mixed' }>();
+
+if (options.upstream && options.ocpp === 'mixed') {
+  process.stderr.write('demo: --upstream takes --ocpp 2.0.1 or 1.6 (the CSMS simulator speaks one version at a time)\n');
+  process.exit(2);
+}
 
 const cpToken = randomBytes(24).toString('hex');
 const stationPassword = randomBytes(12).toString('hex');
@@ -102,7 +112,8 @@ if (options.upstream) {
   let url: string | undefined;
   // Port 0: the CSMS simulator takes a free port and says which in its first line. No --password-file: any station
   // password is accepted (flexbridge forwards each station's own credentials).
-  csms = start('csms', ['simulators/csms/cli.ts', '--port', '0', '--scenario', CSMS_SCENARIO, '--record', CSMS_RECORD], (line) => {
+  const csmsArgs = ['simulators/csms/cli.ts', '--port', '0', '--ocpp', options.ocpp, '--scenario', CSMS_SCENARIO, '--record', CSMS_RECORD];
+  csms = start('csms', csmsArgs, (line) => {
     const found = /CSMS at (ws:\/\/\S+)\/<identity>/.exec(line)?.[1];
     if (url !== undefined || found === undefined) return;
     url = found;
@@ -154,10 +165,12 @@ function startAgent(configFile: string, csmsUrl?: string): void {
       '120',
       '--mean-stay',
       '1800',
+      '--ocpp',
+      options.ocpp,
     ]);
     const lines =
       csmsUrl === undefined
-        ? ['', '[demo] flexbridge, a Capacity Provider simulator and ' + STATIONS + ' stations are running.']
+        ? ['', `[demo] flexbridge, a Capacity Provider simulator and ${STATIONS} stations (OCPP ${options.ocpp}) are running.`]
         : [
             '',
             `[demo] flexbridge as Local Controller between ${STATIONS} stations and a CSMS simulator, with a Capacity Provider simulator, is running.`,
