@@ -24,14 +24,23 @@ export interface GridReportsDeps {
   readonly events: CoreEvents;
   readonly logger: Logger;
   readonly fleet: Pick<Fleet, 'stationsOf'>;
-  readonly ledger: Pick<LeaseLedger, 'restoredLeaseRunning'>;
+  readonly ledger: Pick<LeaseLedger, 'restoredLeaseRunning' | 'acknowledgedAt'>;
 }
+
+/**
+ * Longest an overload is held back while connected stations have not yet acknowledged their first limit: a joining
+ * station is counted at its maximum until it does (it stays Pending meanwhile, ocpp.bootPendingMaxS: 30 s by default),
+ * so a fleet coming online looks overloaded for seconds. Past this the overload is reported: it is the group's.
+ */
+export const JOINING_HOLD_MS = 60_000;
 
 export class GridReports {
   /** Insertion-ordered: the oldest is dropped first. */
   private readonly reportedOverloads = new Set<string>();
   private lastAdjustMs = -Infinity;
   private heldLogged = false;
+  /** When the current hold for joining stations began (undefined: none). */
+  private joiningHeldSinceMs: number | undefined;
 
   constructor(
     private readonly group: GroupLayout,
@@ -60,6 +69,13 @@ export class GridReports {
       .filter((s) => !s.connected && this.deps.ledger.restoredLeaseRunning(s.stationId, nowMs)).length;
   }
 
+  /** Connected, steerable stations that have not acknowledged any limit yet (just connected, or booting). */
+  private joining(nowMs: number): number {
+    return this.deps.fleet
+      .stationsOf(this.group.id)
+      .filter((s) => s.connected && s.controllable && !this.deps.ledger.acknowledgedAt(s.stationId, nowMs)).length;
+  }
+
   private reportOverloads(nowMs: number, blocks: readonly PlanBlock[], result: PlanResult): void {
     const overloaded = mergeAdjacent(
       result.overloadedBlocks.map((i) => blocks[i]).filter((b): b is PlanBlock => b !== undefined && b.source === 'forecast'),
@@ -80,6 +96,25 @@ export class GridReports {
       this.heldLogged = true;
       return;
     }
+    const joining = this.joining(nowMs);
+    if (joining > 0) {
+      this.joiningHeldSinceMs ??= nowMs;
+      if (nowMs - this.joiningHeldSinceMs < JOINING_HOLD_MS) {
+        if (!this.heldLogged)
+          this.deps.logger.info(
+            'overload not reported yet: stations are joining (counted at their maximum until they acknowledge a limit)',
+            {
+              groupId: this.group.id,
+              forecastRequestId: requestId,
+              stations: joining,
+              holdS: JOINING_HOLD_MS / 1000,
+            },
+          );
+        this.heldLogged = true;
+        return;
+      }
+    }
+    this.joiningHeldSinceMs = undefined;
     this.heldLogged = false;
     this.reportedOverloads.add(requestId);
     if (this.reportedOverloads.size > REPORTED_OVERLOADS_KEPT) {
