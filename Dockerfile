@@ -25,12 +25,13 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 # tsc copies no static files: the dashboard's page, script and style go next to the compiled router.
 COPY --from=build /app/src/api/dashboard/public ./dist/src/api/dashboard/public
-COPY config/default.json /config/flexbridge.json
+# The image's own configuration: no auto-registration, the API behind FLEXBRIDGE_API_TOKEN (config/docker.json).
+COPY config/docker.json /config/flexbridge.json
 RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/config", "/data"]
-# 8080: OSCP endpoint, CPO API, dashboard, /metrics, health. 9000: OCPP 2.0.1 WebSocket.
+# 8080: OSCP endpoint, CPO API, dashboard, /metrics, health. 9000: OCPP 2.0.1 and 1.6J WebSocket.
 EXPOSE 8080 9000
-HEALTHCHECK --interval=30s --timeout=5s --start-period=15s --retries=3 \
-  CMD ["node", "-e", "require('http').get('http://127.0.0.1:' + (process.env.FLEXBRIDGE_HTTP_PORT || 8080) + '/healthz', (r) => process.exit(r.statusCode === 200 ? 0 : 1)).on('error', () => process.exit(1))"]
+# The probe reads the configuration as the agent does, so a port set only in the file, or TLS, is probed where it is.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=15s --retries=3 CMD ["node", "dist/src/healthcheck.js"]
 CMD ["node", "dist/src/main.js"]

@@ -29,6 +29,8 @@ const LAYERS = {
   api: [...SHARED, ...CORE_FOR_ADAPTERS, 'core/group-load', 'core/overrides'],
   agent: ['*'],
   main: ['*'],
+  // The container's health probe: a second command line beside main.
+  healthcheck: ['*'],
 };
 
 /** `src/a/b/index.ts` → `a/b`; undefined outside src/. */
