@@ -163,7 +163,7 @@ export class FlexibilityProvider implements StationInbound, GridInbound, CoreQue
   }
 
   private reallocateFor(override: Override): void {
-    if (override.kind === 'group-cap') this.dirty(override.groupId, 'override');
+    if (override.kind === 'group-cap') this.dirty(override.groupId, 'override', true);
     else if (override.kind === 'station-pause') {
       const station = this.fleet.station(override.stationId);
       if (station) this.dirty(station.groupId, 'override');
@@ -174,11 +174,11 @@ export class FlexibilityProvider implements StationInbound, GridInbound, CoreQue
   }
 
   onForecastChanged(groupId: GroupId): void {
-    this.dirty(groupId, 'forecast changed');
+    this.dirty(groupId, 'forecast changed', true);
   }
 
   onPeerStateChanged(peerId: string, online: boolean): void {
-    for (const groupId of this.groupsByPeer.get(peerId) ?? []) this.dirty(groupId, online ? 'peer online' : 'peer offline');
+    for (const groupId of this.groupsByPeer.get(peerId) ?? []) this.dirty(groupId, online ? 'peer online' : 'peer offline', true);
   }
 
   onStationUpdated(station: FleetStation): void {
@@ -258,9 +258,10 @@ export class FlexibilityProvider implements StationInbound, GridInbound, CoreQue
     if (groupId) this.dirty(groupId, `station ${stationId} removed`);
   }
 
-  private dirty(groupId: GroupId, reason: string): void {
+  /** `capacityChanged`: planned at once; anything else is churn, coalesced. */
+  private dirty(groupId: GroupId, reason: string, capacityChanged = false): void {
     const controller = this.controllers.get(groupId);
-    if (controller) controller.markDirty(reason);
+    if (controller) controller.markDirty(reason, capacityChanged);
     // Before start there is nothing to replan yet: start plans every group.
     else if (this.controllers.size > 0) this.deps.logger.warn('event for a group that is not configured', { groupId, reason });
   }

@@ -71,6 +71,20 @@ describe('FlexibilityProvider', () => {
     store.close();
   });
 
+  it('#15 — a capacity change is planned at once; churn (a station joining, a session starting) waits the coalescing window', () => {
+    const { fp, scheduler, store } = setup();
+    fp.onStationUpdated(fleetStation('CS-1', { groupId: 'g1' }));
+    expect(scheduler.dueMs('realloc:g1')).toBe(200);
+    fp.onSession(session());
+    expect(scheduler.dueMs('realloc:g1')).toBe(200);
+    fp.onForecastChanged('g1');
+    expect(scheduler.dueMs('realloc:g1')).toBe(0);
+    scheduler.cancel('realloc:g1');
+    fp.onPeerStateChanged('dso', true);
+    expect(scheduler.dueMs('realloc:g1')).toBe(0);
+    store.close();
+  });
+
   it('station connection and controllability changes reallocate the station group once per change', () => {
     const { fp, scheduler, store } = setup();
     fp.onStationUpdated(fleetStation('CS-1', { groupId: 'g2', connected: false, periodsPerSchedule: 1, profileStackLevel: 1 }));
