@@ -18,6 +18,8 @@ export interface CoreEventMap {
     durationMs: number;
     planMs: number;
   };
+  /** A write-ahead of the lease ledger: the stations' rows written and deleted, in one transaction, and its bytes. */
+  ledgerSaved: { rows: number; removed: number; bytes: number };
   complianceErrorSent: { groupId: GroupId; forecastRequestId: string; blocks: number; message: string };
   adjustRequested: { groupId: GroupId; blocks: number };
   standingLimitSet: { groupId: GroupId; stationId: StationId; limitA: number; outcome: string };

@@ -16,6 +16,7 @@ import type {
   CoreQueries,
   GridInbound,
   KeyValueRepository,
+  LedgerRow,
   OperatorCommands,
   PlanRepository,
   StationCommands,
@@ -71,22 +72,40 @@ export class FlexibilityProvider implements StationInbound, GridInbound, CoreQue
   }
 
   /**
-   * The ledger a previous run saved for the group. One that does not parse is not acted on: its stations count as
-   * unknown (at their maximum, the safe side) — and it is said loudly, naming the group and the field.
+   * The ledger a previous run saved for the group: one row per station (or, from a store no migration could move,
+   * the whole-group document). An entry that does not parse is not acted on: its station counts as unknown (at its
+   * maximum, the safe side) — and it is said loudly, naming the group, the station and the field.
    */
   private readSaved(groupId: GroupId): LedgerSnapshot[] {
-    const saved = this.deps.plans?.get(groupId);
+    const plans = this.deps.plans;
+    if (!plans) return [];
+    const rows = plans.ledgerOf(groupId);
+    if (rows.length === 0) return this.readLegacy(groupId, plans);
+    return rows.flatMap((row) => {
+      const parsed = LedgerSnapshot.safeParse(row.entry);
+      if (parsed.success && parsed.data.stationId === row.stationId) return [parsed.data];
+      this.corrupt(groupId, 'ledger_entries', parsed.success ? undefined : parsed.error.issues[0], row.stationId);
+      return [];
+    });
+  }
+
+  private readLegacy(groupId: GroupId, plans: PlanRepository): LedgerSnapshot[] {
+    const saved = plans.get(groupId);
     if (!saved) return [];
     const parsed = SavedLedger.safeParse(saved.plan);
     if (parsed.success) return parsed.data.ledger;
-    const issue = parsed.error.issues[0];
+    this.corrupt(groupId, 'plans', parsed.error.issues[0]);
+    return [];
+  }
+
+  private corrupt(groupId: GroupId, table: string, issue: z.ZodIssue | undefined, stationId?: StationId): void {
     this.deps.logger.error('saved lease ledger is corrupt: not used, its stations count at their maximum until they acknowledge a limit', {
       groupId,
-      table: 'plans',
+      ...(stationId !== undefined && { stationId }),
+      table,
       field: issue ? issue.path.join('.') : undefined,
-      problem: issue?.message,
+      problem: issue?.message ?? 'entry of another station',
     });
-    return [];
   }
 
   /** The OCPP adapter runs: one controller per group drives its stations through `commands`; each plans once now. */
@@ -113,7 +132,7 @@ export class FlexibilityProvider implements StationInbound, GridInbound, CoreQue
           fleet: this.fleet,
           ledger: this.ledger,
           overrides: this.overrides,
-          persist: (groupId) => this.persist(groupId),
+          persist: () => this.persist(),
         },
       );
       this.controllers.set(group.id, controller);
@@ -168,7 +187,7 @@ export class FlexibilityProvider implements StationInbound, GridInbound, CoreQue
   }
 
   private reallocateFor(override: Override): void {
-    if (override.kind === 'group-cap') this.dirty(override.groupId, 'override');
+    if (override.kind === 'group-cap') this.dirty(override.groupId, 'override', true);
     else if (override.kind === 'station-pause') {
       const station = this.fleet.station(override.stationId);
       if (station) this.dirty(station.groupId, 'override');
@@ -179,11 +198,11 @@ export class FlexibilityProvider implements StationInbound, GridInbound, CoreQue
   }
 
   onForecastChanged(groupId: GroupId): void {
-    this.dirty(groupId, 'forecast changed');
+    this.dirty(groupId, 'forecast changed', true);
   }
 
   onPeerStateChanged(peerId: string, online: boolean): void {
-    for (const groupId of this.groupsByPeer.get(peerId) ?? []) this.dirty(groupId, online ? 'peer online' : 'peer offline');
+    for (const groupId of this.groupsByPeer.get(peerId) ?? []) this.dirty(groupId, online ? 'peer online' : 'peer offline', true);
   }
 
   onStationUpdated(station: FleetStation): void {
@@ -268,14 +287,22 @@ export class FlexibilityProvider implements StationInbound, GridInbound, CoreQue
     return limitA !== undefined && Math.max(...session.measuredCurrentA) >= limitA - 1;
   }
 
-  /** Saves what the ledger knows of the group's stations; called write-ahead by the controller. */
-  private persist(groupId: GroupId): void {
+  /**
+   * Saves what the ledger changed since the last save — the stations of this batch, and any other change meanwhile —
+   * in one transaction; called write-ahead by the controller (invariant 3). Proportional to the change, not the group.
+   */
+  private persist(): void {
     if (!this.deps.plans) return;
-    const ledger = this.fleet.stationsOf(groupId).flatMap((s) => {
-      const snapshot = this.ledger.snapshot(s.stationId);
-      return snapshot ? [snapshot] : [];
-    });
-    this.deps.plans.save({ groupId, computedAt: new Date(this.deps.nowMs()).toISOString(), plan: { ledger } });
+    const changed: LedgerRow[] = [];
+    const removed: StationId[] = [];
+    for (const stationId of this.ledger.takeUnsaved()) {
+      const entry = this.ledger.snapshot(stationId);
+      const groupId = this.fleet.station(stationId)?.groupId;
+      if (entry && groupId !== undefined) changed.push({ stationId, groupId, entry });
+      else removed.push(stationId);
+    }
+    const bytes = this.deps.plans.saveLedger(changed, removed);
+    this.deps.events.emit('ledgerSaved', { rows: changed.length, removed: removed.length, bytes });
   }
 
   /** A station deleted by the operator: it leaves the fleet and the ledger at once, and its group is replanned. */
@@ -287,9 +314,10 @@ export class FlexibilityProvider implements StationInbound, GridInbound, CoreQue
     if (groupId) this.dirty(groupId, `station ${stationId} removed`);
   }
 
-  private dirty(groupId: GroupId, reason: string): void {
+  /** `capacityChanged`: planned at once; anything else is churn, coalesced. */
+  private dirty(groupId: GroupId, reason: string, capacityChanged = false): void {
     const controller = this.controllers.get(groupId);
-    if (controller) controller.markDirty(reason);
+    if (controller) controller.markDirty(reason, capacityChanged);
     // Before start there is nothing to replan yet: start plans every group.
     else if (this.controllers.size > 0) this.deps.logger.warn('event for a group that is not configured', { groupId, reason });
   }

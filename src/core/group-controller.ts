@@ -24,7 +24,7 @@ export interface GroupControllerOptions {
   readonly leaseMs: number;
   /** How far ahead the plan looks (the forecast horizon). */
   readonly horizonMs: number;
-  /** Events within this window are coalesced into one reallocation. */
+  /** Churn (joins, boots, sessions) within this window is coalesced into one reallocation; capacity changes are not. */
   readonly coalesceMs: number;
 }
 
@@ -53,6 +53,8 @@ const BLOCK_MS = 15 * 60_000;
 export class GroupController {
   private running: Promise<void> | undefined;
   private rerun = false;
+  /** A capacity change arrived since the current run started: the next run starts at once. */
+  private urgent = false;
   private stopped = false;
   private source: CapacitySource | undefined;
   private applied: AppliedPlan | undefined;
@@ -88,11 +90,16 @@ export class GroupController {
     return this.source;
   }
 
-  /** Asks for a reallocation; a burst of calls within `coalesceMs` becomes one run. */
-  markDirty(reason: string): void {
+  /**
+   * Asks for a reallocation; a burst of calls within `coalesceMs` becomes one run. `urgent` (the capacity changed: a
+   * forecast, a peer going on- or offline, an operator cap) plans at once — the window would only delay the cut.
+   */
+  markDirty(reason: string, urgent = false): void {
     if (this.stopped) return;
-    this.log.debug('reallocation requested', { reason });
-    this.deps.scheduler.scheduleNoLaterThan(this.key('realloc'), this.deps.nowMs() + this.options.coalesceMs, () => void this.runOnce());
+    this.log.debug('reallocation requested', { reason, urgent });
+    if (urgent) this.urgent = true;
+    const delayMs = urgent ? 0 : this.options.coalesceMs;
+    this.deps.scheduler.scheduleNoLaterThan(this.key('realloc'), this.deps.nowMs() + delayMs, () => void this.runOnce());
   }
 
   /** Runs one reallocation now (or right after the one in progress); resolves when it has been applied. */
@@ -101,13 +108,14 @@ export class GroupController {
       this.rerun = true;
       return this.running;
     }
+    this.urgent = false;
     this.running = this.reallocate()
       .catch((error: unknown) => this.log.error('reallocation failed', { error }))
       .finally(() => {
         this.running = undefined;
         if (this.rerun && !this.stopped) {
           this.rerun = false;
-          this.markDirty('changes during the last reallocation');
+          this.markDirty('changes during the last reallocation', this.urgent);
         }
       });
     return this.running;

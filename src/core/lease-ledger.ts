@@ -57,7 +57,16 @@ export function pointwiseMax(a: LeasedSchedule | undefined, b: LeasedSchedule, f
 
 export class LeaseLedger {
   private readonly stations = new Map<StationId, StationLedger>();
+  /** Stations whose snapshot may differ from the one last saved: what the next write-ahead must write (#15). */
+  private readonly unsaved = new Set<StationId>();
   private nextToken = 1;
+
+  /** The stations changed since the last call, and forgets them: the caller saves (or deletes) exactly these. */
+  takeUnsaved(): StationId[] {
+    const ids = [...this.unsaved];
+    this.unsaved.clear();
+    return ids;
+  }
 
   /** Registers a station with the current it can draw when nothing limits it. */
   track(stationId: StationId, hardwareMaxA: number): void {
@@ -68,19 +77,23 @@ export class LeaseLedger {
 
   /** After a reboot the station may have lost what it had: count it at its hardware maximum until told otherwise. */
   reset(stationId: StationId): void {
+    this.unsaved.add(stationId);
     const entry = this.stations.get(stationId);
     if (entry) this.stations.set(stationId, { hardwareMaxA: entry.hardwareMaxA });
   }
 
   forget(stationId: StationId): void {
+    this.unsaved.add(stationId);
     this.stations.delete(stationId);
   }
 
   standingSent(stationId: StationId, limitA: number): void {
+    this.unsaved.add(stationId);
     this.entry(stationId).pendingStandingA = limitA;
   }
 
   standingAcknowledged(stationId: StationId, limitA: number): void {
+    this.unsaved.add(stationId);
     const entry = this.entry(stationId);
     entry.standingA = limitA;
     entry.uncertainStandingA = undefined;
@@ -92,6 +105,7 @@ export class LeaseLedger {
    * none); timed out, it may be in force too, and counts until a later standing limit is acknowledged.
    */
   standingFailed(stationId: StationId, outcome?: string): void {
+    this.unsaved.add(stationId);
     const entry = this.entry(stationId);
     if (outcome === 'Timeout' && entry.pendingStandingA !== undefined)
       entry.uncertainStandingA = Math.max(entry.uncertainStandingA ?? 0, entry.pendingStandingA);
@@ -100,12 +114,14 @@ export class LeaseLedger {
 
   /** Records a live schedule on its way; returns a token to acknowledge or fail exactly this send. */
   liveSent(stationId: StationId, schedule: LeasedSchedule): number {
+    this.unsaved.add(stationId);
     const token = this.nextToken++;
     this.entry(stationId).pendingLive = { token, schedule };
     return token;
   }
 
   liveAcknowledged(stationId: StationId, token: number): void {
+    this.unsaved.add(stationId);
     const entry = this.entry(stationId);
     if (entry.pendingLive?.token !== token) return;
     entry.live = entry.pendingLive.schedule;
@@ -119,6 +135,7 @@ export class LeaseLedger {
    * lease ends or a later one is acknowledged, and the controller's next transition starts from it (`liveMayBeInForce`).
    */
   liveFailed(stationId: StationId, token: number, outcome?: string): void {
+    this.unsaved.add(stationId);
     const entry = this.entry(stationId);
     if (entry.pendingLive?.token !== token) return;
     if (outcome === 'Timeout') entry.uncertainLive = pointwiseMax(entry.uncertainLive, entry.pendingLive.schedule, this.fallbackA(entry));

@@ -3,7 +3,6 @@
 import type { TLSSocket } from 'node:tls';
 import type { IncomingMessage } from 'node:http';
 import type { StationRecord } from '../core/ports';
-import { verifyPassword } from './passwords';
 import { chooseSubprotocol, SERVED_SUBPROTOCOLS } from './protocol';
 
 export interface StationHandshake {
@@ -19,8 +18,8 @@ export interface AuthPolicy {
   /** Unknown stations join this group on first connect (their first password is kept); unset = refuse them. */
   readonly autoRegisterGroup?: string;
   readonly findStation: (stationId: string) => StationRecord | undefined;
-  /** Checks a password against the stored hash (default: scrypt every time). */
-  readonly verify?: (stationId: string, password: string, stored: string) => Promise<boolean>;
+  /** Checks a password against the stored hash (`PasswordVerifier.verify`). */
+  readonly verify: (stationId: string, password: string, stored: string) => Promise<boolean>;
   /**
    * Local Controller mode with forwarded credentials: a known station without a password here is vouched for by the
    * CSMS (its credentials go up unchanged); it is let in unverified, so never while the CSMS is unreachable.
@@ -73,7 +72,7 @@ export async function authenticateStation(handshake: StationHandshake, policy: A
     if (policy.upstreamVouches) return { accept: true, stationId: identity, known: true, verified: false };
     return { accept: false, code: 401, reason: `station ${identity}: no password is set for this station` };
   }
-  if (!(await verifyPassword(password, record.passwordHash)))
+  if (!(await policy.verify(identity, password, record.passwordHash)))
     return { accept: false, code: 401, reason: `station ${identity}: wrong password` };
   return { accept: true, stationId: identity, known: true, verified: true };
 }

@@ -10,7 +10,7 @@ import type { Store, StationRecord } from '../core/ports';
 import { authenticateStation, type AuthDecision, type StationHandshake } from './auth';
 import { BootGate } from './boot-gate';
 import { ConnectionAttempts } from './connection-attempts';
-import { PasswordVerifier } from './passwords';
+import { PasswordKey, PasswordVerifier } from './passwords';
 import { StationProvisioning, type ConfiguredStation } from './provisioning';
 import { startOcppServer } from './server';
 import { localController, localControllerLayout } from './upstream/local-controller';
@@ -57,7 +57,7 @@ export async function startCsms(deps: CsmsDeps): Promise<Csms> {
   const nowMs = deps.nowMs ?? Date.now;
   const scheduler = deps.scheduler ?? new Scheduler();
   const registry = new StationRegistry({ depthChanged: (delta) => deps.metrics?.commandQueueDepth.inc(delta) });
-  const passwords = new PasswordVerifier();
+  const passwords = new PasswordVerifier(PasswordKey.fromStore(store.kv), (id, from, to) => provisioning.rehashed(id, from, to));
   const provisioning = new StationProvisioning({ stations: store.stations, registry, inbound, passwords, logger });
   const discovery = new StationDiscovery({ logger, metrics: deps.metrics, timeoutMs: config.callTimeoutMs });
   const upstream = config.upstream;

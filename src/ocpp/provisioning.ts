@@ -5,7 +5,7 @@ import type { BootInfo, OcppVersion } from '../domain/station';
 import type { Logger } from '../observability/log';
 import type { StationRecord, StationRepository } from '../core/ports';
 import type { StationInbound } from '../core/ports';
-import { hashPassword, verifyPassword, type PasswordVerifier } from './passwords';
+import type { PasswordVerifier } from './passwords';
 import { toFleetStation, type StationRegistry, type StationRuntime } from './station-registry';
 
 /** A station configured in the config file or the API; its password is hashed before it reaches the store. */
@@ -40,10 +40,11 @@ export class StationProvisioning {
   /** Adds or updates a station; a new password is hashed, an unchanged one keeps its hash. */
   async upsert(station: ConfiguredStation): Promise<StationRecord> {
     const existing = this.deps.registry.get(station.id)?.record ?? this.deps.stations.get(station.id);
+    const { passwords } = this.deps;
     const keepHash =
-      station.password !== undefined && existing?.passwordHash && (await verifyPassword(station.password, existing.passwordHash));
+      station.password !== undefined && existing?.passwordHash && (await passwords.matches(station.password, existing.passwordHash));
     const passwordHash =
-      station.password === undefined ? existing?.passwordHash : keepHash ? existing?.passwordHash : await hashPassword(station.password);
+      station.password === undefined ? existing?.passwordHash : keepHash ? existing?.passwordHash : passwords.hash(station.password);
     const record: StationRecord = {
       ...existing,
       stationId: station.id,
@@ -56,6 +57,15 @@ export class StationProvisioning {
       ...(passwordHash !== undefined && { passwordHash }),
     };
     return this.save(record).record;
+  }
+
+  /** A legacy hash verified: its replacement is stored unless the password changed meanwhile (core is not told). */
+  rehashed(stationId: string, from: string, to: string): void {
+    const runtime = this.deps.registry.get(stationId);
+    if (runtime?.record.passwordHash !== from) return;
+    const record = { ...runtime.record, passwordHash: to };
+    this.deps.stations.upsert(record);
+    this.deps.registry.upsert(record);
   }
 
   /** Core must count the station at its maximum from now on; returns false if it already was. */
@@ -93,7 +103,6 @@ export class StationProvisioning {
     const runtime = this.deps.registry.remove(stationId);
     if (!runtime) return false;
     this.deps.stations.delete(stationId);
-    this.deps.passwords.forget(stationId);
     void runtime.client?.close({ code: 1008, reason: 'station removed' });
     return true;
   }

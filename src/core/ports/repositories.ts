@@ -147,8 +147,20 @@ export interface SessionRepository {
 }
 
 export interface PlanRepository {
+  /** The whole-group document written before #15 (read once on start if the group has no ledger rows). */
   get(groupId: GroupId): PlanRecord | undefined;
   save(plan: PlanRecord): void;
+  /** Each station's saved lease-ledger entry in the group, as stored (core parses it). */
+  ledgerOf(groupId: GroupId): LedgerRow[];
+  /** Writes the entries that changed and deletes the stations gone, in one transaction; returns bytes written. */
+  saveLedger(changed: readonly LedgerRow[], removed: readonly StationId[]): number;
+}
+
+/** One station's lease-ledger entry (a `LedgerSnapshot`, which core owns) on its way to or from the store. */
+export interface LedgerRow {
+  readonly stationId: StationId;
+  readonly groupId: GroupId;
+  readonly entry: unknown;
 }
 
 /** Small durable key/value space for adapter bookkeeping (meter baselines, counters). */

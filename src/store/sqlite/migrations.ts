@@ -127,6 +127,24 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE stations ADD COLUMN boot_info TEXT;
     `,
   },
+  {
+    // Issue #15: the lease ledger one row per station, so a reallocation writes only the stations it changed. The
+    // whole-group documents move over; a row that is not valid JSON stays in plans, where core reports it.
+    name: '0006_ledger_entries',
+    sql: `
+      CREATE TABLE ledger_entries (
+        station_id TEXT PRIMARY KEY,
+        group_id TEXT NOT NULL,
+        entry TEXT NOT NULL
+      );
+      CREATE INDEX ledger_entries_group ON ledger_entries (group_id);
+      INSERT OR REPLACE INTO ledger_entries (station_id, group_id, entry)
+        SELECT json_extract(e.value, '$.stationId'), p.group_id, e.value
+        FROM plans p, json_each(p.plan, '$.ledger') e
+        WHERE json_valid(p.plan) AND json_type(e.value, '$.stationId') = 'text';
+      DELETE FROM plans WHERE json_valid(plan);
+    `,
+  },
 ];
 
 /** Applies every migration not yet recorded, each in its own transaction. Returns the names applied. */

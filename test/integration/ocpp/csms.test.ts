@@ -1,6 +1,6 @@
 // The CSMS over real WebSockets and a real SQLite file: boot, discovery, transactions, commands and their outcomes.
 import http from 'node:http';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, scryptSync } from 'node:crypto';
 import { WebSocket } from 'ws';
 import { BootNotificationResponse } from './schemas';
 import { boot, connectStation, eventually, PASSWORD, startTestCsms, type TestCsms } from './harness';
@@ -498,11 +498,38 @@ describe('OCPP CSMS — auto-registration', () => {
     try {
       const station = await connectStation(t.url, { identity: 'NEW-7', password: 'first-password-123' });
       expect(t.store.stations.get('NEW-7')).toMatchObject({ groupId: 'demo', controllable: true });
-      expect(t.store.stations.get('NEW-7')?.passwordHash).toMatch(/^scrypt\$/);
+      expect(t.store.stations.get('NEW-7')?.passwordHash).toMatch(/^hmac-sha256\$/);
       expect(JSON.stringify(t.store.stations.get('NEW-7'))).not.toContain('first-password-123');
       await station.client.close();
       await expect(connectStation(t.url, { identity: 'NEW-7', password: 'other-password-456' })).rejects.toMatchObject({ code: 401 });
       await expect(connectStation(t.url, { identity: 'NEW-8', password: 'short' })).rejects.toMatchObject({ code: 401 });
+    } finally {
+      await t.stop();
+    }
+  });
+});
+
+describe('OCPP CSMS — stored password hashes from before #15', () => {
+  test('a station whose stored hash is scrypt connects with its password, and the hash becomes a keyed digest', async () => {
+    const t = await startTestCsms({}, []);
+    try {
+      const salt = Buffer.from('legacy-salt-0001');
+      const key = scryptSync(PASSWORD, salt, 32, { N: 16384, r: 8, p: 1 });
+      const legacy = ['scrypt', 16384, 8, 1, salt.toString('base64'), key.toString('base64')].join('$');
+      const record = { stationId: 'CS-1', groupId: 'g1', evseMaxCurrentA: 32, stationMaxCurrentA: 64, evseCount: 2, phases: 3 as const };
+      t.store.stations.upsert({ ...record, controllable: true, passwordHash: legacy });
+      await t.restart();
+      await expect(connectStation(t.url, { password: 'not-the-password-1234' })).rejects.toMatchObject({ code: 401 });
+      expect(t.store.stations.get('CS-1')?.passwordHash).toBe(legacy);
+      const station = await connectStation(t.url);
+      await station.client.close();
+      const upgraded = t.store.stations.get('CS-1')?.passwordHash;
+      expect(upgraded).toMatch(/^hmac-sha256\$/);
+      expect(t.csms.registry.get('CS-1')?.record.passwordHash).toBe(upgraded);
+      await t.restart();
+      const again = await connectStation(t.url);
+      await again.client.close();
+      await expect(connectStation(t.url, { password: 'not-the-password-1234' })).rejects.toMatchObject({ code: 401 });
     } finally {
       await t.stop();
     }

@@ -1,7 +1,7 @@
 // The core façade: adapter events reach the right group's controller, meter-only updates do not reallocate,
 // and session energy feeds the group's energy register.
 import { fleetStation } from '../../helpers/fleet-station';
-import { CoreEvents } from '../../../src/core/events';
+import { CoreEvents, type CoreEventMap } from '../../../src/core/events';
 import { FlexibilityProvider } from '../../../src/core/flexibility-provider';
 import { Overrides } from '../../../src/core/overrides';
 import { Scheduler, type Clock } from '../../../src/core/scheduler';
@@ -71,6 +71,20 @@ describe('FlexibilityProvider', () => {
     store.close();
   });
 
+  it('#15 — a capacity change is planned at once; churn (a station joining, a session starting) waits the coalescing window', () => {
+    const { fp, scheduler, store } = setup();
+    fp.onStationUpdated(fleetStation('CS-1', { groupId: 'g1' }));
+    expect(scheduler.dueMs('realloc:g1')).toBe(200);
+    fp.onSession(session());
+    expect(scheduler.dueMs('realloc:g1')).toBe(200);
+    fp.onForecastChanged('g1');
+    expect(scheduler.dueMs('realloc:g1')).toBe(0);
+    scheduler.cancel('realloc:g1');
+    fp.onPeerStateChanged('dso', true);
+    expect(scheduler.dueMs('realloc:g1')).toBe(0);
+    store.close();
+  });
+
   it('station connection and controllability changes reallocate the station group once per change', () => {
     const { fp, scheduler, store } = setup();
     fp.onStationUpdated(fleetStation('CS-1', { groupId: 'g2', connected: false, periodsPerSchedule: 1, profileStackLevel: 1 }));
@@ -117,7 +131,10 @@ describe('restart (invariant 3)', () => {
   it('leases granted before a restart are still counted after it, from the store', async () => {
     const store = openSqliteStore(':memory:');
     const clock: Clock = { nowMs: () => 1_000_000, setTimer: () => ({ cancel: () => undefined }) };
-    const build = (): FlexibilityProvider => {
+    const saves: CoreEventMap['ledgerSaved'][] = [];
+    const build = (plans = store.plans): FlexibilityProvider => {
+      const events = new CoreEvents();
+      events.on('ledgerSaved', (save) => saves.push(save));
       const fp = new FlexibilityProvider({
         groups: [{ id: 'g1', phaseVoltageV: 230, phases: 3, safetyMarginA: 1, safeLimitA: 32, leaseS: 900 }],
         forecasts: { blocks: () => [], requestIdAt: () => undefined, peerOnline: () => false },
@@ -128,10 +145,10 @@ describe('restart (invariant 3)', () => {
           overloadedBlocks: [],
         }),
         kv: store.kv,
-        plans: store.plans,
+        plans,
         scheduler: new Scheduler(clock),
         nowMs: clock.nowMs,
-        events: new CoreEvents(),
+        events,
         logger: silentLogger,
       });
       fp.start({ applyLimits: () => Promise.resolve('Accepted') });
@@ -154,8 +171,13 @@ describe('restart (invariant 3)', () => {
     first.onSession(session({ groupId: 'g1' }));
     await first.controller('g1')?.runOnce();
     expect(first.ledger.assumedLimitA('CS-1', 1_000_000)).toBe(16);
-    // Only what the ledger knows is saved: the plan itself is computed again after a restart.
-    expect(store.plans.get('g1')?.plan).toEqual({ ledger: [expect.objectContaining({ stationId: 'CS-1', standingA: 31 })] });
+    // Only what the ledger knows is saved, one row per station: the plan itself is computed again after a restart.
+    expect(store.plans.ledgerOf('g1')).toEqual([
+      { stationId: 'CS-1', groupId: 'g1', entry: expect.objectContaining({ stationId: 'CS-1', standingA: 31 }) },
+    ]);
+    expect(store.plans.get('g1')).toBeUndefined();
+    // #15: each write-ahead writes the stations it changes, never the whole group.
+    expect(saves.every((save) => save.rows <= 1 && save.removed === 0)).toBe(true);
 
     const second = build();
     expect(second.ledger.assumedLimitA('CS-1', 1_000_000)).toBe(Infinity);
@@ -163,8 +185,9 @@ describe('restart (invariant 3)', () => {
     expect(second.ledger.assumedLimitA('CS-1', 1_000_000)).toBe(16);
     expect(second.ledger.assumedLimitA('CS-1', 1_000_000 + 900_000)).toBe(31);
 
-    // A record written while the plan was saved next to the ledger still restores the ledger.
-    store.plans.save({
+    // A store from before #15 that no migration moved (one document per group) still restores the ledger.
+    const legacy = openSqliteStore(':memory:');
+    legacy.plans.save({
       groupId: 'g1',
       computedAt: new Date(1_000_000).toISOString(),
       plan: {
@@ -172,9 +195,10 @@ describe('restart (invariant 3)', () => {
         plan: { computedAtMs: 1_000_000, source: 'fallback', blocks: [], limitsA: { t1: [16] } },
       },
     });
-    const third = build();
+    const third = build(legacy.plans);
     third.onStationUpdated({ ...station, connected: false });
     expect(third.ledger.assumedLimitA('CS-1', 1_000_000)).toBe(16);
+    legacy.close();
     store.close();
   });
 });

@@ -3,7 +3,8 @@
 import { CommandQueue } from '../../../src/ocpp/command-queue';
 import { readSmartCharging } from '../../../src/ocpp/v201/discovery';
 import { identityFromUrl } from '../../../src/ocpp/identity';
-import { hashPassword, PasswordVerifier, verifyPassword } from '../../../src/ocpp/passwords';
+import { scrypt } from 'node:crypto';
+import { hashPassword, PasswordKey, PasswordVerifier, verifyPassword } from '../../../src/ocpp/passwords';
 import { applyTransactionEvent, readMeter } from '../../../src/ocpp/v201/transaction-events';
 
 describe('§1.1 station identity from the URL', () => {
@@ -120,25 +121,49 @@ describe('per-station command queue', () => {
 });
 
 describe('A00 station passwords', () => {
-  test('scrypt hashes verify the right password only and never contain it', async () => {
-    const hash = await hashPassword('a-long-station-password');
-    expect(hash).not.toContain('a-long-station-password');
-    expect(await verifyPassword('a-long-station-password', hash)).toBe(true);
-    expect(await verifyPassword('another-password-xx', hash)).toBe(false);
-    expect(await verifyPassword('a-long-station-password', 'garbage')).toBe(false);
-  });
-});
+  const LEGACY = 'scrypt$16384$8$1$c2FsdC1zYWx0LXNhbHQ=$';
+  async function legacyHash(password: string): Promise<string> {
+    const salt = Buffer.from('salt-salt-salt');
+    const key = await new Promise<Buffer>((resolve, reject) =>
+      scrypt(password, salt, 32, { N: 16384, r: 8, p: 1 }, (error, derived) => (error ? reject(error) : resolve(derived))),
+    );
+    return ['scrypt', 16384, 8, 1, salt.toString('base64'), key.toString('base64')].join('$');
+  }
 
-describe('A00 reconnect storms', () => {
-  test('a password proven once is accepted again from memory; a wrong one or a changed hash is checked afresh', async () => {
-    const verifier = new PasswordVerifier();
-    const first = await hashPassword('station-password-0001');
-    expect(await verifier.verify('CS-1', 'station-password-0001', first)).toBe(true);
-    expect(await verifier.verify('CS-1', 'station-password-0001', first)).toBe(true);
-    expect(await verifier.verify('CS-1', 'station-password-0002', first)).toBe(false);
-    const rotated = await hashPassword('station-password-0002');
-    expect(await verifier.verify('CS-1', 'station-password-0001', rotated)).toBe(false);
-    expect(await verifier.verify('CS-1', 'station-password-0002', rotated)).toBe(true);
-    expect(await verifier.verify('CS-2', 'station-password-0002', first)).toBe(false);
+  test('keyed digests verify the right password only, never contain it, and differ per station (salt)', async () => {
+    const key = PasswordKey.ephemeral();
+    const hash = hashPassword('a-long-station-password', key);
+    expect(hash).toMatch(/^hmac-sha256\$[\w-]{8}\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/);
+    expect(hash).not.toContain('a-long-station-password');
+    expect(hashPassword('a-long-station-password', key)).not.toBe(hash);
+    expect(await verifyPassword('a-long-station-password', hash, key)).toBe(true);
+    expect(await verifyPassword('another-password-xx', hash, key)).toBe(false);
+    expect(await verifyPassword('a-long-station-password', 'garbage', key)).toBe(false);
+    expect(await verifyPassword('a-long-station-password', `${hash}$extra`, key)).toBe(false);
+    expect(await verifyPassword('a-long-station-password', LEGACY, key)).toBe(false);
+  });
+
+  test("a digest made with another install's key never verifies; the key is kept in the store and read back", async () => {
+    const kv = new Map<string, unknown>();
+    const store = { get: (k: string) => kv.get(k), set: (k: string, v: unknown) => void kv.set(k, v) };
+    const key = PasswordKey.fromStore(store);
+    const hash = hashPassword('station-password-0001', key);
+    expect(await verifyPassword('station-password-0001', hash, PasswordKey.fromStore(store))).toBe(true);
+    expect(await verifyPassword('station-password-0001', hash, PasswordKey.ephemeral())).toBe(false);
+  });
+
+  test('a scrypt hash from before #15 still verifies and is upgraded once, on its first success only', async () => {
+    const upgrades: Array<[string, string, string]> = [];
+    const verifier = new PasswordVerifier(PasswordKey.ephemeral(), (id, from, to) => upgrades.push([id, from, to]));
+    const legacy = await legacyHash('station-password-0001');
+    expect(await verifier.verify('CS-1', 'station-password-0002', legacy)).toBe(false);
+    expect(upgrades).toEqual([]);
+    expect(await verifier.verify('CS-1', 'station-password-0001', legacy)).toBe(true);
+    expect(upgrades).toHaveLength(1);
+    const [id, from, to] = upgrades[0] ?? ['', '', ''];
+    expect([id, from]).toEqual(['CS-1', legacy]);
+    expect(await verifier.verify('CS-1', 'station-password-0001', to)).toBe(true);
+    expect(await verifier.verify('CS-1', 'station-password-0002', to)).toBe(false);
+    expect(upgrades).toHaveLength(1);
   });
 });
