@@ -29,6 +29,8 @@ const LAYERS = {
   api: [...SHARED, ...CORE_FOR_ADAPTERS, 'core/group-load', 'core/overrides'],
   agent: ['*'],
   main: ['*'],
+  // Command-line tools beside main (station provisioning): they read the config and the API's schemas.
+  cli: ['domain', 'config', 'api/response-schemas', 'api/request-schemas'],
 };
 
 /** `src/a/b/index.ts` → `a/b`; undefined outside src/. */

@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 // Command-line entry: parses flags, loads the configuration, starts the agent, stops it on SIGTERM/SIGINT.
 // Exit codes: 0 clean stop, 1 start-up or runtime failure, 2 bad command line or configuration.
 import fs from 'node:fs';
@@ -7,6 +8,7 @@ import { ConfigError, DEFAULT_CONFIG_FILE, loadConfig } from './config/load';
 import { systemClock } from './core/scheduler';
 import { startAgent, type Agent } from './agent';
 import { createLogger } from './observability/log';
+import { runStationCli } from './cli/station';
 
 export const EXIT_FAILURE = 1;
 export const EXIT_BAD_CONFIG = 2;
@@ -47,6 +49,13 @@ function parseArgs(argv: readonly string[]): CliOptions {
 }
 
 export async function main(argv: readonly string[] = process.argv, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  // `flexbridge station …`: provisioning, not the agent.
+  if (argv[2] === 'station')
+    return runStationCli(argv.slice(3), {
+      env,
+      stdout: (text) => process.stdout.write(text),
+      stderr: (text) => process.stderr.write(text),
+    });
   let options: CliOptions;
   try {
     options = parseArgs(argv);
