@@ -31,6 +31,8 @@ const LAYERS = {
   main: ['*'],
   // The container's health probe: a second command line beside main.
   healthcheck: ['*'],
+  // Command-line tools beside main (station provisioning): they read the config and the API's schemas.
+  cli: ['domain', 'config', 'api/response-schemas', 'api/request-schemas'],
 };
 
 /** `src/a/b/index.ts` → `a/b`; undefined outside src/. */

@@ -192,6 +192,14 @@ function backendOf(csms: Csms, oscp: OscpAdapter, store: Store, core: Flexibilit
     peers: () => oscp.peers(),
     connectionAttempts: (identity) => csms.attempts.list(identity),
     onConnectionRefused: (listener) => csms.attempts.subscribe(listener),
+    trace: (stationId) => {
+      const trace = csms.registry.get(stationId)?.trace;
+      return trace && { state: trace.state, frames: trace.entries() };
+    },
+    setTrace: (stationId, enabled, capacity) => csms.registry.get(stationId)?.trace.configure(enabled, capacity),
+    onFrame: (listener) => csms.traces.subscribe(listener),
+    remoteAction: (stationId, action) => csms.remoteActions.run(stationId, action),
+    rawCall: (stationId, action, payload) => csms.remoteActions.raw(stationId, action, payload),
     reRegister: (peerId) => oscp.reRegister(peerId),
     reHandshake: (peerId) => oscp.reHandshake(peerId),
   };

@@ -1,12 +1,15 @@
+#!/usr/bin/env node
 // Command-line entry: parses flags, loads the configuration, starts the agent, stops it on SIGTERM/SIGINT.
 // Exit codes: 0 clean stop, 1 start-up or runtime failure, 2 bad command line or configuration.
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { ConfigError, DEFAULT_CONFIG_FILE, loadConfig } from './config/load';
+import type { FlexbridgeConfig } from './config/schema';
 import { systemClock } from './core/scheduler';
 import { startAgent, type Agent } from './agent';
 import { createLogger } from './observability/log';
+import { runStationCli } from './cli/station';
 
 export const EXIT_FAILURE = 1;
 export const EXIT_BAD_CONFIG = 2;
@@ -33,6 +36,31 @@ export function packageVersion(): string {
   return 'unknown';
 }
 
+/** `http.tls.certFile: /etc/x.pem: not found` for each TLS file the agent would fail to read at start. */
+export function tlsFileProblems(config: FlexbridgeConfig): string[] {
+  const files: [string, string | undefined][] = [
+    ['http.tls.certFile', config.http.tls?.certFile],
+    ['http.tls.keyFile', config.http.tls?.keyFile],
+    ['ocpp.tls.certFile', config.ocpp.tls?.certFile],
+    ['ocpp.tls.keyFile', config.ocpp.tls?.keyFile],
+    ['ocpp.tls.caFile', config.ocpp.tls?.caFile],
+    ['ocpp.upstream.caFile', config.ocpp.upstream?.caFile],
+  ];
+  return files.flatMap(([field, file]) => {
+    if (file === undefined) return [];
+    try {
+      if (!fs.statSync(file).isFile()) return [`${field}: ${file}: not a file`];
+      fs.accessSync(file, fs.constants.R_OK);
+      return [];
+    } catch (error) {
+      const code = error instanceof Error && 'code' in error ? String(error.code) : '';
+      return [
+        `${field}: ${file}: ${code === 'ENOENT' ? 'not found' : code === 'EACCES' ? 'not readable by this user' : code || 'cannot be read'}`,
+      ];
+    }
+  });
+}
+
 function parseArgs(argv: readonly string[]): CliOptions {
   const program = new Command()
     .name('flexbridge')
@@ -47,6 +75,13 @@ function parseArgs(argv: readonly string[]): CliOptions {
 }
 
 export async function main(argv: readonly string[] = process.argv, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  // `flexbridge station …`: provisioning, not the agent.
+  if (argv[2] === 'station')
+    return runStationCli(argv.slice(3), {
+      env,
+      stdout: (text) => process.stdout.write(text),
+      stderr: (text) => process.stderr.write(text),
+    });
   let options: CliOptions;
   try {
     options = parseArgs(argv);
@@ -61,6 +96,14 @@ export async function main(argv: readonly string[] = process.argv, env: NodeJS.P
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`flexbridge: ${error.message}\n`);
+    return EXIT_BAD_CONFIG;
+  }
+  // What start would fail on, said before it tries: every TLS file must exist and be readable.
+  const unreadable = tlsFileProblems(config);
+  if (unreadable.length > 0) {
+    process.stderr.write(
+      `flexbridge: ${file}: ${unreadable.length} TLS file(s) cannot be used:\n${unreadable.map((p) => `  ${p}`).join('\n')}\n`,
+    );
     return EXIT_BAD_CONFIG;
   }
   if (options.checkConfig) {

@@ -3,6 +3,8 @@
 import type { StationConfig } from '../config/schema';
 import type { ForecastSource, PeerStatus } from '../core/ports';
 import type { SessionRepository, StationRecord } from '../core/ports';
+import type { RemoteAction, RemoteActionOutcome } from '../domain/station-actions';
+import type { TraceFrame } from './station-ocpp-schemas';
 
 /** A station as the CSMS knows it; connection state comes from core's fleet. */
 export interface StationView {
@@ -38,6 +40,12 @@ export interface RefusedConnection {
   readonly reason: string;
 }
 
+export interface TraceState {
+  readonly enabled: boolean;
+  readonly capacity: number;
+  readonly frames: number;
+}
+
 /** A station to add or update, in the shape of a configured one; the password (if any) is hashed before it is stored. */
 export type StationInput = StationConfig;
 
@@ -55,6 +63,16 @@ export interface ApiBackend {
   connectionAttempts(identity?: string): readonly RefusedConnection[];
   /** Calls `listener` with every refused connection from now on; returns the unsubscribe. */
   onConnectionRefused(listener: (attempt: RefusedConnection) => void): () => void;
+  /** The station's trace ring and settings, or undefined for an unknown station. */
+  trace(stationId: string): { state: TraceState; frames: readonly TraceFrame[] } | undefined;
+  /** Switches a station's trace on (a large ring, live frames) or off (the fleet's small ring). */
+  setTrace(stationId: string, enabled: boolean, capacity?: number): TraceState | undefined;
+  /** Calls `listener` with every frame of a traced station; returns the unsubscribe. */
+  onFrame(listener: (stationId: string, frame: TraceFrame) => void): () => void;
+  /** A remote action in the station's OCPP version, through its command queue. */
+  remoteAction(stationId: string, action: RemoteAction): Promise<RemoteActionOutcome>;
+  /** Any CSMS → station action, its payload checked against the version's schema, through its command queue. */
+  rawCall(stationId: string, action: string, payload: unknown): Promise<RemoteActionOutcome>;
   /** Queues a Register to the peer; throws with a message an operator can act on when it cannot. */
   reRegister(peerId: string): void;
   reHandshake(peerId: string): void;

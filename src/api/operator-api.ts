@@ -27,6 +27,7 @@ import { eventLogRoutes } from './routes/event-log';
 import { peerRoutes } from './routes/peers';
 import { sessionRoutes } from './routes/sessions';
 import { stationRoutes } from './routes/stations';
+import { stationOcppRoutes } from './routes/station-ocpp';
 import { SessionBook } from './session-book';
 import { EventStreams } from './sse';
 import { WebhookDelivery } from './webhooks';
@@ -118,6 +119,8 @@ export function createOperatorApi(deps: OperatorApiDeps): OperatorApi {
     timers,
     (result) => deliveries.inc({ result }),
   );
+  // Traced stations' frames go to the event streams only: not numbered, not replayed, not to webhooks.
+  const unsubscribeFrames = deps.backend.onFrame((stationId, frame) => streams.broadcast('station.frame', { stationId, ...frame }));
   const unsubscribeWebhooks = deps.config.webhooks.length > 0 ? events.subscribe((event) => webhooks.enqueue(event)) : () => undefined;
 
   const context: ApiContext = {
@@ -136,6 +139,7 @@ export function createOperatorApi(deps: OperatorApiDeps): OperatorApi {
   const routes: Route[] = [
     ...groupRoutes(context),
     ...stationRoutes(context),
+    ...stationOcppRoutes(context),
     ...connectionAttemptRoutes(context),
     ...sessionRoutes(context),
     ...peerRoutes(context),
@@ -170,6 +174,7 @@ export function createOperatorApi(deps: OperatorApiDeps): OperatorApi {
       timers.schedule('history-sample', timers.nowMs() + tuning.historyIntervalMs, sample);
     },
     stop: () => {
+      unsubscribeFrames();
       unsubscribeWebhooks();
       feed.close();
       eventLog.close();

@@ -60,6 +60,20 @@ export class EventStreams {
     });
   }
 
+  /**
+   * An event without an id to every client (a traced station's frames): not kept for Last-Event-ID catch-up, so a
+   * chatty station cannot push the operator events out of the replay buffer. Slow clients are cut as for any event.
+   */
+  broadcast(event: string, data: unknown): void {
+    if (this.clients.size === 0) return;
+    // Exactly as the station sent it: no rounding of its numbers.
+    const text = `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+    for (const res of this.clients) {
+      if (res.writableLength > this.options.maxBufferedBytes) res.end();
+      else res.write(text);
+    }
+  }
+
   /** Ends every stream (a graceful stop would otherwise wait for them until its timeout). */
   close(): void {
     for (const res of this.clients) res.end();

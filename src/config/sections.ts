@@ -125,6 +125,15 @@ export const OcppConfig = z.strictObject({
   authorize: z.enum(['accept-all', 'reject-all']).default('accept-all'),
   /** Local Controller mode; absent = flexbridge is the stations' CSMS. */
   upstream: UpstreamConfig.optional(),
+  /** The live OCPP trace (GET /api/v1/stations/{id}/trace). */
+  trace: z
+    .strictObject({
+      /** Frames every station keeps while its trace is off (0 = none): what a field engineer sees without asking first. */
+      frames: z.number().int().min(0).max(1000).default(20),
+      /** The largest ring a traced station may get (PUT /api/v1/stations/{id}/trace). */
+      maxFrames: z.number().int().min(1).max(100_000).default(2000),
+    })
+    .default({ frames: 20, maxFrames: 2000 }),
 });
 
 export const GroupConfig = z.strictObject({

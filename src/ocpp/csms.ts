@@ -21,6 +21,8 @@ import { StationRegistry, type StationRuntime } from './station-registry';
 import type { InboundContext } from './inbound-action';
 import { StationDiscovery } from './discovery';
 import { TransactionIds } from './v16/transaction-ids';
+import { StationTraces } from './trace';
+import { RemoteActions } from './remote-actions';
 
 export type { ConfiguredStation } from './provisioning';
 
@@ -44,6 +46,10 @@ export interface Csms {
   /** Refused connections, newest first (the connection-attempts view). */
   readonly attempts: ConnectionAttempts;
   readonly registry: StationRegistry;
+  /** Every station's OCPP trace settings and the live frame listeners. */
+  readonly traces: StationTraces;
+  /** Operator remote actions and the raw call, through each station's command queue. */
+  readonly remoteActions: RemoteActions;
   readonly sessions: SessionTracker;
   /** Adds or updates a station from the operator API; the password, if any, is hashed. */
   upsertStation(station: ConfiguredStation): Promise<StationRecord>;
@@ -56,7 +62,8 @@ export async function startCsms(deps: CsmsDeps): Promise<Csms> {
   const logger = deps.logger.child({ component: 'ocpp' });
   const nowMs = deps.nowMs ?? Date.now;
   const scheduler = deps.scheduler ?? new Scheduler();
-  const registry = new StationRegistry({ depthChanged: (delta) => deps.metrics?.commandQueueDepth.inc(delta) });
+  const traces = new StationTraces({ defaultFrames: config.trace.frames, maxFrames: config.trace.maxFrames }, nowMs);
+  const registry = new StationRegistry({ depthChanged: (delta) => deps.metrics?.commandQueueDepth.inc(delta) }, traces);
   const passwords = new PasswordVerifier(PasswordKey.fromStore(store.kv), (id, from, to) => provisioning.rehashed(id, from, to));
   const provisioning = new StationProvisioning({ stations: store.stations, registry, inbound, passwords, logger });
   const discovery = new StationDiscovery({ logger, metrics: deps.metrics, timeoutMs: config.callTimeoutMs });
@@ -81,6 +88,12 @@ export async function startCsms(deps: CsmsDeps): Promise<Csms> {
     nowMs,
     markUncontrollable: (runtime, reason) => gate.uncontrollable(runtime, reason),
     standingInstalled: (runtime) => gate.acceptWhenReady(runtime),
+  });
+  const remoteActions = new RemoteActions({
+    registry,
+    call: (stationId, action, payload) => commands.call(stationId, action, payload),
+    chargingProfiles: (stationId, evseId) => commands.getChargingProfiles(stationId, evseId),
+    ...(upstream && { layoutFor: localControllerLayout }),
   });
   const sessions = new SessionTracker(
     store.sessions,
@@ -147,6 +160,8 @@ export async function startCsms(deps: CsmsDeps): Promise<Csms> {
     attempts,
     commands,
     registry,
+    traces,
+    remoteActions,
     sessions,
     upsertStation: (station) => provisioning.upsert(station),
     removeStation: (stationId) => provisioning.remove(stationId),

@@ -243,6 +243,11 @@ export class StationCommandService implements StationCommands {
     report?.resolve(report.profiles);
   }
 
+  /** Any call through the station's command queue, in turn with core's limits (remote actions, the raw call). */
+  call(stationId: string, action: string, params: object): Promise<CallResult> {
+    return this.queued(stationId, action, params);
+  }
+
   private queued(stationId: string, action: string, params: object): Promise<CallResult> {
     const runtime = this.deps.registry.get(stationId);
     if (!runtime) return Promise.resolve({ kind: 'offline' });

@@ -51,6 +51,10 @@ export function attachConnection(client: RpcServerClient, deps: ConnectionDeps):
   if (relay) client.handle(async ({ method, params }) => relay.fromStation(method ?? '', params));
   else if (protocol === '1.6') client.handle(async ({ method, params }) => dispatch16(deps.actions, station, method ?? '', params));
   else client.handle(async ({ method, params }) => dispatch(deps.actions, station, method ?? '', params));
+  // Every frame both ways into the station's trace ring (O(1); parsed only when read or while traced live).
+  client.on('message', ({ message, outbound }: { message: unknown; outbound: boolean }) =>
+    runtime.trace.record('station', outbound, message),
+  );
   client.on('badMessage', ({ error }: { error: unknown }) => logger.warn('malformed OCPP frame', { stationId, error: String(error) }));
   client.on('strictValidationFailure', ({ error, method, outbound }: { error: unknown; method: string; outbound: boolean }) =>
     logger.warn('OCPP message failed schema validation', { stationId, action: method, outbound, error: String(error) }),

@@ -7,6 +7,7 @@ import type { StationRecord } from '../core/ports';
 import { CommandQueue, type QueueObserver } from './command-queue';
 import type { StationLimitRequest } from '../core/ports';
 import type { StationRelay } from './upstream/relay';
+import { StationTraces, type StationTrace } from './trace';
 
 export type ConnectorStatus = 'Available' | 'Occupied' | 'Reserved' | 'Unavailable' | 'Faulted';
 
@@ -51,12 +52,17 @@ export interface StationRuntime {
   };
   /** Local Controller mode: this connection's relay to the CSMS; undefined when flexbridge is the CSMS. */
   relay: StationRelay | undefined;
+  /** The last frames on its connections (a small ring for every station, a large one while traced). */
+  readonly trace: StationTrace;
 }
 
 export class StationRegistry {
   private readonly stations = new Map<string, StationRuntime>();
 
-  constructor(private readonly queueObserver: QueueObserver) {}
+  constructor(
+    private readonly queueObserver: QueueObserver,
+    readonly traces: StationTraces = new StationTraces({ defaultFrames: 0, maxFrames: 0 }, Date.now),
+  ) {}
 
   get(stationId: string): StationRuntime | undefined {
     return this.stations.get(stationId);
@@ -89,6 +95,7 @@ export class StationRegistry {
       queue: new CommandQueue(this.queueObserver),
       lastLimits: {},
       relay: undefined,
+      trace: this.traces.create(record.stationId),
     };
     this.stations.set(record.stationId, runtime);
     return runtime;

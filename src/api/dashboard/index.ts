@@ -12,6 +12,8 @@ const PAGE_FILES: Readonly<Record<string, string>> = {
   '/dashboard/rows.js': 'rows.js',
   '/dashboard/shape.js': 'shape.js',
   '/dashboard/views.js': 'views.js',
+  '/dashboard/station-rows.js': 'station-rows.js',
+  '/dashboard/station-page.js': 'station-page.js',
   '/dashboard/style.css': 'style.css',
 };
 

@@ -16,11 +16,12 @@ export function eventRoutes(context: ApiContext): Route[] {
       tag: 'events',
       summary:
         'Server-sent events: session.started|ended, station.online|offline|refused|uncontrollable, fallback.entered|left, ' +
-        'compliance.sent, plan.applied, override.set|removed|expired',
+        'compliance.sent, plan.applied, override.set|removed|expired; station.frame for traced stations',
       description:
         'Each event has an `id` (send Last-Event-ID to catch up after a reconnect), its name as `event` and JSON `data` ' +
         '(schemas: SessionEventData, StationEventData, ConnectionAttempt, FallbackEventData, ComplianceEventData, PlanEventData, ' +
-        'OverrideEventData). A comment line is sent every 15 s as a heartbeat.',
+        'OverrideEventData). A comment line is sent every 15 s as a heartbeat. `station.frame` (FrameEventData: one OCPP frame of a ' +
+        'station traced with PUT /stations/{id}/trace, secrets redacted) has no id: frames are not replayed after a reconnect.',
       role: 'read',
       params: none,
       query: EventsQuery,

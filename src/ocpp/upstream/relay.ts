@@ -283,6 +283,8 @@ export class StationRelay {
   private attach(link: UpstreamLink): void {
     this.link = link;
     this.attempt = 0;
+    const { trace } = this.station.runtime;
+    link.tap = (text, outbound) => trace.record('csms', outbound, text);
     link.onCall((action, payload) => this.csmsCalls.handle(action, payload));
     link.onClose(() => {
       if (this.link === link && !this.closed) this.lost('connection to the CSMS lost');

@@ -78,6 +78,8 @@ export class UpstreamLink {
   private readonly closedListeners: ((code: number) => void)[] = [];
   /** Frames the CSMS sent that were not valid OCPP-J, or answers to ids we never used. */
   unexpectedFrames = 0;
+  /** Sees every frame on this link, both ways (the station's trace, upstream leg). */
+  tap: ((text: string, outbound: boolean) => void) | undefined;
 
   constructor(
     private readonly ws: WebSocket,
@@ -121,7 +123,7 @@ export class UpstreamLink {
         resolve({ kind: 'timeout' });
       }, timeoutMs);
       this.pending.set(id, { resolve, timer });
-      this.ws.send(JSON.stringify([2, id, action, payload]));
+      this.send(JSON.stringify([2, id, action, payload]));
     });
   }
 
@@ -132,7 +134,9 @@ export class UpstreamLink {
   }
 
   private onFrame(data: RawData): void {
-    const frame = parseFrame(data);
+    const text = data.toString();
+    this.tap?.(text, false);
+    const frame = parseFrame(text);
     if (!frame) {
       this.unexpectedFrames++;
       return;
@@ -161,9 +165,14 @@ export class UpstreamLink {
       ? await this.incoming(action, payload)
       : { kind: 'error', code: 'NotImplemented', description: 'no handler', details: {} };
     if (!this.open) return;
-    if (answer.kind === 'result') this.ws.send(JSON.stringify([3, id, answer.payload]));
-    else if (answer.kind === 'error') this.ws.send(JSON.stringify([4, id, answer.code, answer.description, answer.details ?? {}]));
-    else this.ws.send(JSON.stringify([4, id, 'GenericError', `station did not answer (${answer.kind})`, {}]));
+    if (answer.kind === 'result') this.send(JSON.stringify([3, id, answer.payload]));
+    else if (answer.kind === 'error') this.send(JSON.stringify([4, id, answer.code, answer.description, answer.details ?? {}]));
+    else this.send(JSON.stringify([4, id, 'GenericError', `station did not answer (${answer.kind})`, {}]));
+  }
+
+  private send(text: string): void {
+    this.ws.send(text);
+    this.tap?.(text, true);
   }
 }
 
@@ -173,10 +182,10 @@ type Frame =
   | { readonly type: 4; readonly id: string; readonly code: string; readonly description: string; readonly details: unknown };
 
 /** OCPP-J framing only (§4): the payloads are relayed as they are, validated where flexbridge reads them. */
-function parseFrame(data: RawData): Frame | undefined {
+function parseFrame(text: string): Frame | undefined {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(data.toString());
+    parsed = JSON.parse(text);
   } catch {
     return undefined;
   }

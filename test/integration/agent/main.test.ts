@@ -71,6 +71,19 @@ describe('flexbridge process', () => {
     expect(output.stdout()).toContain(`${file} is valid (1 groups, 0 stations, 0 OSCP peers)`);
   });
 
+  it('--check-config: a TLS file that is missing or not a file is named with its field, exit 2, no stack trace', async () => {
+    const file = writeConfig({
+      http: { tls: { certFile: '/nonexistent/flexbridge-cert.pem', keyFile: '/' } },
+      groups: [{ id: 'demo', safeLimitA: 32 }],
+    });
+    const child = spawnTs('src/main.ts', ['--check-config', '--config', file]);
+    const output = collectOutput(child);
+    expect((await exited(child)).code).toBe(2);
+    expect(output.stderr()).toContain('http.tls.certFile: /nonexistent/flexbridge-cert.pem: not found');
+    expect(output.stderr()).toContain('http.tls.keyFile: /: not a file');
+    expect(output.stderr()).not.toMatch(/\n\s+at /);
+  });
+
   it('exits with code 2 on an unknown flag', async () => {
     const child = spawnTs('src/main.ts', ['--no-such-flag']);
     const output = collectOutput(child);

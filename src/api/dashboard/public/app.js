@@ -1,7 +1,7 @@
 // The operator dashboard page: asks the REST API for groups, plans, history and stations, draws them, and
 // reloads a group when the server-sent event stream says it changed; the other views (DashboardViews) get the
 // events too. Plain script; shapes data with DashboardShape, builds DOM with DashboardDom.
-/* global window, document, sessionStorage, fetch, EventSource, URL, setTimeout, clearTimeout, setInterval, DashboardShape, DashboardDom, DashboardChart, DashboardViews */
+/* global window, document, sessionStorage, fetch, EventSource, URL, setTimeout, clearTimeout, setInterval, DashboardShape, DashboardDom, DashboardChart, DashboardViews, DashboardStationPage */
 (function () {
   'use strict';
 
@@ -185,7 +185,13 @@
         ['sessions', 'Sessions'],
         ['notes', ''],
       ],
-      { name: 'stations', emptyText: 'No station in this group yet.' },
+      {
+        name: 'stations',
+        emptyText: 'No station in this group yet.',
+        // Each station opens its own page.
+        cell: (key, row) =>
+          key === 'id' ? el('a', { href: `#station/${encodeURIComponent(row.id)}`, class: 'station-link' }, row.id) : row[key],
+      },
     );
     const sessions = dataTable(
       [
@@ -277,6 +283,7 @@
 
   function onResize() {
     for (const group of groups.values()) DashboardChart.resize(group);
+    stationPage.resize();
   }
 
   // ---- banners -------------------------------------------------------------------------------------------------------
@@ -316,17 +323,39 @@
     };
     for (const name of DashboardShape.REFRESH_EVENTS) events.addEventListener(name, onEvent);
     for (const name of DashboardViews.EVENTS) events.addEventListener(name, (message) => views.onEvent(name, message.data));
+    events.addEventListener('station.frame', (message) => stationPage.onFrame(JSON.parse(message.data)));
+    for (const name of STATION_PAGE_EVENTS) events.addEventListener(name, (message) => onStationEvent(message.data));
     events.onmessage = onEvent;
   }
 
   // ---- views ---------------------------------------------------------------------------------------------------------
 
-  const VIEWS = ['groups', 'sessions', 'events', 'refused', 'overrides', 'peers'];
+  const VIEWS = ['groups', 'sessions', 'events', 'refused', 'overrides', 'peers', 'station'];
   const views = DashboardViews.create({ api, apiSend, groupIds: () => [...groups.keys()], onError: (error) => handleError(error) });
+  const stationPage = DashboardStationPage.create({ api, apiSend, onError: (error) => handleError(error) });
+  /** Events that change what the station page shows (reloaded once per burst). */
+  const STATION_PAGE_EVENTS = ['station.online', 'station.offline', 'station.refused', 'session.started', 'session.ended', 'plan.applied'];
+  let stationTimer;
 
-  /** The view named in the address (#events …); groups by default. */
+  function onStationEvent(text) {
+    const id = stationPage.stationId;
+    if (!id || byId('view-station').hidden) return;
+    let data;
+    try {
+      data = JSON.parse(text);
+    } catch {
+      return;
+    }
+    if (data.stationId !== id && data.identity !== id && data.groupId === undefined) return;
+    clearTimeout(stationTimer);
+    stationTimer = setTimeout(() => stationPage.reload().catch(handleError), DEBOUNCE_MS);
+  }
+
+  /** The view named in the address (#events, #station/CP-1 …); groups by default. */
   function showView() {
-    const name = VIEWS.includes(window.location.hash.slice(1)) ? window.location.hash.slice(1) : 'groups';
+    const hash = window.location.hash.slice(1);
+    const stationMatch = /^station\/(.+)$/.exec(hash);
+    const name = stationMatch ? 'station' : VIEWS.includes(hash) ? hash : 'groups';
     for (const view of VIEWS) {
       byId(`view-${view}`).hidden = view !== name;
       const link = document.querySelector(`#nav a[href="#${view}"]`);
@@ -335,6 +364,9 @@
     if (name === 'groups') {
       views.hide();
       onResize();
+    } else if (name === 'station') {
+      views.hide();
+      if (token) stationPage.show(decodeURIComponent(stationMatch[1])).catch(handleError);
     } else if (token) views.show(name);
   }
 
