@@ -4,7 +4,7 @@
 import express, { type Express } from 'express';
 import { createLogger, type Logger } from './observability/log';
 import type { FlexbridgeConfig } from './config/schema';
-import { openSqliteStore } from './store/sqlite';
+import { openSqliteStore, SECRETS_KEY_ENV } from './store/sqlite';
 import type { Store } from './core/ports';
 import { healthRouter } from './api/health';
 import { createOperatorApi, type OperatorApi } from './api/operator-api';
@@ -41,6 +41,8 @@ export interface Agent {
 
 export interface StartOptions {
   logger?: Logger;
+  /** The key secrets at rest are sealed with; default: the FLEXBRIDGE_SECRETS_KEY environment variable. */
+  secretsKey?: string;
 }
 
 /** How often the group energy registers are written to the store (one transaction per tick). */
@@ -138,7 +140,7 @@ function lay(config: FlexbridgeConfig, options: StartOptions): Foundation {
   return {
     config,
     logger,
-    store: openSqliteStore(config.store.path),
+    store: openSqliteStore(config.store.path, { secretsKey: options.secretsKey ?? process.env[SECRETS_KEY_ENV] }),
     metrics: createMetrics(),
     scheduler: new Scheduler(undefined, (key, error) => logger.error('scheduled work failed', { key, error: String(error) })),
     events: new CoreEvents((event, error) => logger.error('core event listener failed', { event, error: String(error) })),
