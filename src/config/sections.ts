@@ -200,7 +200,7 @@ export const ApiUserConfig = z.strictObject({
 
 export const WebhookConfig = z.strictObject({
   url: z.url({ protocol: /^https?$/ }),
-  /** HMAC-SHA256 key of the X-Flexbridge-Signature header; use ${ENV_VAR}. */
+  /** HMAC-SHA256 key of the X-Flexbridge-Signature header (t=<unix>,v1=<HMAC of "<t>.<body>">); use ${ENV_VAR}. */
   secret: z.string().min(16).max(512),
   /** Events to deliver; all of them when omitted. */
   events: z.array(z.enum(API_EVENT_NAMES)).min(1).optional(),
