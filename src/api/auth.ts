@@ -76,10 +76,20 @@ export function principalOf(req: Request): Principal {
   return principal;
 }
 
+/**
+ * Whether `?token=` may stand in for the header: only an EventSource can need it (it cannot set headers), and an
+ * EventSource always sends GET with `Accept: text/event-stream`. Anything else must use the Authorization header, so a
+ * token does not end up in the URLs of links, proxies' logs and browser histories.
+ */
+function eventSourceRequest(req: Request, paths: readonly string[]): boolean {
+  return req.method === 'GET' && paths.includes(req.path) && (req.get('accept') ?? '').includes('text/event-stream');
+}
+
 /** Remembers the caller for `principalOf`; 401 (with the challenges) when the request carries no valid credential. */
 export function authenticate(credentials: Credentials, options: { queryTokenPaths: readonly string[] }) {
   return (req: Request, _res: Response, next: NextFunction): void => {
-    const queryToken = options.queryTokenPaths.includes(req.path) && typeof req.query.token === 'string' ? req.query.token : undefined;
+    const queryToken =
+      eventSourceRequest(req, options.queryTokenPaths) && typeof req.query.token === 'string' ? req.query.token : undefined;
     const authorization = req.get('authorization');
     if (credentials.empty) throw unauthorized('the operator API has no tokens or users configured (config api.tokens, api.users)');
     if (authorization === undefined && queryToken === undefined) throw unauthorized('credentials required: Bearer token or Basic auth');
