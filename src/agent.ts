@@ -21,6 +21,7 @@ import { GroupEnergyRegister } from './core/group-energy';
 import { Scheduler, systemClock } from './core/scheduler';
 import { allocatorPlan } from './core/allocator-plan';
 import { bindCoreMetrics } from './observability/core-metrics';
+import { AuthThrottle } from './observability/auth-throttle';
 
 export interface Agent {
   readonly config: FlexbridgeConfig;
@@ -57,6 +58,8 @@ interface Foundation {
   readonly scheduler: Scheduler;
   readonly events: CoreEvents;
   readonly nowMs: () => number;
+  /** Failed authentications on every port, one back-off per address and identity across OCPP, OSCP and the API. */
+  readonly throttle: AuthThrottle;
 }
 
 export async function startAgent(config: FlexbridgeConfig, options: StartOptions = {}): Promise<Agent> {
@@ -67,7 +70,13 @@ export async function startAgent(config: FlexbridgeConfig, options: StartOptions
   const readiness = { ocpp: false };
   let listener: HttpListener;
   try {
-    listener = await listenHttp(app, { host: config.http.host, port: config.http.port, tls: config.http.tls });
+    listener = await listenHttp(app, {
+      host: config.http.host,
+      port: config.http.port,
+      tls: config.http.tls,
+      headersTimeoutMs: config.http.headersTimeoutMs,
+      requestTimeoutMs: config.http.requestTimeoutMs,
+    });
   } catch (error) {
     store.close();
     throw error;
@@ -100,6 +109,7 @@ export async function startAgent(config: FlexbridgeConfig, options: StartOptions
       metrics: foundation.metrics,
       scheduler,
       nowMs,
+      throttle: foundation.throttle,
     });
   } catch (error) {
     await listener.close(config.http.shutdownTimeoutMs);
@@ -145,6 +155,7 @@ function lay(config: FlexbridgeConfig, options: StartOptions): Foundation {
     scheduler: new Scheduler(undefined, (key, error) => logger.error('scheduled work failed', { key, error: String(error) })),
     events: new CoreEvents((event, error) => logger.error('core event listener failed', { event, error: String(error) })),
     nowMs: (): number => Date.now(),
+    throttle: new AuthThrottle(config.authThrottle, () => Date.now()),
   };
 }
 
@@ -158,6 +169,7 @@ function startOscpAdapter(foundation: Foundation, app: Express, httpPort: number
     metrics: foundation.metrics,
     scheduler: foundation.scheduler,
     groupEnergyWh: (groupId) => energy.totalWh(groupId),
+    throttle: foundation.throttle,
   });
   app.use(config.oscp.basePath, oscp.router);
   return oscp;
@@ -208,6 +220,7 @@ function mountOperatorApi(foundation: Foundation, app: Express, core: Flexibilit
     coreEvents: foundation.events,
     logger: foundation.logger,
     metrics,
+    throttle: foundation.throttle,
     nowMs: foundation.nowMs,
     scheduler: foundation.scheduler,
     backend,
