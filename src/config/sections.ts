@@ -149,9 +149,12 @@ export const OcppConfig = z.strictObject({
   admission: z
     .strictObject({
       /** Upgrades being authenticated at once, all addresses; beyond it 503 with Retry-After (a reconnect storm waits). */
-      maxUpgradesInProgress: z.number().int().min(1).default(64),
-      /** Open sockets from one remote address; beyond it new ones are closed at once. Raise it for a big site behind one NAT. */
-      maxConnectionsPerAddress: z.number().int().min(1).default(256),
+      maxUpgradesInProgress: z.number().int().min(1).default(256),
+      /**
+       * Open sockets from one remote address; beyond it new ones are closed at once. High by default: a big site, a load
+       * test or a Local Controller's fleet may sit behind one address. Set it to what one address of yours really needs.
+       */
+      maxConnectionsPerAddress: z.number().int().min(1).default(10_000),
       /** An upgrade request whose headers are not in within this is cut off (slowloris); TLS handshakes too. */
       headersTimeoutMs: z.number().int().min(100).default(10_000),
       /** From the upgrade request to the 101 (authentication, Local Controller dial): beyond it the socket is closed. */
@@ -166,8 +169,8 @@ export const OcppConfig = z.strictObject({
       maxBadMessages: z.number().int().min(0).default(10),
     })
     .default({
-      maxUpgradesInProgress: 64,
-      maxConnectionsPerAddress: 256,
+      maxUpgradesInProgress: 256,
+      maxConnectionsPerAddress: 10_000,
       headersTimeoutMs: 10_000,
       upgradeTimeoutMs: 30_000,
       maxFrameBytes: 1024 * 1024,

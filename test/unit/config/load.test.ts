@@ -29,8 +29,8 @@ describe('config schema', () => {
     expect(config.ocpp.securityProfile).toBe(1);
     // Issue #17 limits: the defaults an operator can rely on without writing them down.
     expect(config.ocpp.admission).toEqual({
-      maxUpgradesInProgress: 64,
-      maxConnectionsPerAddress: 256,
+      maxUpgradesInProgress: 256,
+      maxConnectionsPerAddress: 10000,
       headersTimeoutMs: 10000,
       upgradeTimeoutMs: 30000,
       maxFrameBytes: 1048576,
