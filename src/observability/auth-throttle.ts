@@ -14,13 +14,14 @@ export interface Throttled {
 }
 
 /**
- * Who failed and when. An identity's back-off does not apply to the address it last authenticated from: a brute force
- * on CS-1 from elsewhere slows the attacker, not CS-1 itself reconnecting from its usual place.
+ * Who failed and when. An identity is counted apart at its home (the address it last authenticated from) and away: a
+ * brute force on CS-1 from elsewhere slows the attacker, not CS-1 reconnecting from its usual place; and a station at
+ * its home is not held back by its neighbours' failures behind the same NAT address.
  */
 export class AuthThrottle {
   private readonly addresses = new Map<string, Entry>();
   private readonly identities = new Map<string, Entry>();
-  private readonly goodAddress = new Map<string, string>();
+  private readonly home = new Map<string, string>();
 
   constructor(
     private readonly config: AuthThrottleConfig,
@@ -30,26 +31,33 @@ export class AuthThrottle {
   /** Undefined when the attempt may go on to the credential check; otherwise how long the caller must wait. */
   check(address: string, identity?: string): Throttled | undefined {
     const now = this.nowMs();
-    const byAddress = this.blocked(this.addresses, address, now);
-    if (byAddress > 0) return { scope: 'address', retryAfterMs: byAddress };
-    if (identity === undefined || this.goodAddress.get(identity) === address) return undefined;
-    const byIdentity = this.blocked(this.identities, identity, now);
+    if (identity === undefined || this.home.get(identity) !== address) {
+      const byAddress = this.blocked(this.addresses, address, now);
+      if (byAddress > 0) return { scope: 'address', retryAfterMs: byAddress };
+    }
+    if (identity === undefined) return undefined;
+    const byIdentity = this.blocked(this.identities, this.identityKey(address, identity), now);
     return byIdentity > 0 ? { scope: 'identity', retryAfterMs: byIdentity } : undefined;
   }
 
   failed(address: string, identity?: string): void {
     const now = this.nowMs();
     this.count(this.addresses, address, now);
-    if (identity !== undefined) this.count(this.identities, identity, now);
+    if (identity !== undefined) this.count(this.identities, this.identityKey(address, identity), now);
   }
 
-  /** The identity's failures are forgotten and this address becomes its good one; the address's own count stays. */
+  /** The identity's failures here are forgotten and this address becomes its home; the address's own count stays. */
   succeeded(address: string, identity?: string): void {
     if (identity === undefined) return;
-    this.identities.delete(identity);
-    this.goodAddress.delete(identity);
-    this.goodAddress.set(identity, address);
-    this.trim(this.goodAddress);
+    this.identities.delete(`home:${identity}`);
+    this.identities.delete(`away:${identity}`);
+    this.home.delete(identity);
+    this.home.set(identity, address);
+    this.trim(this.home);
+  }
+
+  private identityKey(address: string, identity: string): string {
+    return `${this.home.get(identity) === address ? 'home' : 'away'}:${identity}`;
   }
 
   /** Keys remembered now (a gauge). */
