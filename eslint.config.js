@@ -97,7 +97,7 @@ module.exports = tseslint.config(
   },
   {
     // Simulators and benchmarks are command-line tools: printing is their job.
-    files: ['simulators/**/*.ts', 'test/bench/**/*.ts', 'scripts/**/*.js'],
+    files: ['simulators/**/*.ts', 'test/bench/**/*.ts', 'test/fuzz/run.ts', 'scripts/**/*.js'],
     rules: { 'no-console': 'off' },
   },
   {
