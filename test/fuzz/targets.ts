@@ -152,10 +152,12 @@ export const oscpCase = fc.record({
   contentEncoding: fc.constantFrom(undefined, undefined, 'gzip', 'deflate', 'br', 'identity', 'x-unknown'),
 });
 
+type OscpCase = typeof oscpCase extends fc.Arbitrary<infer T> ? T : never;
+
 const printable = (value: string): boolean => /^[\t\x20-\x7e]*$/.test(value);
 
 /** One OSCP request; returns its status, or a problem. */
-export async function oscpRequest(rig: FuzzRig, input: fc.Infer<typeof oscpCase>): Promise<number> {
+export async function oscpRequest(rig: FuzzRig, input: OscpCase): Promise<number> {
   const headers: Record<string, string> = {};
   if (input.authorization !== undefined && printable(input.authorization)) headers.Authorization = input.authorization;
   if (input.requestId !== undefined && printable(input.requestId)) headers['X-Request-ID'] = input.requestId;
@@ -249,10 +251,20 @@ async function connect(rig: FuzzRig, identity: string, protocol: 'ocpp2.0.1' | '
     protocols: [protocol],
     password: PASSWORD,
     reconnect: false,
+    maxReconnects: 0,
     strictMode: false,
+    strictModeValidators: [],
     callTimeoutMs: 5000,
+    callConcurrency: 1,
+    pingIntervalMs: 0,
+    deferPingsOnActivity: false,
+    respondWithDetailedErrors: false,
+    maxBadMessages: Infinity,
+    backoff: { initialDelay: 1000, maxDelay: 10_000, factor: 2, randomisationFactor: 0.25 },
+    wsOpts: {},
+    headers: {},
   });
-  client.handle(() => ({ status: 'Rejected' }));
+  client.handle(async () => ({ status: 'Rejected' }));
   await client.connect();
   return client;
 }
