@@ -9,7 +9,7 @@ const SRC = path.join(__dirname, 'src');
 // domain ← allocator ← core ← {oscp, ocpp, store, api} ← main. Keys and entries are module paths under src/ (a folder
 // covers everything in it); a file follows its longest key, and imports inside its own top-level folder are always
 // allowed. Anything not listed is refused — also a new top-level folder, until it is given a place here.
-const SHARED = ['domain', 'config', 'observability/log', 'observability/metrics'];
+const SHARED = ['domain', 'config', 'observability/log', 'observability/metrics', 'observability/auth-throttle'];
 // What adapters use of core: its ports and the agent-wide kernel (the one scheduler, the one back-off, typed events).
 const CORE_FOR_ADAPTERS = ['core/ports', 'core/scheduler', 'core/backoff', 'core/events'];
 const LAYERS = {
@@ -20,6 +20,8 @@ const LAYERS = {
   // metrics and is itself used only by main.
   observability: ['domain'],
   'observability/core-metrics': ['domain', 'core/events', 'core/ports'],
+  // Failed-authentication back-off, shared by the OCPP, OSCP and API ports; its settings are a config section.
+  'observability/auth-throttle': ['domain', 'config'],
   core: ['domain', 'allocator', 'observability/log', 'observability/metrics'],
   store: ['domain', 'core/ports'],
   oscp: [...SHARED, ...CORE_FOR_ADAPTERS],
@@ -99,7 +101,7 @@ module.exports = tseslint.config(
   },
   {
     // Simulators and benchmarks are command-line tools: printing is their job.
-    files: ['simulators/**/*.ts', 'test/bench/**/*.ts', 'scripts/**/*.js'],
+    files: ['simulators/**/*.ts', 'test/bench/**/*.ts', 'test/fuzz/run.ts', 'scripts/**/*.js'],
     rules: { 'no-console': 'off' },
   },
   {

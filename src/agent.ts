@@ -4,7 +4,7 @@
 import express, { type Express } from 'express';
 import { createLogger, type Logger } from './observability/log';
 import type { FlexbridgeConfig } from './config/schema';
-import { openSqliteStore } from './store/sqlite';
+import { openSqliteStore, SECRETS_KEY_ENV } from './store/sqlite';
 import type { Store } from './core/ports';
 import { healthRouter } from './api/health';
 import { createOperatorApi, type OperatorApi } from './api/operator-api';
@@ -21,6 +21,7 @@ import { GroupEnergyRegister } from './core/group-energy';
 import { Scheduler, systemClock } from './core/scheduler';
 import { allocatorPlan } from './core/allocator-plan';
 import { bindCoreMetrics } from './observability/core-metrics';
+import { AuthThrottle } from './observability/auth-throttle';
 
 export interface Agent {
   readonly config: FlexbridgeConfig;
@@ -41,6 +42,8 @@ export interface Agent {
 
 export interface StartOptions {
   logger?: Logger;
+  /** The key secrets at rest are sealed with; default: the FLEXBRIDGE_SECRETS_KEY environment variable. */
+  secretsKey?: string;
 }
 
 /** How often the group energy registers are written to the store (one transaction per tick). */
@@ -55,6 +58,8 @@ interface Foundation {
   readonly scheduler: Scheduler;
   readonly events: CoreEvents;
   readonly nowMs: () => number;
+  /** Failed authentications on every port, one back-off per address and identity across OCPP, OSCP and the API. */
+  readonly throttle: AuthThrottle;
 }
 
 export async function startAgent(config: FlexbridgeConfig, options: StartOptions = {}): Promise<Agent> {
@@ -65,7 +70,13 @@ export async function startAgent(config: FlexbridgeConfig, options: StartOptions
   const readiness = { ocpp: false };
   let listener: HttpListener;
   try {
-    listener = await listenHttp(app, { host: config.http.host, port: config.http.port, tls: config.http.tls });
+    listener = await listenHttp(app, {
+      host: config.http.host,
+      port: config.http.port,
+      tls: config.http.tls,
+      headersTimeoutMs: config.http.headersTimeoutMs,
+      requestTimeoutMs: config.http.requestTimeoutMs,
+    });
   } catch (error) {
     store.close();
     throw error;
@@ -98,6 +109,7 @@ export async function startAgent(config: FlexbridgeConfig, options: StartOptions
       metrics: foundation.metrics,
       scheduler,
       nowMs,
+      throttle: foundation.throttle,
     });
   } catch (error) {
     await listener.close(config.http.shutdownTimeoutMs);
@@ -138,11 +150,12 @@ function lay(config: FlexbridgeConfig, options: StartOptions): Foundation {
   return {
     config,
     logger,
-    store: openSqliteStore(config.store.path),
+    store: openSqliteStore(config.store.path, { secretsKey: options.secretsKey ?? process.env[SECRETS_KEY_ENV] }),
     metrics: createMetrics(),
     scheduler: new Scheduler(undefined, (key, error) => logger.error('scheduled work failed', { key, error: String(error) })),
     events: new CoreEvents((event, error) => logger.error('core event listener failed', { event, error: String(error) })),
     nowMs: (): number => Date.now(),
+    throttle: new AuthThrottle(config.authThrottle, () => Date.now()),
   };
 }
 
@@ -156,6 +169,7 @@ function startOscpAdapter(foundation: Foundation, app: Express, httpPort: number
     metrics: foundation.metrics,
     scheduler: foundation.scheduler,
     groupEnergyWh: (groupId) => energy.totalWh(groupId),
+    throttle: foundation.throttle,
   });
   app.use(config.oscp.basePath, oscp.router);
   return oscp;
@@ -214,6 +228,7 @@ function mountOperatorApi(foundation: Foundation, app: Express, core: Flexibilit
     coreEvents: foundation.events,
     logger: foundation.logger,
     metrics,
+    throttle: foundation.throttle,
     nowMs: foundation.nowMs,
     scheduler: foundation.scheduler,
     backend,

@@ -3,6 +3,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import type { ApiConfig } from '../config/schema';
+import type { AuthThrottle } from '../observability/auth-throttle';
 import { ProblemError } from './problems';
 
 export type ApiRole = 'read' | 'admin';
@@ -76,15 +77,60 @@ export function principalOf(req: Request): Principal {
   return principal;
 }
 
+/**
+ * Whether `?token=` may stand in for the header: only an EventSource can need it (it cannot set headers), and an
+ * EventSource always sends GET with `Accept: text/event-stream`. Anything else must use the Authorization header, so a
+ * token does not end up in the URLs of links, proxies' logs and browser histories.
+ */
+function eventSourceRequest(req: Request, paths: readonly string[]): boolean {
+  return req.method === 'GET' && paths.includes(req.path) && (req.get('accept') ?? '').includes('text/event-stream');
+}
+
+/** The Basic-auth user name a request claims, for the per-identity back-off (a Bearer token names no one). */
+function claimedUser(authorization: string | undefined): string | undefined {
+  const [scheme, value] = splitHeader(authorization);
+  if (scheme !== 'basic' || !value) return undefined;
+  const decoded = Buffer.from(value, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon > 0 ? decoded.slice(0, Math.min(colon, 64)) : undefined;
+}
+
+export interface AuthenticateOptions {
+  readonly queryTokenPaths: readonly string[];
+  /** Failed credentials per remote address and Basic user: after a few, 429 with Retry-After, the credential unchecked. */
+  readonly throttle?: AuthThrottle;
+  readonly failed?: (throttled: 'address' | 'identity' | undefined) => void;
+}
+
 /** Remembers the caller for `principalOf`; 401 (with the challenges) when the request carries no valid credential. */
-export function authenticate(credentials: Credentials, options: { queryTokenPaths: readonly string[] }) {
+export function authenticate(credentials: Credentials, options: AuthenticateOptions) {
   return (req: Request, _res: Response, next: NextFunction): void => {
-    const queryToken = options.queryTokenPaths.includes(req.path) && typeof req.query.token === 'string' ? req.query.token : undefined;
+    const address = req.socket.remoteAddress ?? '';
+    const user = claimedUser(req.get('authorization'));
+    const throttled = options.throttle?.check(address, user);
+    if (throttled) {
+      options.failed?.(throttled.scope);
+      throw new ProblemError(
+        429,
+        'Too Many Requests',
+        'too many failed authentications from this address or for this user; retry later',
+        'about:blank',
+        undefined,
+        { 'Retry-After': String(Math.ceil(throttled.retryAfterMs / 1000)) },
+      );
+    }
+    const queryToken =
+      eventSourceRequest(req, options.queryTokenPaths) && typeof req.query.token === 'string' ? req.query.token : undefined;
     const authorization = req.get('authorization');
     if (credentials.empty) throw unauthorized('the operator API has no tokens or users configured (config api.tokens, api.users)');
     if (authorization === undefined && queryToken === undefined) throw unauthorized('credentials required: Bearer token or Basic auth');
     const principal = credentials.identify(authorization, queryToken);
-    if (!principal) throw unauthorized('the credentials were not accepted');
+    if (!principal) {
+      options.throttle?.failed(address, user);
+      options.failed?.(undefined);
+      throw unauthorized('the credentials were not accepted');
+    }
+    options.throttle?.succeeded(address, user);
     principals.set(req, principal);
     next();
   };

@@ -60,7 +60,7 @@ table{border-collapse:collapse}td,th{text-align:left;padding:.1rem .6rem .1rem 0
 <p>Events: <code>GET /api/v1/events</code> streams <code>session.started</code>, <code>session.ended</code>, <code>station.online</code>,
 <code>station.offline</code>, <code>fallback.entered</code>, <code>fallback.left</code>, <code>compliance.sent</code> and <code>plan.applied</code>
 as server-sent events (EventSource may pass <code>?token=</code>); webhooks (config <code>api.webhooks</code>) receive the same events,
-signed with <code>X-Flexbridge-Signature: sha256=&lt;HMAC&gt;</code>.</p>
+signed with <code>X-Flexbridge-Signature: t=&lt;unix&gt;,v1=&lt;HMAC of t.body&gt;</code> (refuse a t more than 300 s off).</p>
 ${tags
   .map(
     (tag) =>

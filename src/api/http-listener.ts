@@ -7,6 +7,20 @@ import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import { systemClock, type Clock } from '../core/scheduler';
 
+/**
+ * Node's own timeouts against slowloris: headers trickled in, a request body never finished, a TLS handshake never
+ * completed (issue #17). Node checks them every connectionsCheckingInterval, so it is kept a fraction of them. A
+ * response may take as long as it likes (the event stream is one that never ends).
+ */
+export function slowlorisOptions(headersTimeoutMs: number, requestTimeoutMs: number) {
+  return {
+    headersTimeout: headersTimeoutMs,
+    requestTimeout: Math.max(headersTimeoutMs, requestTimeoutMs),
+    connectionsCheckingInterval: Math.min(30_000, Math.max(50, Math.floor(headersTimeoutMs / 4))),
+    handshakeTimeout: headersTimeoutMs,
+  };
+}
+
 export interface TlsFiles {
   certFile: string;
   keyFile: string;
@@ -22,15 +36,16 @@ export interface HttpListener {
 
 export async function listenHttp(
   app: Express,
-  options: { host: string; port: number; tls?: TlsFiles; clock?: Clock },
+  options: { host: string; port: number; tls?: TlsFiles; clock?: Clock; headersTimeoutMs?: number; requestTimeoutMs?: number },
 ): Promise<HttpListener> {
   const clock = options.clock ?? systemClock;
+  const timeouts = slowlorisOptions(options.headersTimeoutMs ?? 10_000, options.requestTimeoutMs ?? 30_000);
   const server = options.tls
     ? https.createServer(
-        { cert: fs.readFileSync(options.tls.certFile), key: fs.readFileSync(options.tls.keyFile), minVersion: 'TLSv1.2' },
+        { ...timeouts, cert: fs.readFileSync(options.tls.certFile), key: fs.readFileSync(options.tls.keyFile), minVersion: 'TLSv1.2' },
         app,
       )
-    : http.createServer(app);
+    : http.createServer(timeouts, app);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => {

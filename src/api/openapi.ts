@@ -94,10 +94,16 @@ function webhooks(): JsonObject {
       {
         post: {
           summary: `${name}, POSTed to every webhook subscribed to it`,
-          description: 'Signed with `X-Flexbridge-Signature: sha256=<hex HMAC-SHA256 of the raw body with the webhook secret>`.',
+          description:
+            'Signed with `X-Flexbridge-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>" with the webhook secret>`; refuse a t more than 300 s from your clock.',
           parameters: [
             { name: 'X-Flexbridge-Event', in: 'header', required: true, schema: { type: 'string', const: name } },
-            { name: 'X-Flexbridge-Signature', in: 'header', required: true, schema: { type: 'string', pattern: '^sha256=[0-9a-f]{64}$' } },
+            {
+              name: 'X-Flexbridge-Signature',
+              in: 'header',
+              required: true,
+              schema: { type: 'string', pattern: '^t=[0-9]+,v1=[0-9a-f]{64}$' },
+            },
             { name: 'X-Flexbridge-Delivery', in: 'header', required: true, schema: { type: 'string' } },
           ],
           requestBody: {

@@ -8,6 +8,7 @@ import type { CoreEvents } from '../core/events';
 import type { CoreQueries, OperatorCommands } from '../core/ports';
 import { Scheduler } from '../core/scheduler';
 import type { Logger } from '../observability/log';
+import type { AuthThrottle } from '../observability/auth-throttle';
 import type { Metrics } from '../observability/metrics';
 import { authenticate, Credentials } from './auth';
 import type { ApiBackend } from './backend';
@@ -40,6 +41,8 @@ export interface OperatorApiDeps {
   readonly backend: ApiBackend;
   readonly logger: Logger;
   readonly metrics?: Metrics;
+  /** The agent's failed-authentication back-off (shared with OCPP and OSCP); none = not throttled. */
+  readonly throttle?: AuthThrottle;
   readonly nowMs?: () => number;
   /** The agent's one scheduler (history sampling, SSE heartbeats, webhook retries); without it the API runs its own. */
   readonly scheduler?: Scheduler;
@@ -152,7 +155,14 @@ export function createOperatorApi(deps: OperatorApiDeps): OperatorApi {
 
   const router = express.Router();
   mountRoutes(router, documentation);
-  router.use(authenticate(credentials, { queryTokenPaths: ['/events'] }));
+  router.use(
+    authenticate(credentials, {
+      queryTokenPaths: ['/events'],
+      ...(deps.throttle && { throttle: deps.throttle }),
+      failed: (scope) =>
+        scope ? deps.metrics?.authThrottled.inc({ port: 'api', scope }) : deps.metrics?.authFailures.inc({ port: 'api' }),
+    }),
+  );
   router.use(express.json({ limit: '100kb', type: ['application/json', 'application/*+json'] }));
   mountRoutes(router, routes);
   router.use((req) => {

@@ -1,6 +1,6 @@
-// Webhook delivery: each operator event POSTed to every subscribed URL with an HMAC-SHA256 signature, from a
-// bounded in-memory queue (oldest dropped when full) with jittered exponential back-off. Never awaited by core.
-import { createHmac } from 'node:crypto';
+// Webhook delivery: each operator event POSTed to every subscribed URL with a timestamped HMAC-SHA256 signature, from
+// a bounded in-memory queue (oldest dropped when full) with jittered exponential back-off. Never awaited by core.
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import axios from 'axios';
 import type { WebhookConfig } from '../config/schema';
 import type { Backoff } from '../core/backoff';
@@ -27,8 +27,38 @@ interface Delivery {
 
 export type DeliveryResult = 'delivered' | 'retry' | 'dropped';
 
-export function signature(secret: string, body: string): string {
-  return `sha256=${createHmac('sha256', secret).update(body, 'utf8').digest('hex')}`;
+/**
+ * `X-Flexbridge-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`. The time is signed with the body,
+ * so a receiver that checks it is recent (verifySignature) cannot be fed a captured delivery again later; every attempt
+ * is signed anew.
+ */
+export function signature(secret: string, body: string, unixS: number): string {
+  const t = Math.floor(unixS);
+  return `t=${t},v1=${createHmac('sha256', secret).update(`${t}.${body}`, 'utf8').digest('hex')}`;
+}
+
+/** How far a receiver should let a signature's time be from its own clock (README: "Webhooks"). */
+export const SIGNATURE_TOLERANCE_S = 300;
+
+/**
+ * The receiver's check, as the README describes it: the header parses, its time is within `toleranceS` of the
+ * receiver's clock (either way), and its v1 HMAC matches, compared in constant time. Receivers should also drop a
+ * repeated X-Flexbridge-Delivery id inside the tolerance window.
+ */
+export function verifySignature(
+  header: string | undefined,
+  secret: string,
+  body: string,
+  nowS: number,
+  toleranceS = SIGNATURE_TOLERANCE_S,
+): boolean {
+  const match = /^t=(\d{1,12}),v1=([0-9a-f]{64})$/.exec(header ?? '');
+  if (!match?.[1] || !match[2]) return false;
+  const t = Number(match[1]);
+  if (Math.abs(nowS - t) > toleranceS) return false;
+  const expected = Buffer.from(createHmac('sha256', secret).update(`${t}.${body}`, 'utf8').digest('hex'));
+  const given = Buffer.from(match[2]);
+  return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
 /** Where a hook points, for logs: no user info, no query (either may carry a credential). */
@@ -120,7 +150,7 @@ export class WebhookDelivery {
           'User-Agent': 'flexbridge-webhooks',
           'X-Flexbridge-Event': delivery.event.event,
           'X-Flexbridge-Delivery': String(delivery.event.id),
-          'X-Flexbridge-Signature': signature(delivery.hook.secret, delivery.body),
+          'X-Flexbridge-Signature': signature(delivery.hook.secret, delivery.body, this.nowMs() / 1000),
         },
         timeout: delivery.hook.timeoutMs,
         maxRedirects: 0,

@@ -1,7 +1,17 @@
 // The whole flexbridge configuration as one zod schema, with cross-field rules.
 // `FlexbridgeConfig` (the type) is inferred from it; there is no hand-written twin.
 import { z } from 'zod';
-import { ApiConfig, GroupConfig, HttpConfig, LogConfig, OcppConfig, OscpConfig, StationConfig, StoreConfig } from './sections';
+import {
+  ApiConfig,
+  AuthThrottleConfig,
+  GroupConfig,
+  HttpConfig,
+  LogConfig,
+  OcppConfig,
+  OscpConfig,
+  StationConfig,
+  StoreConfig,
+} from './sections';
 
 export const FlexbridgeConfigSchema = z
   .strictObject({
@@ -13,6 +23,7 @@ export const FlexbridgeConfigSchema = z
     groups: z.array(GroupConfig).min(1, 'at least one group is needed'),
     stations: z.array(StationConfig).default([]),
     api: ApiConfig.default(ApiConfig.parse({})),
+    authThrottle: AuthThrottleConfig.default(AuthThrottleConfig.parse({})),
   })
   .superRefine((config, ctx) => {
     const groupIds = new Set<string>();
@@ -157,3 +168,5 @@ export type OscpConfig = FlexbridgeConfig['oscp'];
 export type ApiConfig = FlexbridgeConfig['api'];
 export type ApiTokenConfig = ApiConfig['tokens'][number];
 export type WebhookConfig = ApiConfig['webhooks'][number];
+export type AuthThrottleConfig = FlexbridgeConfig['authThrottle'];
+export type OcppAdmissionConfig = OcppConfig['admission'];

@@ -18,6 +18,27 @@ export const HttpConfig = z.strictObject({
   tls: TlsConfig.optional(),
   /** How long a graceful shutdown may take before the process exits anyway. */
   shutdownTimeoutMs: z.number().int().positive().default(10000),
+  /** A client that has not sent its request headers within this is cut off (slowloris). TLS handshakes too. */
+  headersTimeoutMs: z.number().int().min(100).default(10_000),
+  /** A client that has not sent its whole request (headers and body) within this is cut off. */
+  requestTimeoutMs: z.number().int().min(100).default(30_000),
+});
+
+/**
+ * Failed authentication on every port (OCPP upgrades, OSCP, operator API), throttled per remote address and per
+ * identity: `freeFailures`, then waits of baseDelayMs · 2^n up to maxDelayMs, answered 429 without checking the
+ * credential.
+ */
+export const AuthThrottleConfig = z.strictObject({
+  /** Failures per address (or per identity) checked before the back-off starts; the last of them earns the first wait. */
+  freeFailures: z.number().int().min(0).default(5),
+  /** First wait after the free failures; doubles with every further failure. */
+  baseDelayMs: z.number().int().min(1).default(1_000),
+  maxDelayMs: z.number().int().min(1).default(300_000),
+  /** A key with no failure for this long starts again from zero. */
+  forgetAfterMs: z.number().int().min(1).default(900_000),
+  /** Keys remembered at most (the quietest go first): an attacker with many addresses cannot exhaust memory. */
+  maxTracked: z.number().int().min(100).default(100_000),
 });
 
 export const StoreConfig = z.strictObject({
@@ -134,6 +155,36 @@ export const OcppConfig = z.strictObject({
       maxFrames: z.number().int().min(1).max(100_000).default(2000),
     })
     .default({ frames: 20, maxFrames: 2000 }),
+  admission: z
+    .strictObject({
+      /** Upgrades being authenticated at once, all addresses; beyond it 503 with Retry-After (a reconnect storm waits). */
+      maxUpgradesInProgress: z.number().int().min(1).default(256),
+      /**
+       * Open sockets from one remote address; beyond it new ones are closed at once. High by default: a big site, a load
+       * test or a Local Controller's fleet may sit behind one address. Set it to what one address of yours really needs.
+       */
+      maxConnectionsPerAddress: z.number().int().min(1).default(10_000),
+      /** An upgrade request whose headers are not in within this is cut off (slowloris); TLS handshakes too. */
+      headersTimeoutMs: z.number().int().min(100).default(10_000),
+      /** From the upgrade request to the 101 (authentication, Local Controller dial): beyond it the socket is closed. */
+      upgradeTimeoutMs: z.number().int().min(100).default(30_000),
+      /** Largest frame accepted; a bigger one closes the connection with 1009 (Message Too Big). */
+      maxFrameBytes: z
+        .number()
+        .int()
+        .min(1024)
+        .default(1024 * 1024),
+      /** Malformed frames in a row a station may send (each answered with a CALLERROR); the next closes it with 1002. */
+      maxBadMessages: z.number().int().min(0).default(10),
+    })
+    .default({
+      maxUpgradesInProgress: 256,
+      maxConnectionsPerAddress: 10_000,
+      headersTimeoutMs: 10_000,
+      upgradeTimeoutMs: 30_000,
+      maxFrameBytes: 1024 * 1024,
+      maxBadMessages: 10,
+    }),
 });
 
 export const GroupConfig = z.strictObject({
@@ -209,7 +260,7 @@ export const ApiUserConfig = z.strictObject({
 
 export const WebhookConfig = z.strictObject({
   url: z.url({ protocol: /^https?$/ }),
-  /** HMAC-SHA256 key of the X-Flexbridge-Signature header; use ${ENV_VAR}. */
+  /** HMAC-SHA256 key of the X-Flexbridge-Signature header (t=<unix>,v1=<HMAC of "<t>.<body>">); use ${ENV_VAR}. */
   secret: z.string().min(16).max(512),
   /** Events to deliver; all of them when omitted. */
   events: z.array(z.enum(API_EVENT_NAMES)).min(1).optional(),

@@ -1,5 +1,5 @@
 // Structured JSON logging (winston): one event per line, child loggers carry groupId / stationId / peer.
-// Secrets never reach a transport: known secret keys are masked and `Token`/`Basic` credentials redacted.
+// Secrets never reach a transport: known secret keys are masked, `Token`/`Basic` credentials and `?token=` redacted.
 import winston from 'winston';
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
@@ -23,6 +23,8 @@ export interface Logger {
 
 const SECRET_KEY = /^(password|passwd|token|bootstraptoken|registertoken|outboundtoken|authorization|secret|apikey|api_key|bearer)$/i;
 const CREDENTIAL_IN_TEXT = /\b(Token|Bearer|Basic)\s+([A-Za-z0-9._~+/=-]+)/g;
+/** A credential in a URL's query (the event stream's `?token=`, a webhook or peer URL's `access_token=`, …). */
+const CREDENTIAL_IN_QUERY = /([?&;](?:token|access_token|api_key|apikey|password|secret)=)[^&#\s"']*/gi;
 
 /**
  * Whether the word after Token/Bearer/Basic is a credential rather than prose ("HTTP Basic auth", "Bearer token"):
@@ -51,9 +53,9 @@ export const readableNumbers = (_key: string, value: unknown): unknown => (typeo
 export function redact(value: unknown, depth = 0, seen = new WeakSet<object>()): unknown {
   if (typeof value === 'number') return readableNumber(value);
   if (typeof value === 'string')
-    return value.replace(CREDENTIAL_IN_TEXT, (match, scheme: string, word: string) =>
-      isCredential(word) ? `${scheme} ${REDACTED}` : match,
-    );
+    return value
+      .replace(CREDENTIAL_IN_TEXT, (match, scheme: string, word: string) => (isCredential(word) ? `${scheme} ${REDACTED}` : match))
+      .replace(CREDENTIAL_IN_QUERY, (_match, name: string) => `${name}${REDACTED}`);
   if (value === null || typeof value !== 'object') return value;
   if (value instanceof Error)
     return { name: value.name, message: redact(value.message, depth + 1, seen), stack: redact(value.stack, depth + 1, seen) };

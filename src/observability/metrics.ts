@@ -20,6 +20,14 @@ export interface Metrics {
   /** Local Controller mode: messages relayed, by direction (station-to-csms, csms-to-station) and how they ended. */
   readonly relayedMessages: Counter<'direction' | 'result'>;
   readonly allocationSeconds: Histogram<'group'>;
+  /** Failed authentications by port (ocpp, oscp, api). */
+  readonly authFailures: Counter<'port'>;
+  /** Attempts refused unchecked by the failed-authentication back-off, by port and what was throttled (address, identity). */
+  readonly authThrottled: Counter<'port' | 'scope'>;
+  /** OCPP sockets or upgrades refused by admission: connections_per_address, upgrades_in_progress, upgrade_timeout. */
+  readonly ocppAdmissionRefused: Counter<'reason'>;
+  /** Malformed OCPP frames received, and connections closed for too many in a row (result: answered, disconnected). */
+  readonly ocppBadMessages: Counter<'result'>;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
@@ -93,6 +101,30 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       help: 'Time to compute one group plan',
       labelNames: ['group'],
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25],
+      registers,
+    }),
+    authFailures: new Counter({
+      name: 'flexbridge_auth_failures_total',
+      help: 'Failed authentications by port (ocpp, oscp, api)',
+      labelNames: ['port'],
+      registers,
+    }),
+    authThrottled: new Counter({
+      name: 'flexbridge_auth_throttled_total',
+      help: 'Attempts refused (429) by the failed-authentication back-off without checking the credential, by port and scope',
+      labelNames: ['port', 'scope'],
+      registers,
+    }),
+    ocppAdmissionRefused: new Counter({
+      name: 'flexbridge_ocpp_admission_refused_total',
+      help: 'OCPP sockets or upgrades refused by admission, by reason',
+      labelNames: ['reason'],
+      registers,
+    }),
+    ocppBadMessages: new Counter({
+      name: 'flexbridge_ocpp_bad_messages_total',
+      help: 'Malformed OCPP frames (answered) and connections closed for too many in a row (disconnected)',
+      labelNames: ['result'],
       registers,
     }),
   };

@@ -5,7 +5,9 @@ import type RpcServerClient from 'ocpp-rpc/lib/server-client';
 import { Scheduler, systemClock } from '../core/scheduler';
 import type { Logger } from '../observability/log';
 import type { Metrics } from '../observability/metrics';
-import type { OcppConfig } from '../config/schema';
+import type { AuthThrottleConfig, OcppConfig } from '../config/schema';
+import { AuthThrottleConfig as AuthThrottleSchema } from '../config/sections';
+import { AuthThrottle } from '../observability/auth-throttle';
 import type { Store, StationRecord } from '../core/ports';
 import { authenticateStation, type AuthDecision, type StationHandshake } from './auth';
 import { BootGate } from './boot-gate';
@@ -38,6 +40,9 @@ export interface CsmsDeps {
   readonly scheduler?: Scheduler;
   /** Session store writes are batched per this many ms. */
   readonly sessionFlushMs?: number;
+  /** The agent's failed-authentication back-off (shared with OSCP and the API); one of its own from `authThrottle` if not given. */
+  readonly throttle?: AuthThrottle;
+  readonly authThrottle?: AuthThrottleConfig;
 }
 
 export interface Csms {
@@ -128,6 +133,8 @@ export async function startCsms(deps: CsmsDeps): Promise<Csms> {
     config,
     logger,
     refused: (attempt) => attempts.record(attempt),
+    throttle: deps.throttle ?? new AuthThrottle(deps.authThrottle ?? AuthThrottleSchema.parse({}), nowMs),
+    ...(deps.metrics && { metrics: deps.metrics }),
     authenticate: (handshake) => admit(handshake, { config, registry, passwords, provisioning, logger }),
     ...(relays && { pair: relays.pair }),
     connected: (client) =>

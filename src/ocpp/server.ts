@@ -8,7 +8,12 @@ import type { Duplex } from 'node:stream';
 import { RPCServer } from 'ocpp-rpc';
 import type RpcServerClient from 'ocpp-rpc/lib/server-client';
 import type { OcppConfig } from '../config/schema';
+import type { Clock } from '../core/ports';
+import { systemClock } from '../core/scheduler';
+import type { AuthThrottle } from '../observability/auth-throttle';
 import type { Logger } from '../observability/log';
+import type { Metrics } from '../observability/metrics';
+import { isRefusal, slowlorisOptions, UpgradeAdmission } from './admission';
 import type { AuthDecision, StationHandshake } from './auth';
 import { chooseSubprotocol, SERVED_SUBPROTOCOLS } from './protocol';
 import { respellOutboundErrors } from './error-spelling';
@@ -28,6 +33,11 @@ export interface OcppServerDeps {
   readonly connected: (client: RpcServerClient) => void;
   /** Every refused upgrade, with its reason (the connection-attempts view). */
   readonly refused?: (attempt: ConnectionAttempt) => void;
+  /** Failed-authentication back-off, shared with the other ports' checks of the same agent. */
+  readonly throttle: AuthThrottle;
+  readonly metrics?: Metrics;
+  /** The upgrade deadline's clock (default: the system's). */
+  readonly clock?: Clock;
 }
 
 /** What an accepted connection carries from its upgrade to the connection (ocpp-rpc's session). */
@@ -51,6 +61,8 @@ export interface OcppServer {
 
 export async function startOcppServer(deps: OcppServerDeps): Promise<OcppServer> {
   const { config, logger } = deps;
+  const limits = config.admission;
+  const admission = new UpgradeAdmission(limits, deps.throttle, deps.clock ?? systemClock, logger, deps.metrics);
   const rpc = new RPCServer({
     protocols: [...SERVED_SUBPROTOCOLS],
     // Relayed traffic is not validated strictly (the CSMS may accept what a strict relay would refuse); flexbridge
@@ -60,13 +72,14 @@ export async function startOcppServer(deps: OcppServerDeps): Promise<OcppServer>
     // codes respelled per connection (error-spelling.ts).
     strictModeValidators: [ocpp201Validator()],
     callTimeoutMs: config.callTimeoutMs,
-    maxBadMessages: 10,
+    maxBadMessages: limits.maxBadMessages,
     // permessage-deflate is required of a CSMS (OCPP-J §3.3), but ws compresses every frame, however small, when the
     // zlib context is kept between messages: measured, that cost ~260 KiB per station and 60 % of the message rate.
     // Without context takeover, frames under 1 KiB (nearly all OCPP traffic) go uncompressed and hold no zlib state.
     wssOptions: {
       perMessageDeflate: { serverNoContextTakeover: true, clientNoContextTakeover: true, threshold: 1024 },
-      maxPayload: 1024 * 1024,
+      // A bigger frame closes the connection with 1009 (ws).
+      maxPayload: limits.maxFrameBytes,
     },
   });
   const refuse = (request: IncomingMessage, identity: string, code: number, reason: string): void => {
@@ -76,6 +89,9 @@ export async function startOcppServer(deps: OcppServerDeps): Promise<OcppServer>
   rpc.auth(async (accept, reject, handshake) => {
     try {
       const decision = await deps.authenticate(handshake);
+      if (!decision.accept && decision.code !== 400)
+        admission.authenticated(handshake.request, handshake.identity, decision.code === 401 ? 'bad-credentials' : 'unknown-identity');
+      else if (decision.accept && decision.verified) admission.authenticated(handshake.request, handshake.identity, 'accepted');
       if (!decision.accept) {
         refuse(handshake.request, handshake.identity, decision.code, decision.reason);
         reject(decision.code, decision.reason);
@@ -108,10 +124,12 @@ export async function startOcppServer(deps: OcppServerDeps): Promise<OcppServer>
   });
   rpc.on('client', (client: RpcServerClient) => {
     respellOutboundErrors(client);
+    countBadMessages(client, limits.maxBadMessages, logger, deps.metrics);
     deps.connected(client);
   });
 
   const server = createServer(config);
+  admission.guard(server);
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const identity = identityFromUrl(request.url, config.path);
     const problem = identity.ok ? subprotocolProblem(request.headers['sec-websocket-protocol']) : identity.reason;
@@ -127,10 +145,29 @@ export async function startOcppServer(deps: OcppServerDeps): Promise<OcppServer>
       socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${problem ?? ''}\n`);
       return;
     }
-    rpc.handleUpgrade(request, socket as Parameters<typeof rpc.handleUpgrade>[1], head).catch((error: unknown) => {
-      logger.warn('WebSocket upgrade failed', { stationId: identity.identity, error: String(error) });
-      socket.destroy();
-    });
+    const admitted = admission.admit(request, socket, identity.identity);
+    if (isRefusal(admitted)) {
+      deps.refused?.({
+        atMs: Date.now(),
+        remoteAddress: request.socket.remoteAddress ?? '',
+        identity: identity.identity,
+        status: admitted.status,
+        reason: admitted.reason,
+      });
+      logger.warn('station connection refused', { stationId: identity.identity, code: admitted.status, reason: admitted.reason });
+      socket.end(
+        `HTTP/1.1 ${admitted.status} ${admitted.status === 429 ? 'Too Many Requests' : 'Service Unavailable'}\r\n` +
+          `Retry-After: ${admitted.retryAfterS}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${admitted.reason}\n`,
+      );
+      return;
+    }
+    rpc
+      .handleUpgrade(request, socket as Parameters<typeof rpc.handleUpgrade>[1], head)
+      .catch((error: unknown) => {
+        logger.warn('WebSocket upgrade failed', { stationId: identity.identity, error: String(error) });
+        socket.destroy();
+      })
+      .finally(() => admitted.done());
   });
   server.on('request', (_request, response) => {
     response.writeHead(426, { 'Content-Type': 'text/plain', Upgrade: 'websocket' }).end('OCPP 2.0.1 or 1.6J over WebSocket only\n');
@@ -153,9 +190,35 @@ export async function startOcppServer(deps: OcppServerDeps): Promise<OcppServer>
   };
 }
 
+/**
+ * ocpp-rpc closes a connection after more than `maxBadMessages` malformed frames in a row (1002): each is counted, the
+ * close logged, and the station may connect again at once (nothing about it is remembered).
+ */
+function countBadMessages(client: RpcServerClient, maxBadMessages: number, logger: Logger, metrics: Metrics | undefined): void {
+  let inARow = 0;
+  client.on('badMessage', () => {
+    inARow++;
+    metrics?.ocppBadMessages.inc({ result: 'answered' });
+    logger.debug('malformed OCPP frame', { stationId: client.identity, inARow });
+  });
+  // ocpp-rpc starts counting again after a frame it could read (a CALL or a response from the station).
+  const readable = ({ outbound }: { outbound: boolean }): void => {
+    if (!outbound) inARow = 0;
+  };
+  client.on('call', readable);
+  client.on('response', readable);
+  client.once('close', ({ code }: { code: number }) => {
+    if (code !== 1002 || inARow === 0) return;
+    metrics?.ocppBadMessages.inc({ result: 'disconnected' });
+    logger.warn('station disconnected: too many malformed frames in a row', { stationId: client.identity, frames: inARow, maxBadMessages });
+  });
+}
+
 function createServer(config: OcppConfig): Server {
-  if (config.securityProfile === 1 || !config.tls) return createHttpServer();
+  const timeouts = slowlorisOptions(config.admission.headersTimeoutMs, config.admission.upgradeTimeoutMs);
+  if (config.securityProfile === 1 || !config.tls) return createHttpServer(timeouts);
   return createHttpsServer({
+    ...timeouts,
     cert: readFileSync(config.tls.certFile),
     key: readFileSync(config.tls.keyFile),
     minVersion: 'TLSv1.2',

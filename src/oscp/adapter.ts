@@ -20,6 +20,7 @@ import { joinUrl, PeerClient } from './peer-client';
 import { PeerRegistry } from './peer-registry';
 import { isRegisterPath, Registration } from './registration';
 import { createOscpRouter } from './router';
+import type { AuthThrottle } from '../observability/auth-throttle';
 
 export interface OscpAdapterOptions {
   readonly config: { readonly oscp: OscpSettings; readonly groups: readonly GroupSettings[] };
@@ -37,6 +38,8 @@ export interface OscpAdapterOptions {
   /** How long ended forecasts stay in the book and the store (default 24 h). */
   readonly forecastRetentionMs?: number;
   readonly client?: PeerClient;
+  /** The agent's failed-authentication back-off; none = OSCP tokens are not throttled. */
+  readonly throttle?: AuthThrottle;
 }
 
 /** Core's read-side shape of a peer (never a token or its hash), re-exported for the adapter's callers. */
@@ -130,7 +133,16 @@ export function createOscpAdapter(options: OscpAdapterOptions): OscpAdapter {
   const replayed = intake.replay();
   if (replayed) logger.info('forecast book rebuilt from the store', { forecasts: replayed });
 
-  const router = createOscpRouter({ registry, registration, link, intake, logger, metrics, afterResponse: () => outbox.kick() });
+  const router = createOscpRouter({
+    registry,
+    registration,
+    link,
+    intake,
+    logger,
+    metrics,
+    afterResponse: () => outbox.kick(),
+    ...(options.throttle && { throttle: options.throttle }),
+  });
 
   const failedRetentionMs = settings.outboxFailedRetentionDays * 24 * HOUR_MS;
   const prune = (): void => {

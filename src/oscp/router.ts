@@ -1,6 +1,7 @@
 // The FP endpoint (digest §2, §10): express routes for register, handshake(+ack), heartbeat and forecasts.
 // Order of checks: token (401/403), X-Request-ID (400), peer state (403), body (400/404/501); success is a bare 204.
 import express, { type Request, type Response, type Router } from 'express';
+import type { AuthThrottle } from '../observability/auth-throttle';
 import type { Logger } from '../observability/log';
 import type { Metrics } from '../observability/metrics';
 import { BadRequestError, ForbiddenError, OscpRequestError } from './errors';
@@ -18,6 +19,8 @@ export interface OscpRouterDeps {
   readonly metrics: Metrics;
   /** Runs once our 204 has been written: lets queued follow-ups go out (digest §3). */
   readonly afterResponse: () => void;
+  /** Failed token checks per remote address: after a few, 429 with Retry-After before the token is looked at. */
+  readonly throttle?: AuthThrottle;
 }
 
 interface Inbound {
@@ -56,12 +59,36 @@ function header(req: Request, name: string): string | undefined {
 export function createOscpRouter(deps: OscpRouterDeps): Router {
   const router = express.Router();
 
+  /** The caller of the token; a missing, foreign or unknown one counts against the address. */
+  const authenticated = (req: Request, address: string): Caller => {
+    try {
+      return deps.registry.authenticate(req.get('authorization'));
+    } catch (error) {
+      if (error instanceof OscpRequestError) {
+        deps.throttle?.failed(address);
+        deps.metrics.authFailures.inc({ port: 'oscp' });
+      }
+      throw error;
+    }
+  };
+
   const route =
     (type: string, handler: Handler, options: { registeredOnly: boolean }) =>
     async (req: Request, res: Response): Promise<void> => {
       let peerId: string | undefined;
+      const address = req.socket.remoteAddress ?? '';
+      const throttled = deps.throttle?.check(address);
+      if (throttled) {
+        deps.metrics.authThrottled.inc({ port: 'oscp', scope: throttled.scope });
+        deps.metrics.oscpMessages.inc({ direction: 'in', type, status: '429' });
+        res
+          .status(429)
+          .set('Retry-After', String(Math.ceil(throttled.retryAfterMs / 1000)))
+          .json({ message: `${type}: too many failed token checks from this address; retry later` });
+        return;
+      }
       try {
-        const caller = deps.registry.authenticate(req.get('authorization'));
+        const caller = authenticated(req, address);
         peerId = caller.peer.peerId;
         const requestId = header(req, 'x-request-id');
         if (!requestId) throw new BadRequestError('X-Request-ID header missing');

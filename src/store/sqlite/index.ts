@@ -12,6 +12,17 @@ import { sqliteKeyValue, sqlitePlans } from './plans';
 import { sqliteSessions } from './sessions';
 import { sqliteStations } from './stations';
 import { sqliteRelayQueue } from './relay-queue';
+import { sealedKeyValue, sealSecretsAtRest, SecretBox } from './secrets';
+
+export { SECRETS_KEY_ENV, SecretsKeyError } from './secrets';
+
+export interface StoreOptions {
+  /**
+   * FLEXBRIDGE_SECRETS_KEY (32 bytes, hex or base64): outbound OSCP tokens and stored upstream passwords are sealed
+   * with AES-256-GCM; clear ones are sealed on open. Unset: they stay in clear, and a sealed one stops the open.
+   */
+  readonly secretsKey?: string;
+}
 
 export class StoreOpenError extends Error {
   constructor(
@@ -27,9 +38,11 @@ export class StoreOpenError extends Error {
  * Opens (creating if needed) the store at `file`; `:memory:` gives a throw-away store for unit tests.
  * synchronous=FULL: a committed transaction survives kill -9 and power loss; writes are batched, so it costs little.
  */
-export function openSqliteStore(file: string): Store {
-  let db: Database.Database;
+export function openSqliteStore(file: string, options: StoreOptions = {}): Store {
+  let db: Database.Database | undefined;
+  let box: SecretBox | undefined;
   try {
+    box = SecretBox.fromEnvironment(options.secretsKey);
     if (file !== ':memory:') {
       // Sessions, tokens' hashes and station records: readable by flexbridge's user only. SQLite gives its -wal and
       // -shm files the database file's mode.
@@ -42,19 +55,24 @@ export function openSqliteStore(file: string): Store {
     db.pragma('synchronous = FULL');
     db.pragma('busy_timeout = 5000');
     db.pragma('foreign_keys = ON');
+    // With a key, deleted and overwritten content is zeroed: a token sealed on open leaves no clear copy in a free page.
+    if (box) db.pragma('secure_delete = ON');
     migrate(db);
+    sealSecretsAtRest(db, box);
   } catch (error) {
+    // A wrong key or a failed migration: the file is not left open behind the error.
+    if (db?.open) db.close();
     throw new StoreOpenError(file, error);
   }
   const transaction = <T>(work: () => T): T => db.transaction(work)();
   return {
-    peers: sqlitePeers(db),
+    peers: sqlitePeers(db, box),
     forecasts: sqliteForecasts(db),
     outbox: sqliteOutbox(db),
     stations: sqliteStations(db),
     sessions: sqliteSessions(db),
     plans: sqlitePlans(db),
-    kv: sqliteKeyValue(db),
+    kv: sealedKeyValue(sqliteKeyValue(db), box),
     relayQueue: sqliteRelayQueue(db),
     transaction,
     isOpen: () => db.open,

@@ -1,9 +1,10 @@
 // SQLite repository of OSCP peers: registration state and the tokens of both directions.
-// The inbound token is stored only as a hash; the outbound token must be kept to call the peer.
+// The inbound token is stored only as a hash; the outbound token must be kept to call the peer (sealed with a key).
 import type { Database } from 'better-sqlite3';
 import { z } from 'zod';
 import { PEER_ROLES, PEER_STATES, type PeerRecord, type PeerRepository } from '../../core/ports';
 import { keyOf, readJson, readRow } from './rows';
+import { peerTokenAt, readSecret, writeSecret, type SecretBox } from './secrets';
 
 const Row = z.object({
   peer_id: z.string().min(1),
@@ -19,7 +20,7 @@ const Row = z.object({
   updated_at: z.string(),
 });
 
-function fromRow(raw: unknown): PeerRecord {
+function peerFromRow(raw: unknown, box: SecretBox | undefined): PeerRecord {
   const row = readRow(Row, 'peers', keyOf(raw, 'peer_id'), raw);
   const measurementConfiguration = readJson(
     z.array(z.string()),
@@ -33,7 +34,7 @@ function fromRow(raw: unknown): PeerRecord {
     role: row.role,
     state: row.state,
     baseUrl: row.base_url ?? undefined,
-    outboundToken: row.outbound_token ?? undefined,
+    outboundToken: row.outbound_token === null ? undefined : readSecret(box, row.outbound_token, peerTokenAt(row.peer_id)),
     inboundTokenHash: row.inbound_token_hash ?? undefined,
     awaitingRegisterReply: row.awaiting_register_reply === 1,
     heartbeatIntervalS: row.heartbeat_interval_s ?? undefined,
@@ -43,7 +44,9 @@ function fromRow(raw: unknown): PeerRecord {
   };
 }
 
-export function sqlitePeers(db: Database): PeerRepository {
+/** `box`: outbound tokens are sealed with it (FLEXBRIDGE_SECRETS_KEY); without one they are stored in clear. */
+export function sqlitePeers(db: Database, box?: SecretBox): PeerRepository {
+  const fromRow = (raw: unknown): PeerRecord => peerFromRow(raw, box);
   const get = db.prepare('SELECT * FROM peers WHERE peer_id = ?');
   const list = db.prepare('SELECT * FROM peers ORDER BY peer_id');
   const byToken = db.prepare('SELECT * FROM peers WHERE inbound_token_hash = ?');
@@ -74,7 +77,7 @@ export function sqlitePeers(db: Database): PeerRepository {
         role: peer.role,
         state: peer.state,
         base_url: peer.baseUrl ?? null,
-        outbound_token: peer.outboundToken ?? null,
+        outbound_token: peer.outboundToken === undefined ? null : writeSecret(box, peer.outboundToken, peerTokenAt(peer.peerId)),
         inbound_token_hash: peer.inboundTokenHash ?? null,
         awaiting_register_reply: peer.awaitingRegisterReply ? 1 : 0,
         heartbeat_interval_s: peer.heartbeatIntervalS ?? null,

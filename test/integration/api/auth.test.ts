@@ -45,17 +45,24 @@ describe('operator API — authentication and roles', () => {
     expect((await call(rig, 'delete', '/stations/ADM-1', { basic: USER })).status).toBe(204);
   });
 
-  it('accepts ?token= on the event stream only (EventSource cannot set headers)', async () => {
+  it('#17 item 6: accepts ?token= only from an EventSource (GET /events, Accept: text/event-stream), never logged', async () => {
+    const eventSource = { Accept: 'text/event-stream' };
     expect((await call(rig, 'get', `/groups?token=${READ_TOKEN}`, { token: null })).status).toBe(401);
-    const stream = openEvents(rig, { query: `?token=${READ_TOKEN}` });
+    const stream = openEvents(rig, { query: `?token=${READ_TOKEN}`, headers: eventSource });
     try {
       expect(await stream.status).toBe(200);
     } finally {
       stream.close();
     }
-    const refused = openEvents(rig, { query: '?token=guess-guess-guess-guess' });
+    // The event stream's path, but not an EventSource: the header is the only way.
+    const notEventSource = openEvents(rig, { query: `?token=${READ_TOKEN}` });
+    expect(await notEventSource.status).toBe(401);
+    notEventSource.close();
+    const refused = openEvents(rig, { query: '?token=guess-guess-guess-guess', headers: eventSource });
     expect(await refused.status).toBe(401);
     refused.close();
+    expect(rig.logText()).not.toContain(READ_TOKEN);
+    expect(rig.logText()).not.toContain('guess-guess-guess-guess');
   });
 
   it('serves the OpenAPI document and the docs page without credentials', async () => {

@@ -33,13 +33,15 @@ async function startReceiver(): Promise<{ server: Server; url: string; received:
   const app = express();
   app.post('/hook', express.raw({ type: '*/*' }), (req, res) => {
     const raw = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
-    const expected = `sha256=${createHmac('sha256', SECRET).update(raw).digest('hex')}`;
+    const header = req.get('x-flexbridge-signature') ?? '';
+    const t = /^t=(\d+),/.exec(header)?.[1] ?? '';
+    const expected = `t=${t},v1=${createHmac('sha256', SECRET).update(`${t}.${raw}`).digest('hex')}`;
     // The very first delivery fails, to prove the retry.
     const answered = received.length === 0 ? 500 : 200;
     received.push({
       event: req.get('x-flexbridge-event'),
       delivery: req.get('x-flexbridge-delivery'),
-      signatureValid: req.get('x-flexbridge-signature') === expected,
+      signatureValid: t !== '' && header === expected,
       body: JSON.parse(raw),
       answered,
     });

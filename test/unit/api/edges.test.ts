@@ -1,9 +1,10 @@
 // The operator API's edges without a server: credentials by token, Basic user or ?token=; zod issues as
 // problem `errors` naming each field; webhook signatures and the bounded queue; the `api` config section.
+import { createHmac } from 'node:crypto';
 import { Credentials } from '../../../src/api/auth';
 import { issuesToErrors } from '../../../src/api/problems';
 import { StationUpsert } from '../../../src/api/request-schemas';
-import { signature, WebhookDelivery } from '../../../src/api/webhooks';
+import { signature, verifySignature, WebhookDelivery } from '../../../src/api/webhooks';
 import { parseConfig } from '../../../src/config/load';
 import { Backoff } from '../../../src/core/backoff';
 import { Scheduler } from '../../../src/core/scheduler';
@@ -55,11 +56,21 @@ describe('issuesToErrors', () => {
 });
 
 describe('webhooks', () => {
-  it('signs with HMAC-SHA256 of the raw body', () => {
-    // RFC 4231 test case 2.
-    expect(signature('Jefe', 'what do ya want for nothing?')).toBe(
-      'sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843',
-    );
+  it('#17 item 6: signs t=<unix>,v1=<HMAC-SHA256 of "<t>.<body>">, so a captured delivery cannot be replayed later', () => {
+    // RFC 4231 test case 2, message "<t>." + body.
+    const t = 1_767_225_600;
+    const expected = createHmac('sha256', 'Jefe').update(`${t}.what do ya want for nothing?`).digest('hex');
+    expect(signature('Jefe', 'what do ya want for nothing?', t + 0.9)).toBe(`t=${t},v1=${expected}`);
+    const header = signature('s'.repeat(16), '{"id":1}', t);
+    expect(verifySignature(header, 's'.repeat(16), '{"id":1}', t + 300)).toBe(true);
+    expect(verifySignature(header, 's'.repeat(16), '{"id":1}', t - 300)).toBe(true);
+    // Replayed six minutes later, with another body, another secret, or the time edited: refused.
+    expect(verifySignature(header, 's'.repeat(16), '{"id":1}', t + 301)).toBe(false);
+    expect(verifySignature(header, 's'.repeat(16), '{"id":2}', t)).toBe(false);
+    expect(verifySignature(header, 'x'.repeat(16), '{"id":1}', t)).toBe(false);
+    expect(verifySignature(header.replace(`t=${t}`, `t=${t + 600}`), 's'.repeat(16), '{"id":1}', t + 600)).toBe(false);
+    for (const bad of [undefined, '', 'sha256=' + expected, `v1=${expected},t=${t}`, `t=${t},v1=${expected.toUpperCase()}`])
+      expect(verifySignature(bad, 'Jefe', 'what do ya want for nothing?', t)).toBe(false);
   });
 
   it('drops the oldest delivery with a warning when the queue is full', () => {

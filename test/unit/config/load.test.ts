@@ -19,8 +19,30 @@ function problemsOf(raw: unknown): readonly string[] {
 describe('config schema', () => {
   it('fills every default from a minimal file', () => {
     const config = parseConfig(minimal, 'test.json');
-    expect(config.http).toEqual({ host: '127.0.0.1', port: 8080, shutdownTimeoutMs: 10000 });
+    expect(config.http).toEqual({
+      host: '127.0.0.1',
+      port: 8080,
+      shutdownTimeoutMs: 10000,
+      headersTimeoutMs: 10000,
+      requestTimeoutMs: 30000,
+    });
     expect(config.ocpp.securityProfile).toBe(1);
+    // Issue #17 limits: the defaults an operator can rely on without writing them down.
+    expect(config.ocpp.admission).toEqual({
+      maxUpgradesInProgress: 256,
+      maxConnectionsPerAddress: 10000,
+      headersTimeoutMs: 10000,
+      upgradeTimeoutMs: 30000,
+      maxFrameBytes: 1048576,
+      maxBadMessages: 10,
+    });
+    expect(config.authThrottle).toEqual({
+      freeFailures: 5,
+      baseDelayMs: 1000,
+      maxDelayMs: 300000,
+      forgetAfterMs: 900000,
+      maxTracked: 100000,
+    });
     expect(config.oscp.basePath).toBe('/oscp/fp/2.0');
     expect(config.groups[0]).toMatchObject({ id: 'g1', phases: 3, phaseVoltageV: 230, safetyMarginA: 1, leaseS: 900 });
   });

@@ -46,6 +46,17 @@ describe('log', () => {
     expect(text).toContain('[redacted]');
   });
 
+  it("#17 item 6: a token in a URL query (the event stream's ?token=) is redacted in every line, the rest of the URL kept", () => {
+    const out = capture();
+    const logger = createLogger({ level: 'debug', stream: out.stream });
+    logger.info('request', { url: '/api/v1/events?token=SECRET-TOKEN-7&since=3' });
+    logger.warn('upgrade refused', { url: '/ocpp/CS-1?access_token=SECRET-TOKEN-8' });
+    logger.error('GET http://cp.example/x?a=1&TOKEN=SECRET-TOKEN-9#frag failed');
+    expect(out.text()).not.toMatch(/SECRET/);
+    expect(redact('/api/v1/events?token=abc&since=3')).toBe('/api/v1/events?token=[redacted]&since=3');
+    expect(redact('the token=… word in prose')).toBe('the token=… word in prose');
+  });
+
   it('keeps prose about credentials readable: "HTTP Basic auth" is a reason, not a secret', () => {
     const reason =
       'station CS-2: Basic-auth user name "fleet" is not the station identity "CS-2" (HTTP Basic auth with the station identity)';

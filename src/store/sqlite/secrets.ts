@@ -1,0 +1,165 @@
+// Secrets at rest (issue #17 item 6): the outbound OSCP tokens and the Local Controller's stored upstream passwords,
+// sealed with AES-256-GCM under a key from FLEXBRIDGE_SECRETS_KEY; clear rows are sealed on open, a wrong key stops it.
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import type { Database } from 'better-sqlite3';
+import { z } from 'zod';
+import type { KeyValueRepository } from '../../core/ports';
+
+/** The environment variable that holds the key; unset = secrets stay in clear (as before). */
+export const SECRETS_KEY_ENV = 'FLEXBRIDGE_SECRETS_KEY';
+
+/** Version 1 of the sealed form: `fbsec1:<key id>:<iv>:<ciphertext‖tag>` (base64url). */
+const PREFIX = 'fbsec1:';
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+
+/** kv keys whose value is a secret (Local Controller, credentials: stored). */
+export const SECRET_KV_KEY = /^relay:.+:password$/;
+
+/** A key that is not 32 bytes, one that does not open what the store holds, or sealed rows without a key. */
+export class SecretsKeyError extends Error {
+  override readonly name = 'SecretsKeyError';
+}
+
+/** The 32 key bytes of FLEXBRIDGE_SECRETS_KEY: 64 hex characters, or base64 / base64url of exactly 32 bytes. */
+export function parseSecretsKey(text: string): Buffer {
+  const value = text.trim();
+  if (/^[0-9a-fA-F]{64}$/.test(value)) return Buffer.from(value, 'hex');
+  if (/^[A-Za-z0-9+/_-]{43}=?$/.test(value)) {
+    const bytes = Buffer.from(value, 'base64');
+    if (bytes.length === 32) return bytes;
+  }
+  throw new SecretsKeyError(
+    `${SECRETS_KEY_ENV} must be 32 random bytes written as 64 hex characters or as base64 (openssl rand -base64 32); got ${value.length} characters`,
+  );
+}
+
+/**
+ * Seals and opens secrets with one key. The AES key and the key id are derived from the environment's bytes with
+ * HKDF-SHA256 (salt "flexbridge-secrets", info "aes-256-gcm v1" and "key id v1"), so the id in each row names the key
+ * without revealing it. Each value is bound to its row (table, column, key) as GCM's associated data: a sealed token
+ * copied onto another peer does not open.
+ */
+export class SecretBox {
+  readonly keyId: string;
+  private readonly key: Buffer;
+
+  constructor(keyBytes: Buffer) {
+    const derive = (info: string, length: number): Buffer => Buffer.from(hkdfSync('sha256', keyBytes, 'flexbridge-secrets', info, length));
+    this.key = derive('aes-256-gcm v1', 32);
+    this.keyId = derive('key id v1', 4).toString('hex');
+  }
+
+  static fromEnvironment(value: string | undefined): SecretBox | undefined {
+    return value === undefined || value.trim() === '' ? undefined : new SecretBox(parseSecretsKey(value));
+  }
+
+  seal(plain: string, where: string): string {
+    const iv = randomBytes(IV_BYTES);
+    const cipher = createCipheriv('aes-256-gcm', this.key, iv);
+    cipher.setAAD(Buffer.from(where, 'utf8'));
+    const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final(), cipher.getAuthTag()]);
+    return `${PREFIX}${this.keyId}:${iv.toString('base64url')}:${body.toString('base64url')}`;
+  }
+
+  open(sealed: string, where: string): string {
+    const [keyId, iv, body] = sealed.slice(PREFIX.length).split(':');
+    const bytes = Buffer.from(body ?? '', 'base64url');
+    const ivBytes = Buffer.from(iv ?? '', 'base64url');
+    if (keyId !== this.keyId)
+      throw new SecretsKeyError(
+        `${where} was sealed with key id ${keyId ?? '?'}, but ${SECRETS_KEY_ENV} is key id ${this.keyId}: set the key it was sealed with`,
+      );
+    if (ivBytes.length !== IV_BYTES || bytes.length < TAG_BYTES)
+      throw new SecretsKeyError(`${where} is not a sealed secret flexbridge wrote (damaged)`);
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', this.key, ivBytes);
+      decipher.setAAD(Buffer.from(where, 'utf8'));
+      decipher.setAuthTag(bytes.subarray(bytes.length - TAG_BYTES));
+      return Buffer.concat([decipher.update(bytes.subarray(0, bytes.length - TAG_BYTES)), decipher.final()]).toString('utf8');
+    } catch {
+      throw new SecretsKeyError(
+        `${where} does not open with ${SECRETS_KEY_ENV} (key id ${this.keyId}): damaged, or moved from another row`,
+      );
+    }
+  }
+}
+
+export const isSealed = (value: string): boolean => value.startsWith(PREFIX);
+
+/** Where a secret lives: the associated data it is sealed with, and how errors name it. */
+export const peerTokenAt = (peerId: string): string => `peers.outbound_token peer_id=${peerId}`;
+export const kvSecretAt = (key: string): string => `kv.value key=${key}`;
+
+/** Reads a stored secret: opened with the box, in clear as it is without one; sealed without a key is an error. */
+export function readSecret(box: SecretBox | undefined, stored: string, where: string): string {
+  if (!isSealed(stored)) return stored;
+  if (!box) throw new SecretsKeyError(`${where} is encrypted (key id ${stored.split(':')[1] ?? '?'}) but ${SECRETS_KEY_ENV} is not set`);
+  return box.open(stored, where);
+}
+
+export const writeSecret = (box: SecretBox | undefined, plain: string, where: string): string => (box ? box.seal(plain, where) : plain);
+
+const PeerTokenRow = z.object({ peer_id: z.string(), outbound_token: z.string() });
+const KvRow = z.object({ key: z.string(), value: z.string() });
+
+/** A kv value that is a JSON string; anything else is not a secret this module wrote. */
+function jsonString(text: string): string | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'string' ? value : undefined;
+  } catch {
+    return undefined; // not JSON: the kv repository's read reports it as a CorruptRowError
+  }
+}
+
+/**
+ * Run on every open: with a key, every clear secret is sealed and every sealed one must open (a wrong key stops the
+ * start, naming the row, before anything is sent with a token it cannot read); without a key a sealed row stops it too.
+ * Returns how many clear rows were sealed.
+ */
+export function sealSecretsAtRest(db: Database, box: SecretBox | undefined): number {
+  let sealed = 0;
+  const peers = db.prepare('SELECT peer_id, outbound_token FROM peers WHERE outbound_token IS NOT NULL').all();
+  const setToken = db.prepare('UPDATE peers SET outbound_token = ? WHERE peer_id = ?');
+  const kvRows = db.prepare("SELECT key, value FROM kv WHERE key LIKE 'relay:%:password'").all();
+  const setKv = db.prepare('UPDATE kv SET value = ? WHERE key = ?');
+  db.transaction(() => {
+    for (const raw of peers) {
+      // A row of another shape is left to the repository's zod read, which names it.
+      const row = PeerTokenRow.safeParse(raw);
+      if (!row.success) continue;
+      const { peer_id: peerId, outbound_token: token } = row.data;
+      readSecret(box, token, peerTokenAt(peerId));
+      if (box && !isSealed(token)) {
+        setToken.run(box.seal(token, peerTokenAt(peerId)), peerId);
+        sealed++;
+      }
+    }
+    for (const raw of kvRows) {
+      const row = KvRow.safeParse(raw);
+      if (!row.success || !SECRET_KV_KEY.test(row.data.key)) continue;
+      const secret = jsonString(row.data.value);
+      if (secret === undefined) continue;
+      readSecret(box, secret, kvSecretAt(row.data.key));
+      if (box && !isSealed(secret)) {
+        setKv.run(JSON.stringify(box.seal(secret, kvSecretAt(row.data.key))), row.data.key);
+        sealed++;
+      }
+    }
+  })();
+  return sealed;
+}
+
+/** The kv repository with secret keys sealed on write and opened on read; every other key passes through. */
+export function sealedKeyValue(inner: KeyValueRepository, box: SecretBox | undefined): KeyValueRepository {
+  return {
+    get: (key) => {
+      const value = inner.get(key);
+      return SECRET_KV_KEY.test(key) && typeof value === 'string' ? readSecret(box, value, kvSecretAt(key)) : value;
+    },
+    set: (key, value) => {
+      inner.set(key, SECRET_KV_KEY.test(key) && typeof value === 'string' ? writeSecret(box, value, kvSecretAt(key)) : value);
+    },
+  };
+}
