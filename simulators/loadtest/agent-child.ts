@@ -131,6 +131,8 @@ export async function startAgentChild(settings: AgentSettings): Promise<AgentChi
       autoRegisterGroup: settings.groupId,
       heartbeatIntervalS: 3600,
       callTimeoutMs: 30_000,
+      // The whole fleet comes from one address (this machine): above ocpp.admission's 10,000 sockets per address.
+      admission: { maxConnectionsPerAddress: 100_000 },
       ...(settings.upstreamUrl !== undefined && {
         // dialRate stays at its default (50/s): the password hash limits connects to ~40/s here anyway.
         upstream: { url: settings.upstreamUrl, credentials: 'forward' },
