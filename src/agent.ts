@@ -1,6 +1,7 @@
 // Builds a running flexbridge from a validated configuration, in dependency order: store and clock, HTTP listener,
 // OSCP adapter, core, OCPP CSMS (with core as its inbound port), then core started with the CSMS's commands, the
 // OSCP adapter with core as its inbound port, and the operator API. `stop` undoes it in the reverse order, bounded.
+import { publicBaseUrl } from './config/public-url';
 import express, { type Express } from 'express';
 import { createLogger, type Logger } from './observability/log';
 import type { FlexbridgeConfig } from './config/schema';
@@ -162,8 +163,10 @@ function lay(config: FlexbridgeConfig, options: StartOptions): Foundation {
 /** The OSCP adapter on the HTTP listener; peers are told the real port when the config asked for port 0. */
 function startOscpAdapter(foundation: Foundation, app: Express, httpPort: number, energy: GroupEnergyRegister): OscpAdapter {
   const { config } = foundation;
+  const ourUrl = publicBaseUrl(config, httpPort);
+  if (ourUrl.warning) foundation.logger.warn(ourUrl.warning, { publicBaseUrl: ourUrl.url });
   const oscp = createOscpAdapter({
-    config: { oscp: { ...config.oscp, publicBaseUrl: publicBaseUrl(config, httpPort) }, groups: config.groups },
+    config: { oscp: { ...config.oscp, publicBaseUrl: ourUrl.url }, groups: config.groups },
     store: foundation.store,
     logger: foundation.logger,
     metrics: foundation.metrics,
@@ -275,12 +278,4 @@ async function shutDown(foundation: Foundation, running: Running, reason: string
   running.csms.sessions.flush();
   store.close();
   logger.info('flexbridge stopped');
-}
-
-/** With http.port 0 (tests, demo) the port is known only now: peers must be told the real one. */
-function publicBaseUrl(config: FlexbridgeConfig, httpPort: number): string {
-  if (config.http.port !== 0) return config.oscp.publicBaseUrl;
-  const url = new URL(config.oscp.publicBaseUrl);
-  url.port = String(httpPort);
-  return url.toString().replace(/\/$/, '');
 }

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { ConfigError, DEFAULT_CONFIG_FILE, loadConfig } from './config/load';
+import { localSecrets, type LocalSecrets } from './config/local-secrets';
 import type { FlexbridgeConfig } from './config/schema';
 import { systemClock } from './core/scheduler';
 import { startAgent, type Agent } from './agent';
@@ -17,6 +18,7 @@ export const EXIT_BAD_CONFIG = 2;
 interface CliOptions {
   config?: string;
   checkConfig?: boolean;
+  localSecrets?: string;
 }
 
 /** The version in flexbridge's package.json: next to src/ when run from source, two folders up from dist/src/. */
@@ -68,6 +70,10 @@ function parseArgs(argv: readonly string[]): CliOptions {
     .version(packageVersion(), '-V, --version', 'print the version and exit')
     .option('-c, --config <file>', `configuration file (default: $FLEXBRIDGE_CONFIG or ${DEFAULT_CONFIG_FILE})`)
     .option('--check-config', 'validate the configuration, print the result and exit')
+    .option(
+      '--local-secrets <file>',
+      'take the ${NAME} secrets the environment does not set from this file, generated there on first use (npm start)',
+    )
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });
   program.parse(argv, { from: 'node' });
@@ -90,9 +96,20 @@ export async function main(argv: readonly string[] = process.argv, env: NodeJS.P
     throw error;
   }
   const file = options.config ?? env.FLEXBRIDGE_CONFIG ?? DEFAULT_CONFIG_FILE;
+  let secrets: LocalSecrets | undefined;
+  if (options.localSecrets !== undefined) {
+    try {
+      secrets = localSecrets(options.localSecrets, fs.readFileSync(file, 'utf8'), env);
+    } catch (error) {
+      process.stderr.write(
+        `flexbridge: --local-secrets ${options.localSecrets}: ${error instanceof Error ? error.message : String(error)}\n`,
+      );
+      return EXIT_BAD_CONFIG;
+    }
+  }
   let config;
   try {
-    config = loadConfig(file, env);
+    config = loadConfig(file, secrets?.env ?? env);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`flexbridge: ${error.message}\n`);
@@ -114,6 +131,13 @@ export async function main(argv: readonly string[] = process.argv, env: NodeJS.P
   }
 
   const logger = createLogger({ level: config.log.level });
+  if (secrets && (secrets.generated.length > 0 || secrets.used.length > 0)) {
+    logger.info('local secrets', {
+      file: options.localSecrets,
+      ...(secrets.generated.length > 0 && { generated: secrets.generated }),
+      ...(secrets.used.length > 0 && { read: secrets.used }),
+    });
+  }
   process.on('unhandledRejection', (reason) => logger.error('unhandled promise rejection', { error: reason }));
   let agent: Agent;
   try {

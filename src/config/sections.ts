@@ -77,8 +77,11 @@ export const OscpPeerConfig = z.strictObject({
 export const OscpConfig = z.strictObject({
   /** Path the FP endpoint is served under on the HTTP port. */
   basePath: z.string().startsWith('/').default('/oscp/fp/2.0'),
-  /** Our base URL as peers must reach it (sent in Register). */
-  publicBaseUrl: z.url().default('http://127.0.0.1:8080/oscp/fp/2.0'),
+  /**
+   * Our base URL as peers must reach it (sent in Register). Unset: derived from http.host, http.port, http.tls and
+   * basePath (config/public-url.ts), with a warning when the listener is on all interfaces.
+   */
+  publicBaseUrl: z.url().optional(),
   peers: z.array(OscpPeerConfig).default([]),
   /**
    * How far a forecast block may reach from now, days: a block must start no more than this in the past and end no

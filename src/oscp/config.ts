@@ -4,7 +4,8 @@ import type { z } from 'zod';
 import type { GroupConfig, OscpConfig, OscpPeerConfig } from '../config/sections';
 import type { RequiredBehaviour, VersionUrl } from './schemas';
 
-export type OscpSettings = z.infer<typeof OscpConfig>;
+/** With `publicBaseUrl` resolved (config/public-url.ts): the adapter always knows where peers reach it. */
+export type OscpSettings = z.infer<typeof OscpConfig> & { readonly publicBaseUrl: string };
 export type PeerSettings = z.infer<typeof OscpPeerConfig>;
 export type GroupSettings = z.infer<typeof GroupConfig>;
 

@@ -89,9 +89,12 @@ async function main(): Promise<void> {
   const scheduler = new Scheduler(systemClock);
   const adapter = createOscpAdapter({
     config: {
-      oscp: OscpConfig.parse({
-        peers: [{ id: 'cp', registerUrl: 'http://127.0.0.1:1/register', registerToken: 'x', heartbeatIntervalS: 0 }],
-      }),
+      oscp: {
+        ...OscpConfig.parse({
+          peers: [{ id: 'cp', registerUrl: 'http://127.0.0.1:1/register', registerToken: 'x', heartbeatIntervalS: 0 }],
+        }),
+        publicBaseUrl: 'http://127.0.0.1:8080/oscp/fp/2.0',
+      },
       groups: [GroupConfig.parse({ id: 'g1', peerId: 'cp', safeLimitA: 32 })],
     },
     store,

@@ -8,6 +8,7 @@ import Database from 'better-sqlite3';
 import express, { type Request, type Response } from 'express';
 import { listenHttp, type HttpListener } from '../../../src/api/http-listener';
 import { GroupConfig, OscpConfig, OscpPeerConfig } from '../../../src/config/sections';
+import type { OscpSettings } from '../../../src/oscp/config';
 import { Scheduler } from '../../../src/core/scheduler';
 import { createLogger } from '../../../src/observability/log';
 import { createMetrics, type Metrics } from '../../../src/observability/metrics';
@@ -204,14 +205,16 @@ export class FpRig {
     return `http://127.0.0.1:${this.listener.port}${BASE_PATH}`;
   }
 
-  get config(): { oscp: ReturnType<typeof OscpConfig.parse>; groups: ReturnType<typeof GroupConfig.parse>[] } {
+  get config(): { oscp: OscpSettings; groups: ReturnType<typeof GroupConfig.parse>[] } {
     return {
-      oscp: OscpConfig.parse({
-        ...this.options.oscp,
-        basePath: BASE_PATH,
+      oscp: {
+        ...OscpConfig.parse({
+          ...this.options.oscp,
+          basePath: BASE_PATH,
+          peers: this.options.peers.map((p) => OscpPeerConfig.parse(p)),
+        }),
         publicBaseUrl: this.baseUrl,
-        peers: this.options.peers.map((p) => OscpPeerConfig.parse(p)),
-      }),
+      },
       groups: (this.options.groups ?? [{ id: 'site-42', peerId: 'dso', safeLimitA: 16 }]).map((g) => GroupConfig.parse(g)),
     };
   }
