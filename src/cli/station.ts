@@ -5,6 +5,16 @@ import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { z } from 'zod';
 import { ConfigError, DEFAULT_CONFIG_FILE, loadConfig } from '../config/load';
+import { LOCAL_SECRETS_FILE, withLocalSecrets } from '../config/local-secrets';
+
+/** The environment with npm start's secrets file under it, when there is one (an unreadable one is left out). */
+function localEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  try {
+    return withLocalSecrets(LOCAL_SECRETS_FILE, env);
+  } catch {
+    return env;
+  }
+}
 import type { FlexbridgeConfig } from '../config/schema';
 import { StationDetail, StationList } from '../api/response-schemas';
 import { chargerSettings, generatePassword, settingsText } from './charger-settings';
@@ -240,8 +250,10 @@ export async function runStationCli(argv: readonly string[], io: CliIo): Promise
     const apiUrl = options.api ?? io.env.FLEXBRIDGE_API_URL;
     const file = options.config ?? io.env.FLEXBRIDGE_CONFIG ?? DEFAULT_CONFIG_FILE;
     let config: FlexbridgeConfig | undefined;
+    // A local install keeps the default configuration's secrets where npm start generated them.
+    const env = options.config === undefined && io.env.FLEXBRIDGE_CONFIG === undefined ? localEnv(io.env) : io.env;
     try {
-      config = loadConfig(file, io.env);
+      config = loadConfig(file, env);
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       // Through the API the file is only where the charger URL comes from: say why it is missing, go on.
@@ -249,11 +261,11 @@ export async function runStationCli(argv: readonly string[], io: CliIo): Promise
       io.stderr(`flexbridge: ${file} not used for the charger URL: ${error.message.split('\n')[0] ?? ''}\n`);
     }
     if (apiUrl) {
-      const token = options.token ?? io.env.FLEXBRIDGE_API_TOKEN;
+      const token = options.token ?? env.FLEXBRIDGE_API_TOKEN;
       if (!token) throw new CliFailure('--api needs --token (or $FLEXBRIDGE_API_TOKEN)', 2);
       return { store: apiStore(apiUrl, token), config };
     }
-    return { store: fileStore(file, io.env), config };
+    return { store: fileStore(file, env), config };
   };
   const settingsFor = (id: string, options: CommonOptions, config: FlexbridgeConfig | undefined, password?: string) =>
     chargerSettings({

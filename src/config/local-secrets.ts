@@ -19,6 +19,14 @@ export function referencedNames(configText: string): string[] {
   return [...new Set([...configText.matchAll(/\$\{([A-Z0-9_]+)\}/g)].map((match) => match[1] ?? ''))].filter(Boolean);
 }
 
+/** npm start's secrets file, where the default configuration's tokens live on a local install. */
+export const LOCAL_SECRETS_FILE = 'data/local-secrets.json';
+
+/** The environment with a secrets file's values under it, the file only read (tools beside the agent use it). */
+export function withLocalSecrets(file: string, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return { ...readSecrets(file), ...env };
+}
+
 function readSecrets(file: string): Record<string, string> {
   if (!fs.existsSync(file)) return {};
   const parsed: unknown = JSON.parse(fs.readFileSync(file, 'utf8'));

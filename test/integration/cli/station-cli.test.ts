@@ -101,7 +101,9 @@ describe('flexbridge station — through the operator API', () => {
     expect(show.out).toContain('stored only as a hash');
     expect((await run(['remove', 'CLI-0002'], env)).code).toBe(0);
     const gone = await run(['show', 'CLI-0002'], env);
-    expect(gone).toMatchObject({ code: 1, err: 'flexbridge station: no station "CLI-0002"\n' });
+    // (A line may come first saying the default configuration was not used for the charger URL: its secrets are unset.)
+    expect(gone.code).toBe(1);
+    expect(gone.err).toMatch(/flexbridge station: no station "CLI-0002"\n$/);
   });
 
   test('a read token, a short password, a missing token, an unknown group: a message and an exit code, no stack trace', async () => {
