@@ -6,12 +6,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 // Node itself with tsx's loader (not the tsx binary), so a signal reaches the program and it can stop gracefully.
 const TSX_LOADER = require.resolve('tsx/cjs');
-const STATIONS = Number(process.env.DEMO_STATIONS ?? 50);
 const DATA = path.join('data', 'demo');
 const UPSTREAM_CONFIG = path.join(DATA, 'flexbridge-upstream.json');
 const CSMS_RECORD = path.join(DATA, 'csms-frames.ndjson');
@@ -21,16 +20,28 @@ const PROGRESS_EVERY_MS = 30_000;
 // eslint-disable-next-line no-control-regex
 const ANSI = /\u001b\[[0-9;]*[A-Za-z]/g;
 
+function positiveInt(flag: string, value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1 || number > 65535)
+    throw new InvalidArgumentError(`${flag}: got "${value}", expected a whole number 1–65535`);
+  return number;
+}
+
 const options = new Command('demo')
   .description('flexbridge with a simulated DSO (OSCP) and simulated chargers (OCPP), all on 127.0.0.1')
   .option('--upstream', 'Local Controller mode: flexbridge between the stations and a CSMS simulator', false)
+  .option('--stations <n>', 'simulated chargers', (value) => positiveInt('--stations', value), 50)
+  .option('--http-port <port>', "flexbridge's HTTP port (OSCP, API, dashboard)", (value) => positiveInt('--http-port', value), 8080)
+  .option('--ocpp-port <port>', "flexbridge's OCPP port", (value) => positiveInt('--ocpp-port', value), 9000)
   .addOption(
     new Option('--ocpp <version>', 'OCPP version of the stations; mixed: half 2.0.1, half 1.6J in one group')
       .choices(['2.0.1', '1.6', 'mixed'])
       .default('2.0.1'),
   )
   .parse()
-  .opts<{ upstream: boolean; ocpp: '2.0.1' | '1.6' | 'mixed' }>();
+  .opts<{ upstream: boolean; ocpp: '2.0.1' | '1.6' | 'mixed'; stations: number; httpPort: number; ocppPort: number }>();
+const STATIONS = options.stations;
+const HTTP = `http://127.0.0.1:${options.httpPort}`;
 
 if (options.upstream && options.ocpp === 'mixed') {
   process.stderr.write('demo: --upstream takes --ocpp 2.0.1 or 1.6 (the CSMS simulator speaks one version at a time)\n');
@@ -40,7 +51,15 @@ if (options.upstream && options.ocpp === 'mixed') {
 const cpToken = randomBytes(24).toString('hex');
 const stationPassword = randomBytes(12).toString('hex');
 const apiToken = randomBytes(16).toString('hex');
-const env = { ...process.env, FLEXBRIDGE_DEMO_CP_TOKEN: cpToken, FLEXBRIDGE_DEMO_API_TOKEN: apiToken };
+const env = {
+  ...process.env,
+  FLEXBRIDGE_DEMO_CP_TOKEN: cpToken,
+  FLEXBRIDGE_DEMO_API_TOKEN: apiToken,
+  // The agent reads config/demo.json; these override its ports (and the OSCP address it gives the CP).
+  FLEXBRIDGE_HTTP_PORT: String(options.httpPort),
+  FLEXBRIDGE_OCPP_PORT: String(options.ocppPort),
+  FLEXBRIDGE_PUBLIC_BASE_URL: `${HTTP}/oscp/fp/2.0`,
+};
 
 const children: ChildProcess[] = [];
 let csms: ChildProcess | undefined;
@@ -141,7 +160,7 @@ function startAgent(configFile: string, csmsUrl?: string): void {
       '--direction',
       'cp',
       '--fp-url',
-      'http://127.0.0.1:8080/oscp/fp/2.0',
+      `${HTTP}/oscp/fp/2.0`,
       '--token',
       cpToken,
       '--scenario',
@@ -156,7 +175,7 @@ function startAgent(configFile: string, csmsUrl?: string): void {
       '--count',
       String(STATIONS),
       '--url',
-      'ws://127.0.0.1:9000/ocpp',
+      `ws://127.0.0.1:${options.ocppPort}/ocpp`,
       '--security-profile',
       '1',
       '--password',
@@ -176,9 +195,9 @@ function startAgent(configFile: string, csmsUrl?: string): void {
             `[demo] flexbridge as Local Controller between ${STATIONS} stations and a CSMS simulator, with a Capacity Provider simulator, is running.`,
           ];
     lines.push(
-      `[demo]   dashboard  http://127.0.0.1:8080/?token=${apiToken}`,
-      `[demo]   API        curl -H 'Authorization: Bearer ${apiToken}' http://127.0.0.1:8080/api/v1/groups`,
-      '[demo]   metrics    http://127.0.0.1:8080/metrics',
+      `[demo]   dashboard  ${HTTP}/?token=${apiToken}`,
+      `[demo]   API        curl -H 'Authorization: Bearer ${apiToken}' ${HTTP}/api/v1/groups`,
+      `[demo]   metrics    ${HTTP}/metrics`,
     );
     if (csmsUrl !== undefined) {
       lines.push(

@@ -31,6 +31,13 @@ export const FlexbridgeConfigSchema = z
       if (groupIds.has(group.id))
         ctx.addIssue({ code: 'custom', path: ['groups', i, 'id'], message: `duplicate group id "${group.id}"`, input: group.id });
       groupIds.add(group.id);
+      if (group.safetyMarginA >= group.safeLimitA)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['groups', i, 'safetyMarginA'],
+          message: `safetyMarginA ${group.safetyMarginA} A leaves nothing of safeLimitA ${group.safeLimitA} A: the margin must be below it`,
+          input: group.safetyMarginA,
+        });
       if (group.safeLimitA > group.maxCapacityA)
         ctx.addIssue({
           code: 'custom',
@@ -52,6 +59,13 @@ export const FlexbridgeConfigSchema = z
       if (stationIds.has(station.id))
         ctx.addIssue({ code: 'custom', path: ['stations', i, 'id'], message: `duplicate station id "${station.id}"`, input: station.id });
       stationIds.add(station.id);
+      if (station.stationMaxCurrentA !== undefined && station.stationMaxCurrentA < station.evseMaxCurrentA)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['stations', i, 'stationMaxCurrentA'],
+          message: `stationMaxCurrentA ${station.stationMaxCurrentA} A is below evseMaxCurrentA ${station.evseMaxCurrentA} A: one EVSE cannot draw more than its station`,
+          input: station.stationMaxCurrentA,
+        });
       if (!groupIds.has(station.groupId))
         ctx.addIssue({
           code: 'custom',

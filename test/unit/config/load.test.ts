@@ -78,6 +78,19 @@ describe('config schema', () => {
     );
   });
 
+  it('cross-field rules: the margin below the safe limit, a station at least as strong as one of its EVSEs', () => {
+    const problems = problemsOf({
+      groups: [{ id: 'g1', safeLimitA: 6, safetyMarginA: 6 }],
+      stations: [{ id: 'CS1', groupId: 'g1', evseMaxCurrentA: 32, stationMaxCurrentA: 16 }],
+    });
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        'groups[0].safetyMarginA: got 6, safetyMarginA 6 A leaves nothing of safeLimitA 6 A: the margin must be below it',
+        'stations[0].stationMaxCurrentA: got 16, stationMaxCurrentA 16 A is below evseMaxCurrentA 32 A: one EVSE cannot draw more than its station',
+      ]),
+    );
+  });
+
   it('issue #17 0b — groups[].maxCapacityA defaults to 6300 A and may not be below the safe limit', () => {
     expect(parseConfig({ groups: [{ id: 'g1', safeLimitA: 32 }] }, 'test.json').groups[0]?.maxCapacityA).toBe(6300);
     expect(parseConfig({ groups: [{ id: 'g1', safeLimitA: 32 }] }, 'test.json').oscp).toMatchObject({
