@@ -6,20 +6,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import { systemClock, type Clock } from '../core/scheduler';
-
-/**
- * Node's own timeouts against slowloris: headers trickled in, a request body never finished, a TLS handshake never
- * completed (issue #17). Node checks them every connectionsCheckingInterval, so it is kept a fraction of them. A
- * response may take as long as it likes (the event stream is one that never ends).
- */
-export function slowlorisOptions(headersTimeoutMs: number, requestTimeoutMs: number) {
-  return {
-    headersTimeout: headersTimeoutMs,
-    requestTimeout: Math.max(headersTimeoutMs, requestTimeoutMs),
-    connectionsCheckingInterval: Math.min(30_000, Math.max(50, Math.floor(headersTimeoutMs / 4))),
-    handshakeTimeout: headersTimeoutMs,
-  };
-}
+import { slowlorisOptions } from '../config/server-timeouts';
 
 export interface TlsFiles {
   certFile: string;

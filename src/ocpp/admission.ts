@@ -104,17 +104,4 @@ export class UpgradeAdmission {
   }
 }
 
-/**
- * Node's own timeouts against slowloris, for http(s).createServer: headers trickled in, a request never finished, a TLS
- * handshake never completed. Node checks them every connectionsCheckingInterval, so it is kept a fraction of them.
- */
-export function slowlorisOptions(headersTimeoutMs: number, requestTimeoutMs: number) {
-  return {
-    headersTimeout: headersTimeoutMs,
-    requestTimeout: Math.max(headersTimeoutMs, requestTimeoutMs),
-    connectionsCheckingInterval: Math.min(30_000, Math.max(50, Math.floor(headersTimeoutMs / 4))),
-    handshakeTimeout: headersTimeoutMs,
-  };
-}
-
 export const isRefusal = (admitted: UpgradeTicket | AdmissionRefusal): admitted is AdmissionRefusal => 'status' in admitted;
