@@ -349,7 +349,12 @@ export const ConnectionAttempt = component(
     at: Instant,
     remoteAddress: z.string(),
     identity: z.string().describe('the identity from the URL (or the raw path segment when it was not a valid one)'),
-    status: z.number().int().describe("the HTTP status the upgrade got (400, 401, 404, or the CSMS's in Local Controller mode)"),
+    status: z
+      .number()
+      .int()
+      .describe(
+        "the HTTP status the upgrade got (400, 401, 404, 429, 503, or the CSMS's in Local Controller mode); 0: the TLS handshake failed",
+      ),
     reason: z.string().describe('exactly why, never a secret'),
   }),
 );

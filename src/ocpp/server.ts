@@ -174,6 +174,13 @@ export async function startOcppServer(deps: OcppServerDeps): Promise<OcppServer>
     response.writeHead(426, { 'Content-Type': 'text/plain', Upgrade: 'websocket' }).end('OCPP 2.0.1 or 1.6J over WebSocket only\n');
   });
   server.on('clientError', (_error, socket) => socket.destroy());
+  // A TLS handshake that fails (no client certificate, one from another CA, an expired one, TLS < 1.2) never reaches
+  // HTTP: it is recorded all the same, without an identity (none was sent yet) and with status 0.
+  server.on('tlsClientError', (error: Error & { code?: string }, socket: { remoteAddress?: string }) => {
+    const reason = `TLS handshake failed: ${error.code ?? ''}${error.code ? ' ' : ''}${error.message}`.slice(0, 300);
+    logger.warn('station TLS handshake failed', { remoteAddress: socket.remoteAddress, reason });
+    deps.refused?.({ atMs: Date.now(), remoteAddress: socket.remoteAddress ?? '', identity: '', status: 0, reason });
+  });
   const port = await new Promise<number>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => {

@@ -63,6 +63,10 @@ describe('OCPP CSMS — security profiles 2 and 3', () => {
         { stationId: 'CS-1', connected: true },
         { stationId: 'CS-1', connected: false },
       ]);
+      // The failed TLS handshakes are in the connection attempts too, without an identity (none was sent yet).
+      const tls = t.csms.attempts.list().filter((a) => a.status === 0);
+      expect(tls.length).toBeGreaterThanOrEqual(2);
+      expect(tls[0]?.reason).toMatch(/^TLS handshake failed/);
     } finally {
       await t.stop();
     }
