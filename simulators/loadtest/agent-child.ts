@@ -36,6 +36,13 @@ export interface AgentChild {
   /** Round trip of GET /healthz, ms: the agent's event-loop lag as a client sees it. */
   probeMs(): Promise<number>;
   stop(): Promise<number | null>;
+  /** `kill -9`: no shutdown, the SQLite file as the kill left it; resolves once the process is gone. */
+  kill9(): Promise<void>;
+  /**
+   * A new agent process on the same config file (same ports, the same SQLite store), its log appended to the same
+   * file and its warnings counted with this one's; resolves once it answers /readyz. Only after kill9 or stop.
+   */
+  restart(): Promise<AgentChild>;
 }
 
 /** Agents still running, so a signal to the driver does not leave one behind. */
@@ -148,8 +155,19 @@ export async function startAgentChild(settings: AgentSettings): Promise<AgentChi
   };
   const configFile = path.join(settings.dir, 'config.json');
   fs.writeFileSync(configFile, JSON.stringify(config, null, 2));
+  return launchAgent(settings, configFile, httpUrl, ocppPort, new Map<string, number>(), false);
+}
+
+async function launchAgent(
+  settings: AgentSettings,
+  configFile: string,
+  httpUrl: string,
+  ocppPort: number,
+  counts: Map<string, number>,
+  append: boolean,
+): Promise<AgentChild> {
   const logFile = path.join(settings.dir, 'agent.log');
-  const log = fs.createWriteStream(logFile);
+  const log = fs.createWriteStream(logFile, { flags: append ? 'a' : 'w' });
   const child: ChildProcessWithoutNullStreams = spawn(
     process.execPath,
     [
@@ -162,7 +180,6 @@ export async function startAgentChild(settings: AgentSettings): Promise<AgentChi
     ],
     { cwd: REPO_ROOT, env: process.env, stdio: 'pipe' },
   );
-  const counts = new Map<string, number>();
   let partial = '';
   child.stdout.on('data', (chunk: Buffer) => {
     log.write(chunk);
@@ -230,12 +247,18 @@ export async function startAgentChild(settings: AgentSettings): Promise<AgentChi
       );
       return performance.now() - startMs;
     },
+    kill9: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+      if (!log.writableEnded) log.end();
+    },
+    restart: () => launchAgent(settings, configFile, httpUrl, ocppPort, counts, true),
     stop: async () => {
-      if (child.exitCode === null) child.kill('SIGTERM');
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
       const code = await exited;
       clearTimeout(timer);
-      log.end();
+      if (!log.writableEnded) log.end();
       return code;
     },
   };

@@ -57,6 +57,11 @@ const program = new Command('loadtest')
     'Local Controller mode: relay every station to a CSMS simulator, then compare with the same fleet connected to it directly',
     false,
   )
+  .option(
+    '--restart-storm',
+    'after the forecasts: kill -9 the agent, restart it on the same store, time until every station is back and re-profiled',
+    false,
+  )
   .option('--keep', 'keep the temporary folder (config, SQLite file, agent log)', false)
   .option('--json <file>', 'also write the result as JSON to this file')
   .addHelpText(
@@ -80,6 +85,7 @@ interface CliOptions {
   deflate: boolean;
   agentNodeFlags: string;
   upstream: boolean;
+  restartStorm: boolean;
   keep: boolean;
   json?: string;
 }
@@ -128,6 +134,7 @@ async function main(): Promise<void> {
       deflate: cli.deflate,
       agentNodeFlags: cli.agentNodeFlags,
       upstream: cli.upstream,
+      restartStorm: cli.restartStorm,
       keep: cli.keep,
     },
     progress,

@@ -1,6 +1,6 @@
 // OCPP-J frames of a lean load-test station in OCPP 1.6 form: the hot MeterValues frame built as a string, the
 // set-up messages (boot, status, Start/StopTransaction) and minimal schema-valid answers to the agent's calls.
-import type { ProfileSeen } from './frames';
+import { scheduleEndMs, type ProfileSeen } from './frames';
 
 /** What a 1.6 frame needs to know about its station right now. */
 export interface MeterStateV16 {
@@ -92,5 +92,5 @@ export function profileSeenV16(params: unknown): ProfileSeen | undefined {
   const first: unknown = Array.isArray(periods) ? periods[0] : undefined;
   const limit: unknown = typeof first === 'object' && first !== null ? Reflect.get(first, 'limit') : undefined;
   if (typeof purpose !== 'string' || typeof stackLevel !== 'number') return undefined;
-  return { purpose, stackLevel, firstLimitA: typeof limit === 'number' ? limit : undefined };
+  return { purpose, stackLevel, firstLimitA: typeof limit === 'number' ? limit : undefined, endMs: scheduleEndMs(schedule) };
 }

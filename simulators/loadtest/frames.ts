@@ -132,6 +132,18 @@ export interface ProfileSeen {
   readonly stackLevel: number;
   /** Limit of the first period, A (the schedules the agent sends for a flat forecast have one period). */
   readonly firstLimitA: number | undefined;
+  /** startSchedule + duration, epoch ms; undefined when the schedule has no duration (a standing profile). */
+  readonly endMs: number | undefined;
+}
+
+/** When a schedule ends (startSchedule + duration), epoch ms; undefined without a duration (it holds until replaced). */
+export function scheduleEndMs(schedule: unknown): number | undefined {
+  if (typeof schedule !== 'object' || schedule === null) return undefined;
+  const duration: unknown = Reflect.get(schedule, 'duration');
+  const start: unknown = Reflect.get(schedule, 'startSchedule');
+  if (typeof duration !== 'number') return undefined;
+  const startMs = typeof start === 'string' ? Date.parse(start) : NaN;
+  return (Number.isFinite(startMs) ? startMs : Date.now()) + duration * 1000;
 }
 
 export function profileSeen(params: unknown): ProfileSeen | undefined {
@@ -145,7 +157,7 @@ export function profileSeen(params: unknown): ProfileSeen | undefined {
   const first: unknown = Array.isArray(periods) ? periods[0] : undefined;
   const limit: unknown = typeof first === 'object' && first !== null ? Reflect.get(first, 'limit') : undefined;
   if (typeof purpose !== 'string' || typeof stackLevel !== 'number') return undefined;
-  return { purpose, stackLevel, firstLimitA: typeof limit === 'number' ? limit : undefined };
+  return { purpose, stackLevel, firstLimitA: typeof limit === 'number' ? limit : undefined, endMs: scheduleEndMs(schedule) };
 }
 
 export function resultFrame(callId: string, payload: object): string {

@@ -27,7 +27,39 @@ export type ToWorker =
   | { type: 'rate'; perS: number }
   | { type: 'expect'; token: number; limitA: number }
   | { type: 'expectQuery'; token: number }
+  /** Restart storm: the agent was just killed; `txLimitA` is the TxProfile limit expected again (a forecast in force). */
+  | { type: 'stormStart'; txLimitA: number | undefined }
+  | { type: 'stormEnd' }
   | { type: 'close' };
+
+/** What one worker's stations recorded between stormStart and stormEnd (sampled every STORM_SAMPLE_MS). */
+export interface StormRecord {
+  readonly stations: number;
+  /** Stations with a live lease in force at the kill. */
+  readonly leaseAtKill: number;
+  /** Lowest and highest standing cap held at the kill, A (undefined: none held by any). */
+  readonly standingMinA: number | undefined;
+  readonly standingMaxA: number | undefined;
+  /**
+   * Highest draw of any station from the kill until the end of the phase, A; and while no lease was in force. A
+   * station draws its composite schedule: the session's limit (TxProfile while in force, else the standing
+   * TxDefaultProfile, else the EVSE's 32 A) clipped by the station cap in force (the lease while it runs, else the
+   * standing share).
+   */
+  readonly maxDrawnA: number;
+  readonly maxDrawnWithoutLeaseA: number | undefined;
+  /** Stations that drew above their standing share while no live lease was in force: the violations. */
+  readonly violations: number;
+  /**
+   * Stations that held a session limit (TxProfile) above the cap in force at some sample, and the largest such gap,
+   * A (≤ 0: none). The composite clips it, so this is no over-draw; it shows the order the agent sent the profiles in.
+   */
+  readonly sessionAboveCap: number;
+  readonly maxExcessA: number | undefined;
+  /** Stations that held no standing cap at some sample (nothing limits them without the agent). */
+  readonly unprotected: number;
+  readonly samples: number;
+}
 
 export type FromWorker =
   | {
@@ -40,9 +72,25 @@ export type FromWorker =
       done: boolean;
     }
   | { type: 'connectError'; message: string }
+  | { type: 'stormRecord'; record: StormRecord }
   | { type: 'closed' };
 
 const CONNECT_ATTEMPTS = 3;
+/**
+ * Reconnecting after a lost connection, as OCPP 2.0.1 B04 RetryBackOff*: the first attempt after
+ * WAIT_MIN + random(0…RANDOM_RANGE) s, each failed one doubling WAIT_MIN up to REPEAT_TIMES doublings, then
+ * repeating the last; a station that was connected never gives up.
+ */
+const RETRY_BACKOFF_WAIT_MIN_S = 1;
+const RETRY_BACKOFF_RANDOM_RANGE_S = 5;
+const RETRY_BACKOFF_REPEAT_TIMES = 3;
+const STORM_SAMPLE_MS = 250;
+const CAP_PURPOSES: ReadonlySet<string> = new Set(['ChargingStationMaxProfile', 'ChargePointMaxProfile']);
+
+function backOffMs(failed: number): number {
+  const waitS = RETRY_BACKOFF_WAIT_MIN_S * 2 ** Math.min(failed, RETRY_BACKOFF_REPEAT_TIMES);
+  return (waitS + Math.random() * RETRY_BACKOFF_RANDOM_RANGE_S) * 1000;
+}
 /** Most messages a late tick may catch up with, as a share of a second's worth. */
 const MAX_BACKLOG_S = 0.05;
 
@@ -68,6 +116,56 @@ function start(init: WorkerInit): void {
       }
     | undefined;
 
+  let storm:
+    | {
+        startMs: number;
+        txLimitA: number | undefined;
+        reconnected: Set<LeanStation>;
+        booted: Set<LeanStation>;
+        standing: Set<LeanStation>;
+        tx: Set<LeanStation>;
+        reprofiled: Set<LeanStation>;
+        violations: Set<LeanStation>;
+        sessionAboveCap: Set<LeanStation>;
+        unprotected: Set<LeanStation>;
+        maxDrawnA: number;
+        maxDrawnWithoutLeaseA: number | undefined;
+        maxExcessA: number | undefined;
+        samples: number;
+        atKill: Pick<StormRecord, 'leaseAtKill' | 'standingMinA' | 'standingMaxA'>;
+        timer: NodeJS.Timeout;
+      }
+    | undefined;
+  const noteOnce = (set: Set<LeanStation>, station: LeanStation, stat: Parameters<WorkerStats['add']>[0]): void => {
+    if (set.has(station)) return;
+    set.add(station);
+    stats.add(stat);
+  };
+  const noteReprofiled = (station: LeanStation): void => {
+    if (storm && storm.standing.has(station) && (storm.txLimitA === undefined || storm.tx.has(station)))
+      noteOnce(storm.reprofiled, station, 'stormReprofiled');
+  };
+  const sampleStorm = (): void => {
+    if (!storm) return;
+    const nowMs = Date.now();
+    storm.samples++;
+    for (const station of stations) {
+      const session = station.drawA(nowMs);
+      const allowed = station.allowedA(nowMs);
+      const standing = station.held.standingCapA;
+      // What the station draws: its composite schedule, the session's limit clipped by the cap in force.
+      const drawn = allowed === undefined ? session : Math.min(session, allowed);
+      const lease = station.leaseInForce(nowMs);
+      storm.maxDrawnA = Math.max(storm.maxDrawnA, drawn);
+      if (!lease) storm.maxDrawnWithoutLeaseA = Math.max(storm.maxDrawnWithoutLeaseA ?? 0, drawn);
+      if (standing === undefined) storm.unprotected.add(station);
+      else if (!lease && drawn > standing + 1e-9) storm.violations.add(station);
+      if (allowed === undefined) continue;
+      storm.maxExcessA = Math.max(storm.maxExcessA ?? -Infinity, session - allowed);
+      if (session > allowed + 1e-9) storm.sessionAboveCap.add(station);
+    }
+  };
+
   const reportExpect = (done: boolean): void => {
     if (!expect) return;
     const { token, matched, target, firstAckMs, lastAckMs } = expect;
@@ -85,8 +183,17 @@ function start(init: WorkerInit): void {
       station.queued = true;
       idleQueue.push(station);
     },
-    ready: (_station, ready) => stats.add('ready', ready ? 1 : -1),
+    ready: (station, ready) => {
+      stats.add('ready', ready ? 1 : -1);
+      if (ready && storm) noteOnce(storm.booted, station, 'stormBooted');
+    },
     profileAcked: (station: LeanStation, profile: ProfileSeen, atMs: number) => {
+      if (storm && atMs >= storm.startMs && profile.firstLimitA !== undefined) {
+        if (CAP_PURPOSES.has(profile.purpose) && profile.endMs === undefined) noteOnce(storm.standing, station, 'stormStanding');
+        if (profile.purpose === 'TxProfile' && storm.txLimitA !== undefined && Math.abs(profile.firstLimitA - storm.txLimitA) <= 0.5)
+          noteOnce(storm.tx, station, 'stormTx');
+        noteReprofiled(station);
+      }
       if (!expect || profile.purpose !== 'TxProfile' || profile.firstLimitA === undefined || expect.matched.has(station)) return;
       // Within half an amp: the agent rounds limits down to a tenth.
       if (Math.abs(profile.firstLimitA - expect.limitA) > 0.5) return;
@@ -97,7 +204,9 @@ function start(init: WorkerInit): void {
     },
     latency: (us) => recordLatency(latencies, us),
     lost: (station) => {
-      if (!closing) setTimeout(() => connectLater(station), 1000 + Math.random() * 2000);
+      if (closing) return;
+      reconnecting.set(station, 0);
+      setTimeout(() => connectLater(station), backOffMs(0));
     },
   };
   const stations = init.identities.map((identity, i) => new LeanStation(identity, host, dialectOf(init.protocols[i] ?? '2.0.1')));
@@ -105,6 +214,8 @@ function start(init: WorkerInit): void {
   // ---- connecting ------------------------------------------------------------------------------
   const waiting: LeanStation[] = [];
   const attempts = new Map<LeanStation, number>();
+  /** Stations reconnecting after a lost connection → failed attempts since. */
+  const reconnecting = new Map<LeanStation, number>();
   let connecting = 0;
   const connectMore = (): void => {
     while (!closing && connecting < init.connectConcurrency && waiting.length > 0) {
@@ -120,6 +231,8 @@ function start(init: WorkerInit): void {
       () => {
         connecting--;
         attempts.delete(station);
+        reconnecting.delete(station);
+        if (storm) noteOnce(storm.reconnected, station, 'stormReconnected');
         connectMore();
       },
       (error: Error & { code?: string }) => {
@@ -131,7 +244,12 @@ function start(init: WorkerInit): void {
           errorsSeen.add(text);
           post({ type: 'connectError', message: `${station.identity}: ${error.message}` });
         }
-        if (n < CONNECT_ATTEMPTS && !closing) setTimeout(() => connectLater(station), 1000 * n);
+        const failed = reconnecting.get(station);
+        if (failed !== undefined) {
+          attempts.delete(station);
+          reconnecting.set(station, failed + 1);
+          if (!closing) setTimeout(() => connectLater(station), backOffMs(failed + 1));
+        } else if (n < CONNECT_ATTEMPTS && !closing) setTimeout(() => connectLater(station), 1000 * n);
         else stats.add('gaveUp');
         connectMore();
       },
@@ -205,8 +323,62 @@ function start(init: WorkerInit): void {
       case 'expectQuery':
         if (expect?.token === message.token) reportExpect(expect.matched.size >= expect.target);
         return;
+      case 'stormStart': {
+        const startMs = Date.now();
+        const caps = stations.flatMap((st) => (st.held.standingCapA === undefined ? [] : [st.held.standingCapA]));
+        if (storm) clearInterval(storm.timer);
+        for (const name of ['stormReconnected', 'stormBooted', 'stormStanding', 'stormTx', 'stormReprofiled'] as const)
+          stats.add(name, -stats.get(name));
+        storm = {
+          startMs,
+          txLimitA: message.txLimitA,
+          reconnected: new Set(),
+          booted: new Set(),
+          standing: new Set(),
+          tx: new Set(),
+          reprofiled: new Set(),
+          violations: new Set(),
+          sessionAboveCap: new Set(),
+          unprotected: new Set(),
+          maxDrawnA: 0,
+          maxDrawnWithoutLeaseA: undefined,
+          maxExcessA: undefined,
+          samples: 0,
+          atKill: {
+            leaseAtKill: stations.filter((st) => st.leaseInForce(startMs)).length,
+            standingMinA: caps.length === 0 ? undefined : Math.min(...caps),
+            standingMaxA: caps.length === 0 ? undefined : Math.max(...caps),
+          },
+          timer: setInterval(sampleStorm, STORM_SAMPLE_MS),
+        };
+        sampleStorm();
+        return;
+      }
+      case 'stormEnd': {
+        if (!storm) return;
+        sampleStorm();
+        clearInterval(storm.timer);
+        const s = storm;
+        storm = undefined;
+        post({
+          type: 'stormRecord',
+          record: {
+            stations: stations.length,
+            ...s.atKill,
+            maxDrawnA: s.maxDrawnA,
+            maxDrawnWithoutLeaseA: s.maxDrawnWithoutLeaseA,
+            maxExcessA: s.maxExcessA,
+            violations: s.violations.size,
+            sessionAboveCap: s.sessionAboveCap.size,
+            unprotected: s.unprotected.size,
+            samples: s.samples,
+          },
+        });
+        return;
+      }
       case 'close':
         closing = true;
+        if (storm) clearInterval(storm.timer);
         clearInterval(timer);
         void Promise.all(stations.map((s) => s.close())).then(() => post({ type: 'closed' }));
         return;

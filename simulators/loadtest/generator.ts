@@ -2,7 +2,7 @@
 // counters and latency histograms in shared memory, and a few messages (connect, rate, expect, close).
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { FromWorker, ToWorker, WorkerInit } from './generator-worker';
+import type { FromWorker, StormRecord, ToWorker, WorkerInit } from './generator-worker';
 import { HISTOGRAM_BUCKETS, merge } from './histogram';
 import { stationProtocol, type LoadMessage, type LoadTestOptions } from './options';
 import { snapshot, STAT_SLOTS, type StatSnapshot } from './worker-stats';
@@ -42,7 +42,37 @@ export interface Generator {
   connectErrors(): readonly string[];
   /** Arms every station to note its next TxProfile with `limitA`; resolves once all ready ones did, or at the timeout. */
   expectProfiles(limitA: number, timeoutMs: number): { armed: Promise<void>; done: Promise<ProfilesMatched> };
+  /** Restart storm: the stations start their record (reconnected, booted, re-profiled; draw against the cap in force). */
+  startStorm(txLimitA: number | undefined): void;
+  /** Ends the record; every worker's, merged. */
+  endStorm(): Promise<StormRecord>;
   close(): Promise<void>;
+}
+
+function mergeStorm(records: readonly StormRecord[]): StormRecord {
+  const defined = (values: (number | undefined)[]): number[] => values.flatMap((v) => (v === undefined ? [] : [v]));
+  const maxOf = (values: (number | undefined)[]): number | undefined => {
+    const d = defined(values);
+    return d.length === 0 ? undefined : Math.max(...d);
+  };
+  const minOf = (values: (number | undefined)[]): number | undefined => {
+    const d = defined(values);
+    return d.length === 0 ? undefined : Math.min(...d);
+  };
+  const sum = (pick: (r: StormRecord) => number): number => records.reduce((total, r) => total + pick(r), 0);
+  return {
+    stations: sum((r) => r.stations),
+    leaseAtKill: sum((r) => r.leaseAtKill),
+    standingMinA: minOf(records.map((r) => r.standingMinA)),
+    standingMaxA: maxOf(records.map((r) => r.standingMaxA)),
+    maxDrawnA: maxOf(records.map((r) => r.maxDrawnA)) ?? 0,
+    maxDrawnWithoutLeaseA: maxOf(records.map((r) => r.maxDrawnWithoutLeaseA)),
+    maxExcessA: maxOf(records.map((r) => r.maxExcessA)),
+    violations: sum((r) => r.violations),
+    sessionAboveCap: sum((r) => r.sessionAboveCap),
+    unprotected: sum((r) => r.unprotected),
+    samples: minOf(records.map((r) => r.samples)) ?? 0,
+  };
 }
 
 /** Worker entry: through tsx when running from TypeScript sources, plain require when compiled. */
@@ -126,6 +156,24 @@ export function startGenerator(options: GeneratorOptions): Generator {
         setTimeout(finish, 200);
       }, timeoutMs);
       return { armed, done };
+    },
+    startStorm: (txLimitA) => broadcast({ type: 'stormStart', txLimitA }),
+    endStorm: async () => {
+      const records = new Map<number, StormRecord>();
+      const all = new Promise<void>((resolve) => {
+        const listener = (message: FromWorker, worker: number): void => {
+          if (message.type !== 'stormRecord') return;
+          records.set(worker, message.record);
+          if (records.size === workerCount) {
+            listeners.delete(listener);
+            resolve();
+          }
+        };
+        listeners.add(listener);
+      });
+      broadcast({ type: 'stormEnd' });
+      await all;
+      return mergeStorm([...records.values()]);
     },
     close: async () => {
       const closed = workers.map(

@@ -34,6 +34,24 @@ interface InFlight {
 
 const VOLTAGE_V = 230;
 const EVSE_MAX_A = 32;
+/** A station-wide cap: 2.0.1 ChargingStationMaxProfile, 1.6 ChargePointMaxProfile. */
+const CAP_PURPOSES: ReadonlySet<string> = new Set(['ChargingStationMaxProfile', 'ChargePointMaxProfile']);
+
+/**
+ * The limits a station holds, from the SetChargingProfile calls it accepted (its own record, kept across
+ * reconnects as a real station keeps installed profiles): a profile without a duration is standing, one with a
+ * duration is live (leased) until startSchedule + duration. ClearChargingProfile is not tracked (the agent does not
+ * clear these in direct mode).
+ */
+export interface HeldLimits {
+  /** Standing station cap, A. */
+  standingCapA: number | undefined;
+  standingTxDefaultA: number | undefined;
+  leaseCapA: number | undefined;
+  leaseEndMs: number | undefined;
+  txA: number | undefined;
+  txEndMs: number | undefined;
+}
 const CHAR_QUOTE = 0x22;
 const CHAR_3 = 0x33;
 const CHAR_4 = 0x34;
@@ -54,6 +72,14 @@ export class LeanStation {
   private farewellAnswered: (() => void) | undefined;
   private lastMeterMs = Date.now();
   private readonly meter: LeanMeter = { energyWh: 0, currentA: 0, transactionId: randomUUID(), seqNo: 0, csmsTransactionId: -1 };
+  readonly held: HeldLimits = {
+    standingCapA: undefined,
+    standingTxDefaultA: undefined,
+    leaseCapA: undefined,
+    leaseEndMs: undefined,
+    txA: undefined,
+    txEndMs: undefined,
+  };
 
   constructor(
     readonly identity: string,
@@ -94,6 +120,38 @@ export class LeanStation {
         this.onClosed();
       });
     });
+  }
+
+  /** A live (leased) station cap is in force at `nowMs`. */
+  leaseInForce(nowMs: number): boolean {
+    return this.held.leaseCapA !== undefined && (this.held.leaseEndMs === undefined || this.held.leaseEndMs > nowMs);
+  }
+
+  /**
+   * What the session draws at `nowMs`: its TxProfile limit while that is in force, else the standing
+   * TxDefaultProfile, else the EVSE's maximum — not yet clipped by the station cap (the worker does that, and
+   * counts a session limit above the cap in force separately). Zero before the transaction started.
+   */
+  drawA(nowMs: number): number {
+    if (!this.started) return 0;
+    const { txA, txEndMs, standingTxDefaultA } = this.held;
+    const txInForce = txA !== undefined && (txEndMs === undefined || txEndMs > nowMs);
+    return Math.min(EVSE_MAX_A, txInForce ? txA : (standingTxDefaultA ?? EVSE_MAX_A));
+  }
+
+  /** The station cap in force at `nowMs`: the live lease while it runs, else the standing share; undefined: none held. */
+  allowedA(nowMs: number): number | undefined {
+    return this.leaseInForce(nowMs) ? this.held.leaseCapA : this.held.standingCapA;
+  }
+
+  private hold(seen: ProfileSeen): void {
+    const held = this.held;
+    if (seen.firstLimitA === undefined) return;
+    if (CAP_PURPOSES.has(seen.purpose)) {
+      if (seen.endMs === undefined) held.standingCapA = seen.firstLimitA;
+      else [held.leaseCapA, held.leaseEndMs] = [seen.firstLimitA, seen.endMs];
+    } else if (seen.purpose === 'TxDefaultProfile' && seen.endMs === undefined) held.standingTxDefaultA = seen.firstLimitA;
+    else if (seen.purpose === 'TxProfile') [held.txA, held.txEndMs] = [seen.firstLimitA, seen.endMs];
   }
 
   /** Ready, connected, nothing in flight and no set-up message waiting. */
@@ -259,6 +317,7 @@ export class LeanStation {
         socket.send(resultFrame(id, { status: 'Accepted' }));
         const seen = this.dialect.profileSeen(params);
         if (!seen) return;
+        this.hold(seen);
         if (seen.purpose === 'TxProfile' && seen.firstLimitA !== undefined) {
           this.advanceMeter(Date.now());
           this.meter.currentA = Math.min(EVSE_MAX_A, seen.firstLimitA);

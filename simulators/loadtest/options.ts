@@ -45,6 +45,11 @@ export const LoadTestOptions = z.object({
    * phase, so the round trip through flexbridge can be compared with the direct one in the same run.
    */
   upstream: z.boolean().default(false),
+  /**
+   * After the forecasts: kill -9 the agent, restart it on the same config and store, and time until every station
+   * reconnected, booted and was re-profiled (the stations record what they drew against the cap they held).
+   */
+  restartStorm: z.boolean().default(false),
   /** Keep the temporary folder (config, SQLite file, agent log) after the run. */
   keep: z.boolean().default(false),
   /** Station identities are <prefix>-00001 … */

@@ -4,7 +4,7 @@ import { median } from './histogram';
 import { fmt } from './phases';
 import type { LoadTestResult } from './run';
 
-const TARGET = { perStationKiB: 35, messagesPerS: 14_000, forecastMs: 600, relayedPerS: 10_000, addedP50Ms: 2 } as const;
+const TARGET = { perStationKiB: 35, messagesPerS: 14_000, forecastMs: 600, relayedPerS: 10_000, addedP50Ms: 2, restartStormS: 60 } as const;
 
 const int = (value: number | undefined): string => (value === undefined ? '–' : Math.round(value).toLocaleString('en'));
 const mib = (kib: number | undefined): string => (kib === undefined ? '–' : `${(kib / 1024).toFixed(1)} MiB`);
@@ -116,6 +116,42 @@ export function summaryTable(result: LoadTestResult): string {
       ],
       ['forecast → first ack (median)', `${int(median(firsts))} ms`, ''],
       ['forecast request → 204 (median)', `${fmt(median(requests))} ms`, ''],
+    );
+  }
+  const storm = result.restartStorm;
+  if (storm) {
+    const secs = (value: number | undefined, done: number): string =>
+      value === undefined ? `– (${int(done)} / ${int(storm.stations)})` : `${fmt(value)} s`;
+    const r = storm.record;
+    const amps = (value: number | undefined): string => (value === undefined ? '–' : `${fmt(value)} A`);
+    const stormOk = storm.allReprofiledS === undefined ? false : storm.allReprofiledS <= TARGET.restartStormS;
+    table.push(
+      ['restart storm: kill -9 → agent ready', secs(storm.agentReadyS, 0), ''],
+      ['restart → all reconnected', secs(storm.allReconnectedS, storm.reconnected), ''],
+      ['restart → all booted (Accepted)', secs(storm.allBootedS, storm.booted), ''],
+      [
+        `restart → all re-profiled${storm.txLimitA === undefined ? ' (standing cap)' : ` (cap + TxProfile ${fmt(storm.txLimitA)} A)`}`,
+        secs(storm.allReprofiledS, storm.reprofiled),
+        `≤ ${TARGET.restartStormS} s @ 19,000  ${stations.ready === 19_000 ? verdict(stormOk) : ''}`,
+      ],
+      [
+        'stations left without a profile',
+        `${int(storm.withoutProfile)}${storm.stalled ? ' (stalled)' : ''}`,
+        verdict(storm.withoutProfile === 0),
+      ],
+      ['failed reconnect attempts (back-off)', int(storm.failedAttempts), ''],
+      [
+        'standing share held at the kill / lease in force',
+        `${amps(r.standingMinA)}${r.standingMaxA !== r.standingMinA ? ` … ${amps(r.standingMaxA)}` : ''} / ${int(r.leaseAtKill)} stations`,
+        '',
+      ],
+      ['max drawn from the kill on (with no lease in force)', `${amps(r.maxDrawnA)} (${amps(r.maxDrawnWithoutLeaseA)})`, ''],
+      [
+        'violations: drew above standing share without a lease / held no standing cap',
+        `${int(r.violations)} / ${int(r.unprotected)} (${int(r.samples)} samples)`,
+        verdict(r.violations === 0 && r.unprotected === 0),
+      ],
+      ['TxProfile above the cap in force (clipped by the station)', `${int(r.sessionAboveCap)} stations, up to ${amps(r.maxExcessA)}`, ''],
     );
   }
   table.push(['agent open-files limit', int(result.agent.openFilesLimit), ''], ['agent sources', result.agent.version, '']);

@@ -10,6 +10,7 @@ import { killRunningCsms, startCsmsChild, type CsmsChild, type CsmsStats } from 
 import { timeForecast, type ForecastRun } from './forecasts';
 import { startGenerator, type Generator } from './generator';
 import { median } from './histogram';
+import { restartStorm, type RestartStormOutcome } from './restart-storm';
 import { parseLoadTestOptions, type LoadTestOptions, type LoadTestOptionsInput } from './options';
 import {
   agentIdle,
@@ -81,6 +82,8 @@ export interface LoadTestResult {
   readonly forecasts: readonly ForecastRun[];
   readonly forecastMedianMs: number | undefined;
   readonly upstream: UpstreamFigures | undefined;
+  /** `--restart-storm`: kill -9, restart, every station back, booted and re-profiled; what they drew meanwhile. */
+  readonly restartStorm: RestartStormOutcome | undefined;
   readonly agent: {
     /** Commit of the agent's sources at the start of the run. */
     readonly version: string;
@@ -208,6 +211,16 @@ export async function runLoadTest(input: LoadTestOptionsInput, progress: Progres
         forecasts.push(await forecastRun(limitA));
       }
     }
+    let storm: RestartStormOutcome | undefined;
+    if (options.restartStorm && connected.ready > 0) {
+      await agentIdle(agent);
+      // The TxProfile limit in force: the last forecast's (the warm-up's when no timed one ran).
+      const txLimitA = forecasts.at(-1)?.limitA ?? (options.forecasts > 0 ? WARM_UP_LIMIT_A : undefined);
+      const restarted = await restartStorm(agent, fleet, { txLimitA, stallS: options.connectStallS }, progress);
+      agent = restarted.agent;
+      storm = restarted.outcome;
+      if (restarted.error !== undefined || !agent) throw restarted.error ?? new Error('the agent did not restart');
+    }
     const endKiB = agent.rssKiB();
     const openFilesLimit = agent.openFilesLimit();
     const stats = fleet.stats();
@@ -256,6 +269,7 @@ export async function runLoadTest(input: LoadTestOptionsInput, progress: Progres
       forecasts,
       forecastMedianMs: completed.length === forecasts.length ? median(completed) : undefined,
       upstream,
+      restartStorm: storm,
       agent: { version, openFilesLimit, warnings, exitCode, dir: options.keep ? dir : undefined },
       advice: advice(options, stats.emfile, connected.ready, openFilesLimit),
     };

@@ -29,9 +29,19 @@ export const STAT = {
   bootPending: 15,
   /** Connections opened with permessage-deflate negotiated. */
   deflated: 16,
+  /** Restart storm (counted once per station since the kill): socket open again, */
+  stormReconnected: 17,
+  /** booted (Accepted) with its transaction again, */
+  stormBooted: 18,
+  /** acknowledged a standing station cap, */
+  stormStanding: 19,
+  /** acknowledged a TxProfile at the forecast's limit, */
+  stormTx: 20,
+  /** both (or the standing cap alone when no forecast was in force). */
+  stormReprofiled: 21,
 } as const;
 export type StatName = keyof typeof STAT;
-export const STAT_SLOTS = 17;
+export const STAT_SLOTS = 22;
 
 export class WorkerStats {
   constructor(readonly values: Float64Array) {}
