@@ -264,6 +264,7 @@ export async function runSoak(options: SoakOptions, signal: AbortSignal, say: (l
     say('soak: events done; letting queues drain (30 s, then until the outbox is empty, at most 60 s more)');
     await sleep(30_000, signal);
     const drained = await until(() => readOutbox(dbFile).pending === 0, 60_000, signal);
+    const drainedAtIso = new Date().toISOString();
     const endMs = Date.now();
 
     const logs = [...f.stations.values()].map((s) => s.evseOrThrow(1).log.toArray());
@@ -273,7 +274,7 @@ export async function runSoak(options: SoakOptions, signal: AbortSignal, say: (l
     await f.stop();
     fleet = undefined;
     await currentAgent?.stop();
-    const store = auditStore(dbFile);
+    const store = auditStore(dbFile, drainedAtIso);
 
     let sessionsMissing = 0;
     let endedMissing = 0;

@@ -27,7 +27,8 @@ export function readOutbox(file: string): { pending: number; failed: number } {
   }
 }
 
-export function auditStore(file: string): StoreAudit {
+/** `queuedBeforeIso`: outbox rows queued after it (the agent keeps measuring while the soak winds down) are not counted pending. */
+export function auditStore(file: string, queuedBeforeIso: string): StoreAudit {
   const db = new Database(file, { readonly: true, fileMustExist: true });
   try {
     const sessions = new Map<string, { total: number; ended: number }>();
@@ -45,7 +46,7 @@ export function auditStore(file: string): StoreAudit {
     return {
       sessions,
       forecastRequestIds,
-      outboxPending: count(db, "SELECT COUNT(*) AS n FROM outbox WHERE status = 'pending'"),
+      outboxPending: count(db, `SELECT COUNT(*) AS n FROM outbox WHERE status = 'pending' AND created_at < '${queuedBeforeIso}'`),
       outboxFailed: count(db, "SELECT COUNT(*) AS n FROM outbox WHERE status = 'failed'"),
     };
   } finally {
