@@ -1,7 +1,8 @@
 // One simulated OCPP 2.0.1 charging station on an ocpp-rpc RPCClient: boot, heartbeat, status, transactions,
 // meter values, applying its charging profiles to the power drawn; driven by the fleet's single scheduler.
 import { randomUUID } from 'node:crypto';
-import { RPCClient } from 'ocpp-rpc';
+import type { RPCClient } from 'ocpp-rpc';
+import { stationClient } from './rpc-client';
 import { compositeAt, nextBoundaryAfter, type ActiveTransaction, type CompositeInput, type StationElectrical } from './composite';
 import { evDemandA, type EvModel } from './ev';
 import { addEnergy, applyComposite } from './evse-draw';
@@ -80,27 +81,7 @@ export class Station {
         log: new LimitLog(options.logCapacity),
       });
     }
-    const { connection } = options;
-    // Reconnects are ours (on the fleet scheduler, OCPP back-off); the CSMS pings, ws answers pongs.
-    this.client = new RPCClient({
-      identity: options.identity,
-      endpoint: connection.url,
-      protocols: ['ocpp2.0.1'],
-      strictMode: true,
-      strictModeValidators: [],
-      reconnect: false,
-      maxReconnects: 0,
-      backoff: { initialDelay: 1000, maxDelay: 10_000, factor: 2, randomisationFactor: 0.25 },
-      callTimeoutMs: connection.callTimeoutMs,
-      callConcurrency: 1,
-      pingIntervalMs: 0,
-      deferPingsOnActivity: false,
-      respondWithDetailedErrors: false,
-      maxBadMessages: 10,
-      password: connection.password ?? null,
-      wsOpts: connection.tls ?? {},
-      headers: {},
-    });
+    this.client = stationClient(options.identity, options.connection, 'ocpp2.0.1');
     this.client.on('close', () => this.onClosed());
     registerCsmsHandlers(this);
   }

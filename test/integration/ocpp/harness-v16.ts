@@ -1,7 +1,7 @@
 // A strict OCPP 1.6J ocpp-rpc client standing in for a 1.6 charger: answers GetConfiguration, TriggerMessage,
 // SetChargingProfile and ClearChargingProfile over the wire, and records what the CSMS sent.
-import { RPCClient } from 'ocpp-rpc';
-import { PASSWORD } from './harness';
+import type { RPCClient } from 'ocpp-rpc';
+import { PASSWORD, strictClient } from './harness';
 
 export interface Station16Options {
   identity?: string;
@@ -32,26 +32,13 @@ export const SMART_CHARGING_16: Record<string, string> = {
 };
 
 export async function connectStation16(url: string, options: Station16Options = {}): Promise<Station16> {
-  const client = new RPCClient({
-    endpoint: url,
-    identity: options.identity ?? 'CS-1',
-    protocols: options.protocols ?? ['ocpp1.6'],
-    strictMode: true,
-    strictModeValidators: [],
-    reconnect: false,
-    maxReconnects: 0,
-    backoff: { initialDelay: 1000, maxDelay: 10_000, factor: 2, randomisationFactor: 0.25 },
-    callTimeoutMs: 10_000,
-    callConcurrency: 1,
-    pingIntervalMs: 0,
-    deferPingsOnActivity: false,
-    respondWithDetailedErrors: false,
-    maxBadMessages: 10,
-    // ocpp-rpc sends a Buffer password as its bytes (client.js); its typings only say string.
-    password: options.password === null ? null : ((options.password ?? PASSWORD) as string),
-    wsOpts: options.wsOpts ?? {},
-    headers: {},
-  });
+  const client = strictClient(
+    url,
+    options.identity ?? 'CS-1',
+    options.protocols ?? ['ocpp1.6'],
+    options.password === null ? null : (options.password ?? PASSWORD),
+    options.wsOpts ?? {},
+  );
   const station: Station16 = { client, log: [], profiles: [], triggers: [], configurationReads: [] };
   const configuration = options.configuration ?? SMART_CHARGING_16;
   client.handle('GetConfiguration', async ({ params }) => {

@@ -108,13 +108,18 @@ export interface FakeStation {
   triggers: string[];
 }
 
-/** A strict ocpp-rpc client standing in for a charger: answers GetVariables, TriggerMessage and SetChargingProfile. */
-export async function connectStation(url: string, options: FakeStationOptions = {}): Promise<FakeStation> {
-  const identity = options.identity ?? 'CS-1';
-  const client = new RPCClient({
+/** An ocpp-rpc client in strict mode as a charger's, without reconnects or pings of its own (both versions' fakes). */
+export function strictClient(
+  url: string,
+  identity: string,
+  protocols: string[],
+  password: string | Buffer | null,
+  wsOpts: Record<string, unknown>,
+): RPCClient {
+  return new RPCClient({
     endpoint: url,
     identity,
-    protocols: options.protocols ?? ['ocpp2.0.1'],
+    protocols,
     strictMode: true,
     strictModeValidators: [],
     reconnect: false,
@@ -126,10 +131,23 @@ export async function connectStation(url: string, options: FakeStationOptions = 
     deferPingsOnActivity: false,
     respondWithDetailedErrors: false,
     maxBadMessages: 10,
-    password: options.password === null ? null : (options.password ?? PASSWORD),
-    wsOpts: options.wsOpts ?? {},
+    // ocpp-rpc sends a Buffer password as its bytes (client.js); its typings only say string.
+    password: password as string | null,
+    wsOpts,
     headers: {},
   });
+}
+
+/** A strict ocpp-rpc client standing in for a charger: answers GetVariables, TriggerMessage and SetChargingProfile. */
+export async function connectStation(url: string, options: FakeStationOptions = {}): Promise<FakeStation> {
+  const identity = options.identity ?? 'CS-1';
+  const client = strictClient(
+    url,
+    identity,
+    options.protocols ?? ['ocpp2.0.1'],
+    options.password === null ? null : (options.password ?? PASSWORD),
+    options.wsOpts ?? {},
+  );
   const station: FakeStation = { client, profiles: [], triggers: [], log: [] };
   client.handle('GetVariables', async ({ params }) => {
     station.log.push('GetVariables');
