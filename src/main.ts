@@ -11,6 +11,8 @@ import { systemClock } from './core/scheduler';
 import { startAgent, type Agent } from './agent';
 import { createLogger } from './observability/log';
 import { runStationCli } from './cli/station';
+import { runSecretsCli } from './cli/secrets';
+import { rekeySecretsFile } from './store/sqlite/secrets';
 
 export const EXIT_FAILURE = 1;
 export const EXIT_BAD_CONFIG = 2;
@@ -81,13 +83,10 @@ function parseArgs(argv: readonly string[]): CliOptions {
 }
 
 export async function main(argv: readonly string[] = process.argv, env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  // `flexbridge station …`: provisioning, not the agent.
-  if (argv[2] === 'station')
-    return runStationCli(argv.slice(3), {
-      env,
-      stdout: (text) => process.stdout.write(text),
-      stderr: (text) => process.stderr.write(text),
-    });
+  const io = { env, stdout: (text: string) => process.stdout.write(text), stderr: (text: string) => process.stderr.write(text) };
+  // `flexbridge station …`: provisioning; `flexbridge secrets rekey`: the store's key. Neither starts the agent.
+  if (argv[2] === 'station') return runStationCli(argv.slice(3), io);
+  if (argv[2] === 'secrets') return runSecretsCli(argv.slice(3), io, rekeySecretsFile);
   let options: CliOptions;
   try {
     options = parseArgs(argv);

@@ -8,7 +8,7 @@ import { ConfigError, DEFAULT_CONFIG_FILE, loadConfig } from '../config/load';
 import { LOCAL_SECRETS_FILE, withLocalSecrets } from '../config/local-secrets';
 
 /** The environment with npm start's secrets file under it, when there is one (an unreadable one is left out). */
-function localEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+export function localEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   try {
     return withLocalSecrets(LOCAL_SECRETS_FILE, env);
   } catch {
