@@ -25,8 +25,6 @@ export interface BlockVariant {
   readonly ratio: Float64Array;
 }
 
-export type SessionTable = ReturnType<typeof sessionTable>;
-
 export function sessionTable(input: AllocationInput, lendAfterMs: number, lendBufferA: number) {
   const { sessions } = input;
   const S = sessions.length;
