@@ -103,6 +103,9 @@ export const REASONS = [
 ] as const;
 export type Reason = (typeof REASONS)[number];
 
+/** A reason's code in `Plan.reasons`. */
+export const reasonCode = (r: Reason): number => REASONS.indexOf(r);
+
 export interface Plan {
   readonly blocks: readonly AllocationBlock[];
   readonly sessionIds: readonly string[];

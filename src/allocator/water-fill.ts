@@ -1,233 +1,223 @@
 // Weighted max-min fair share ("water-filling") of the capacity left above the minimums, under three limits:
-// each session's own headroom, its station's supply, and every phase. Progressive filling in one sorted sweep.
+// each session's own headroom, its station's supply, and the tightest phase. Progressive filling in one sorted sweep.
+import type { BlockVariant } from './session-table';
 
-export interface FillInput {
-  readonly admitted: Uint8Array;
-  readonly masks: Uint8Array;
-  readonly stationOf: Int32Array;
-  /** Room above the minimum for each session (its ceiling minus what it already has). */
-  readonly headroomA: Float64Array;
-  readonly weights: Float64Array;
-  /** Amps left per phase and per station once every minimum is placed. */
-  readonly phaseLeftA: Float64Array;
-  readonly stationLeftA: Float64Array;
-}
-
-/** Breakpoints are sorted as integers (level × 2^10, then session index) with the native typed-array sort. */
+/** Breakpoints are ordered as integers: level × 2^10, then session index. */
 const LEVEL_SCALE = 1024;
 const MAX_LEVEL = 1e6;
 
-export class WaterFill {
-  /** Extra amps above the minimum for each session, after `run`. */
-  readonly extraA: Float64Array;
-  /** What bound each session: 0 none, 1 its own maximum, 2 its station, 3 a phase. */
-  readonly boundBy: Uint8Array;
-  private readonly breakpoints: Float64Array;
-  private readonly active: Uint8Array;
-  /** Sort key of each admitted session (level × 2^10, then index): NaN when not admitted. */
-  private readonly keyOf: Float64Array;
-  private readonly previousKeyOf: Float64Array;
-  private orderIdx: Int32Array = new Int32Array(0);
-  private orderScratch: Int32Array;
-  private readonly baseBound: Uint8Array;
-  private readonly baseSlope = new Float64Array(3);
-  private readonly baseMembers = new Int32Array(3);
-  private readonly stationLevel: Float64Array;
-  private readonly indexBits: number;
+/** What bound a session: its own maximum, its station, or the phase. */
+export const BOUND_EV = 1;
+export const BOUND_STATION = 2;
+export const BOUND_PHASE = 3;
 
-  /** `members`/`memberStart`: sessions of each station (CSR layout), fixed for the whole plan. */
+/**
+ * Every session counts on every phase of the group (docs/allocation.md rule 5), so the phases fill alike and only
+ * the tightest one can bind. `prepare` runs when the admitted sessions change; `run` once per block, for the amps
+ * left on the tightest phase. Breakpoints wait in a heap and are sorted only as far as a sweep reaches: under scarce
+ * capacity the phase binds before anyone reaches a ceiling, so a block never pays for a full sort.
+ */
+export class WaterFill {
+  /** Amps above the minimum for a session that reached its breakpoint in the last run (`cappedIn === runs`). */
+  readonly capAmps: Float64Array;
+  /** What caps a session at its breakpoint: BOUND_EV or BOUND_STATION. */
+  readonly baseBound: Uint8Array;
+  /** The run in which a session last reached its breakpoint; the others admitted stop at `phaseLevel` × weight. */
+  readonly cappedIn: Int32Array;
+  runs = 0;
+  /** Water level where the tightest phase filled up in the last run (NaN if it never did). */
+  phaseLevel = Number.NaN;
+
+  private readonly breakpoint: Float64Array;
+  private readonly stationLevel: Float64Array;
+  private readonly scratch: Int32Array;
+  /** Admitted sessions by breakpoint: `sorted[0, sortedCount)` in order, the rest in the min-heap `heap[0, heapSize)`. */
+  private readonly sorted: Int32Array;
+  private sortedCount = 0;
+  private readonly heap: Float64Array;
+  private heapSize = 0;
+  /** The heap is built on the first pop only; until then `least` is the session with the least breakpoint. */
+  private heapified = false;
+  private least = -1;
+  private ownLevel: Float64Array = new Float64Array(0);
+  private readonly indexBits: number;
+  private startSlope = 0;
+  private startMembers = 0;
+
   constructor(
-    private readonly sessions: number,
+    sessions: number,
+    private readonly weights: Float64Array,
+    private readonly stationOf: Int32Array,
+    /** Sessions of each station (CSR layout), fixed for the whole plan. */
     private readonly memberStart: Int32Array,
     private readonly members: Int32Array,
   ) {
-    this.extraA = new Float64Array(sessions);
-    this.boundBy = new Uint8Array(sessions);
+    this.capAmps = new Float64Array(sessions);
     this.baseBound = new Uint8Array(sessions);
-    this.breakpoints = new Float64Array(sessions);
-    this.active = new Uint8Array(sessions);
-    this.keyOf = new Float64Array(sessions).fill(Number.NaN);
-    this.previousKeyOf = new Float64Array(sessions).fill(Number.NaN);
-    this.orderScratch = new Int32Array(sessions);
+    this.cappedIn = new Int32Array(sessions);
+    this.breakpoint = new Float64Array(sessions);
+    this.sorted = new Int32Array(sessions);
+    this.heap = new Float64Array(sessions);
+    this.scratch = new Int32Array(sessions);
     this.stationLevel = new Float64Array(memberStart.length - 1);
     this.indexBits = Math.pow(2, Math.ceil(Math.log2(sessions + 1)));
   }
 
-  /**
-   * `unchanged`: same admitted sessions, headroom, weights and station supply as the last call (only the phase
-   * capacity differs) — the breakpoints and their order are reused and only the sweep runs.
-   */
-  run(input: FillInput, unchanged = false): void {
-    const n = this.sessions;
-    const { admitted, masks, weights } = input;
-    if (!unchanged || this.orderIdx.length === 0) this.prepare(input);
-    this.extraA.fill(0);
-    this.boundBy.set(this.baseBound);
-    this.active.set(admitted);
-    const slope = this.baseSlope.slice();
-    const members = this.baseMembers.slice();
-    const used = new Float64Array(3);
-    const order = this.orderIdx;
-    const count = order.length;
+  /** Station levels, breakpoints and starting slope for a new set of admitted sessions (or a new variant). */
+  prepare(admitted: Uint8Array, variant: BlockVariant, stationLeftA: Float64Array): void {
+    const { weights, heap, breakpoint, indexBits } = this;
+    this.stationLevels(admitted, variant, stationLeftA);
+    this.ownLevel = variant.ownLevel;
+    let size = 0;
+    let slope = 0;
+    let least = -1;
+    let leastKey = Infinity;
+    for (let i = 0; i < admitted.length; i++) {
+      if (!admitted[i]) continue;
+      const level = Math.min(variant.ownLevel[i] as number, this.stationLevel[this.stationOf[i] as number] as number, MAX_LEVEL);
+      breakpoint[i] = level;
+      const key = Math.floor(level * LEVEL_SCALE) * indexBits + i;
+      heap[size++] = key;
+      if (key < leastKey) {
+        leastKey = key;
+        least = i;
+      }
+      slope += weights[i] as number;
+    }
+    this.heapSize = size;
+    this.heapified = false;
+    this.least = least;
+    this.sortedCount = 0;
+    this.startSlope = slope;
+    this.startMembers = size;
+  }
 
-    let k = 0;
+  /**
+   * Raises the water for `leftA` amps on the tightest phase: sessions reach their breakpoints in order until the
+   * phase is full; everyone not yet capped stops there.
+   */
+  run(leftA: number): void {
+    const { weights, breakpoint, sorted } = this;
+    const runs = ++this.runs;
+    let slope = this.startSlope;
+    let members = this.startMembers;
+    let used = 0;
+    this.phaseLevel = Number.NaN;
+    for (let k = 0; ; k++) {
+      const binds = members > 0 && slope > 0;
+      const bindLevel = binds ? Math.max(0, (leftA - used) / slope) : Infinity;
+      // The phase often fills before the least breakpoint: then no order is needed at all.
+      if (k === 0 && !this.heapified && this.least >= 0 && (breakpoint[this.least] as number) > bindLevel) {
+        this.phaseLevel = bindLevel;
+        return;
+      }
+      if (k === this.sortedCount && this.heapSize > 0) sorted[this.sortedCount++] = this.pop();
+      const next = k < this.sortedCount ? (sorted[k] as number) : -1;
+      if (next < 0 || (breakpoint[next] as number) > bindLevel) {
+        if (binds) this.phaseLevel = bindLevel;
+        return;
+      }
+      this.cap(next, runs);
+      used += this.capAmps[next] as number;
+      members--;
+      slope = members === 0 ? 0 : slope - (weights[next] as number);
+    }
+  }
+
+  /** Marks `i` as stopped at its own breakpoint in this run, with what stopped it. */
+  private cap(i: number, runs: number): void {
+    const own = this.ownLevel[i] as number;
+    const station = this.stationLevel[this.stationOf[i] as number] as number;
+    this.cappedIn[i] = runs;
+    this.capAmps[i] = Math.max(0, (this.weights[i] as number) * (this.breakpoint[i] as number));
+    this.baseBound[i] = own <= station ? BOUND_EV : BOUND_STATION;
+  }
+
+  /** Takes the least breakpoint off the heap: its session. */
+  private pop(): number {
+    const heap = this.heap;
+    if (!this.heapified) {
+      for (let k = (this.heapSize >> 1) - 1; k >= 0; k--) this.siftDown(k, heap[k] as number);
+      this.heapified = true;
+    }
+    const top = heap[0] as number;
+    const last = heap[--this.heapSize] as number;
+    if (this.heapSize > 0) this.siftDown(0, last);
+    return top % this.indexBits;
+  }
+
+  private siftDown(from: number, key: number): void {
+    const heap = this.heap;
+    const size = this.heapSize;
+    let k = from;
     for (;;) {
-      while (k < count && !this.active[order[k] as number]) k++;
-      const nextSession = k < count ? (order[k] as number) : -1;
-      const next = nextSession < 0 ? Infinity : (this.breakpoints[nextSession] as number);
-      let bindLevel = Infinity;
-      let bindPhase = -1;
-      for (let p = 0; p < 3; p++) {
-        if (members[p] === 0 || (slope[p] as number) <= 0) continue;
-        const level = Math.max(0, ((input.phaseLeftA[p] as number) - (used[p] as number)) / (slope[p] as number));
-        if (level < bindLevel) {
-          bindLevel = level;
-          bindPhase = p;
-        }
-      }
-      if (nextSession < 0 && bindPhase < 0) break;
-      const phaseFull = nextSession < 0 || next > bindLevel;
-      // A phase that is full stops everyone on it at this level; otherwise the next session reaches its own cap.
-      const level = phaseFull ? bindLevel : next;
-      const from = phaseFull ? 0 : k;
-      const to = phaseFull ? n : k + 1;
-      for (let j = from; j < to; j++) {
-        const i = phaseFull ? j : nextSession;
-        if (!this.active[i]) continue;
-        const mask = masks[i] as number;
-        if (phaseFull && !(mask & (1 << bindPhase))) continue;
-        if (phaseFull) this.boundBy[i] = 3;
-        const amps = Math.max(0, (weights[i] as number) * level);
-        this.extraA[i] = amps;
-        this.active[i] = 0;
-        for (let p = 0; p < 3; p++) {
-          if (mask & (1 << p)) {
-            used[p] = (used[p] as number) + amps;
-            members[p] = (members[p] as number) - 1;
-            slope[p] = members[p] === 0 ? 0 : (slope[p] as number) - (weights[i] as number);
-          }
-        }
-      }
-      if (!phaseFull) k++;
+      let child = 2 * k + 1;
+      if (child >= size) break;
+      if (child + 1 < size && (heap[child + 1] as number) < (heap[child] as number)) child++;
+      if ((heap[child] as number) >= key) break;
+      heap[k] = heap[child] as number;
+      k = child;
     }
-  }
-
-  /** Station levels, breakpoints, their order and the starting slopes, for a new set of admitted sessions. */
-  private prepare(input: FillInput): void {
-    const n = this.sessions;
-    const { admitted, masks, weights, headroomA } = input;
-    this.stationLevels(input);
-    for (let i = 0; i < n; i++) {
-      if (!admitted[i]) {
-        this.keyOf[i] = Number.NaN;
-        continue;
-      }
-      const own = Math.max(0, headroomA[i] as number) / (weights[i] as number);
-      const station = this.stationLevel[input.stationOf[i] as number] as number;
-      const level = Math.min(own, station, MAX_LEVEL);
-      this.breakpoints[i] = level;
-      this.baseBound[i] = own <= station ? 1 : 2;
-      this.keyOf[i] = Math.floor(level * LEVEL_SCALE) * this.indexBits + i;
-    }
-    this.updateOrder();
-    this.baseSlope.fill(0);
-    this.baseMembers.fill(0);
-    for (let i = 0; i < n; i++) {
-      if (!admitted[i]) {
-        this.baseBound[i] = 0;
-        continue;
-      }
-      const mask = masks[i] as number;
-      for (let p = 0; p < 3; p++) {
-        if (mask & (1 << p)) {
-          this.baseSlope[p] = (this.baseSlope[p] as number) + (weights[i] as number);
-          this.baseMembers[p] = (this.baseMembers[p] as number) + 1;
-        }
-      }
-    }
-  }
-
-  /**
-   * Sessions in key order. Consecutive blocks usually change the keys of a few sessions only (their station's
-   * admission changed): those are taken out, sorted on their own and merged back — O(n + k log k), not O(n log n).
-   */
-  private updateOrder(): void {
-    const n = this.sessions;
-    const { keyOf, previousKeyOf } = this;
-    const changed: number[] = [];
-    let count = 0;
-    for (let i = 0; i < n; i++) {
-      const key = keyOf[i] as number;
-      if (key === key) count++;
-      if (key !== previousKeyOf[i] && (key === key || previousKeyOf[i] === previousKeyOf[i])) changed.push(i);
-    }
-    if (changed.length === 0 && this.orderIdx.length === count) return;
-    const byKey = (a: number, b: number): number => (keyOf[a] as number) - (keyOf[b] as number);
-    const next = new Int32Array(count);
-    if (changed.length > n / 8 || this.orderIdx.length === 0) {
-      // Many changes: the native numeric sort of the keys themselves (the index is in the key's low bits).
-      const keys = new Float64Array(count);
-      let k = 0;
-      for (let i = 0; i < n; i++) if (keyOf[i] === keyOf[i]) keys[k++] = keyOf[i] as number;
-      keys.sort();
-      for (let j = 0; j < count; j++) next[j] = (keys[j] as number) % this.indexBits;
-    } else {
-      const added = changed.filter((i) => keyOf[i] === keyOf[i]).sort(byKey);
-      let kept = 0;
-      for (const i of this.orderIdx) if (keyOf[i] === previousKeyOf[i]) this.orderScratch[kept++] = i;
-      let a = 0;
-      let b = 0;
-      let k = 0;
-      while (a < kept || b < added.length) {
-        const fromKept =
-          b >= added.length || (a < kept && (keyOf[this.orderScratch[a] as number] as number) < (keyOf[added[b] as number] as number));
-        next[k++] = fromKept ? (this.orderScratch[a++] as number) : (added[b++] as number);
-      }
-    }
-    this.orderIdx = next;
-    previousKeyOf.set(keyOf);
+    heap[k] = key;
   }
 
   /** Per station, the level where its sessions together reach the station's remaining supply (∞ if never). */
-  private stationLevels(input: FillInput): void {
-    const { admitted, weights, headroomA } = input;
-    const scratch: number[] = [];
+  private stationLevels(admitted: Uint8Array, variant: BlockVariant, stationLeftA: Float64Array): void {
+    const { weights, members, scratch } = this;
+    const { room, ratio } = variant;
     for (let s = 0; s + 1 < this.memberStart.length; s++) {
-      this.stationLevel[s] = Infinity;
-      let left = input.stationLeftA[s] as number;
+      let level = Infinity;
+      let left = stationLeftA[s] as number;
       const from = this.memberStart[s] as number;
       const to = this.memberStart[s + 1] as number;
       if (to - from === 1) {
-        const i = this.members[from] as number;
-        if (admitted[i] && (headroomA[i] as number) > left) this.stationLevel[s] = Math.max(0, left) / (weights[i] as number);
+        const i = members[from] as number;
+        if (admitted[i] && (room[i] as number) > left) level = Math.max(0, left) / (weights[i] as number);
+        this.stationLevel[s] = level;
         continue;
       }
-      scratch.length = 0;
+      let count = 0;
       let weight = 0;
       let total = 0;
       for (let m = from; m < to; m++) {
-        const i = this.members[m] as number;
+        const i = members[m] as number;
         if (!admitted[i]) continue;
-        scratch.push(i);
+        scratch[count++] = i;
         weight += weights[i] as number;
-        total += headroomA[i] as number;
+        total += room[i] as number;
       }
-      if (total <= left) continue;
-      if (scratch.length === 2) {
-        // The common twin-socket station, without a sort.
-        const a = scratch[0] as number;
-        const b = scratch[1] as number;
-        if ((headroomA[a] as number) / (weights[a] as number) > (headroomA[b] as number) / (weights[b] as number)) scratch.reverse();
-      } else scratch.sort((a, b) => (headroomA[a] as number) / (weights[a] as number) - (headroomA[b] as number) / (weights[b] as number));
-      for (const i of scratch) {
-        const level = Math.max(0, left) / weight;
-        if (level <= (headroomA[i] as number) / (weights[i] as number)) {
-          this.stationLevel[s] = level;
-          break;
+      if (total > left) {
+        sortByRatio(scratch, count, ratio);
+        for (let k = 0; k < count; k++) {
+          const i = scratch[k] as number;
+          const candidate = Math.max(0, left) / weight;
+          if (candidate <= (ratio[i] as number)) {
+            level = candidate;
+            break;
+          }
+          left -= room[i] as number;
+          weight -= weights[i] as number;
         }
-        left -= headroomA[i] as number;
-        weight -= weights[i] as number;
       }
+      this.stationLevel[s] = level;
     }
+  }
+}
+
+/** Stable sort of `list[0, count)` by ratio: insertion for a station's few sessions, the native sort beyond. */
+function sortByRatio(list: Int32Array, count: number, ratio: Float64Array): void {
+  if (count > 32) {
+    const sorted = Array.from(list.subarray(0, count)).sort((a, b) => (ratio[a] as number) - (ratio[b] as number));
+    list.set(sorted);
+    return;
+  }
+  for (let k = 1; k < count; k++) {
+    const i = list[k] as number;
+    let j = k - 1;
+    while (j >= 0 && (ratio[list[j] as number] as number) - (ratio[i] as number) > 0) {
+      list[j + 1] = list[j] as number;
+      j--;
+    }
+    list[j + 1] = i;
   }
 }
