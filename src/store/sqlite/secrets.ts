@@ -246,6 +246,11 @@ export function rekeySecretsFile(file: string, keys: RekeyKeys): RekeyReport {
     // The WAL is folded into the file and emptied: no page of the old values is left in it either.
     db.pragma('wal_checkpoint(TRUNCATE)');
     return { ...count, ...(from && { fromKeyId: from.keyId }), toKeyId: to.keyId };
+  } catch (error) {
+    // In WAL mode BEGIN EXCLUSIVE can succeed beside a reader; the exclusive WAL-index lock then fails on the first read.
+    if (error instanceof Sqlite.SqliteError && error.code.startsWith('SQLITE_BUSY'))
+      throw new StoreUnavailableError(`the store at ${file} is open in another process (a running flexbridge?): stop the agent first`);
+    throw error;
   } finally {
     if (db.inTransaction) db.exec('ROLLBACK');
     db.close();
