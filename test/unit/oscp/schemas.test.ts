@@ -126,7 +126,8 @@ describe('OSCP schemas', () => {
   it('§9 issue #17 item 3 — the hand-written RFC 3339 parser agrees with luxon on valid, invalid and edge-case times', () => {
     const luxonMs = (value: string): number | undefined => {
       const match = /^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}:\d{2}(?:\.\d+)?)([Zz]|[+-]\d{2}:\d{2})$/.exec(value);
-      if (!match) return undefined;
+      // RFC 3339 time-hour is 00-23; luxon also takes ISO 8601's end-of-day 24:00:00.
+      if (!match || match[2]!.startsWith('24')) return undefined;
       const parsed = DateTime.fromISO(`${match[1]}T${match[2]}${(match[3] ?? 'Z').toUpperCase()}`, { setZone: true });
       return parsed.isValid ? parsed.toMillis() : undefined;
     };
@@ -162,5 +163,6 @@ describe('OSCP schemas', () => {
     // Stricter than luxon where RFC 3339 is: an offset is at most 23:59.
     expect(isRfc3339('2024-01-01T00:00:00+24:00')).toBe(false);
     expect(isRfc3339('2024-01-01T00:00:00+00:60')).toBe(false);
+    expect(isRfc3339('2024-01-01T24:00:00Z')).toBe(false);
   });
 });
