@@ -138,6 +138,16 @@ export async function main(argv: readonly string[] = process.argv, env: NodeJS.P
     });
   }
   process.on('unhandledRejection', (reason) => logger.error('unhandled promise rejection', { error: reason }));
+  // The handlers are in place before the agent starts: a SIGTERM that arrives during the start-up, or just after the
+  // "flexbridge started" line, stops the agent cleanly instead of killing the process with the signal's default action.
+  let signalled: NodeJS.Signals | undefined;
+  let onStopSignal: ((signal: NodeJS.Signals) => void) | undefined;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (onStopSignal) onStopSignal(signal);
+    else signalled ??= signal;
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
   let agent: Agent;
   try {
     agent = await startAgent(config, { logger });
@@ -146,7 +156,7 @@ export async function main(argv: readonly string[] = process.argv, env: NodeJS.P
     return EXIT_FAILURE;
   }
   return new Promise<number>((resolve) => {
-    const onSignal = (signal: NodeJS.Signals): void => {
+    onStopSignal = (signal) => {
       // A second signal, or a stop that overruns its budget, ends the process at once.
       systemClock.setTimer(() => resolve(EXIT_FAILURE), config.http.shutdownTimeoutMs + 2000);
       process.once(signal, () => resolve(EXIT_FAILURE));
@@ -158,8 +168,7 @@ export async function main(argv: readonly string[] = process.argv, env: NodeJS.P
         },
       );
     };
-    process.once('SIGTERM', onSignal);
-    process.once('SIGINT', onSignal);
+    if (signalled) onStopSignal(signalled);
   });
 }
 

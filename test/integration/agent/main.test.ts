@@ -47,6 +47,26 @@ describe('flexbridge process', () => {
     }
   });
 
+  it('a SIGTERM during the start-up (or right after the started line) is a clean stop, not a kill by the signal', async () => {
+    const file = writeConfig({
+      http: { port: 0 },
+      ocpp: { port: 0 },
+      store: { path: path.join(dir, 'agent.db') },
+      groups: [{ id: 'g', safeLimitA: 32 }],
+    });
+    const child = spawnTs('src/main.ts', ['--config', file]);
+    const output = collectOutput(child);
+    try {
+      // The OCPP endpoint listens before the HTTP one and before "flexbridge started": the agent is mid start-up.
+      await waitForLine(child, (line) => line.includes('"OCPP endpoint listening"'));
+      child.kill('SIGTERM');
+      expect(await exited(child)).toEqual({ code: 0, signal: null });
+      expect(output.stdout()).toContain('"flexbridge stopped"');
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
   it('--version prints the version of package.json and exits 0 without reading a config', async () => {
     const manifest: unknown = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../../package.json'), 'utf8'));
     const child = spawnTs('src/main.ts', ['--version', '--config', path.join(dir, 'missing.json')]);
