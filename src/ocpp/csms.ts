@@ -170,7 +170,7 @@ export async function startCsms(deps: CsmsDeps): Promise<Csms> {
     traces,
     remoteActions,
     sessions,
-    upsertStation: (station) => provisioning.upsert(station),
+    upsertStation: (station) => provisioning.upsert(station, { durable: true }),
     removeStation: (stationId) => provisioning.remove(stationId),
     stop,
   };

@@ -103,20 +103,22 @@ export class StationDiscovery {
 
   /** Unreachable: not read (try again later); unreadable: conservative limits; else what the version reads. */
   private interpret(runtime: StationRuntime, version: VersionDiscovery, result: CallResult): DiscoveryOutcome {
-    const log = this.deps.logger.child({ stationId: runtime.record.stationId });
+    const { stationId } = runtime.record;
+    const log = this.deps.logger;
     if (result.kind === 'offline' || result.kind === 'timeout' || result.kind === 'backed-off') {
-      log.warn('smart-charging limits not read; will retry on the next connect or boot', { outcome: result.kind });
+      log.warn('smart-charging limits not read; will retry on the next connect or boot', { stationId, outcome: result.kind });
       return { kind: 'not-read', why: result.kind };
     }
     const parsed = result.kind === 'result' ? version.response.safeParse(result.payload) : undefined;
     if (!parsed?.success) {
       log.warn(`${version.action} not answered usefully; assuming conservative smart-charging limits`, {
+        stationId,
         outcome: result.kind === 'error' ? result.code : 'unreadable response',
       });
       return { kind: 'read', limits: runtime.record.smartCharging ?? DEFAULT_SMART_CHARGING_LIMITS, smartChargingAvailable: true };
     }
     const { outcome, logged } = version.found(runtime, parsed.data);
-    log.info('smart-charging limits', logged);
+    log.info('smart-charging limits', { stationId, ...logged });
     return outcome;
   }
 }

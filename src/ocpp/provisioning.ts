@@ -26,6 +26,7 @@ export class StationProvisioning {
   async restore(configured: readonly ConfiguredStation[]): Promise<void> {
     for (const record of this.deps.stations.list()) this.deps.registry.upsert(record);
     for (const station of configured) await this.upsert(station);
+    this.deps.stations.flush();
     for (const runtime of this.deps.registry.all()) this.deps.inbound.onStationUpdated(toFleetStation(runtime));
   }
 
@@ -37,8 +38,11 @@ export class StationProvisioning {
     return runtime;
   }
 
-  /** Adds or updates a station; a new password is hashed, an unchanged one keeps its hash. */
-  async upsert(station: ConfiguredStation): Promise<StationRecord> {
+  /**
+   * Adds or updates a station; a new password is hashed, an unchanged one keeps its hash. `durable`: in the file before
+   * this resolves (an operator's add is acknowledged only then); otherwise written at the end of the turn.
+   */
+  async upsert(station: ConfiguredStation, options: { durable?: boolean } = {}): Promise<StationRecord> {
     const existing = this.deps.registry.get(station.id)?.record ?? this.deps.stations.get(station.id);
     const { passwords } = this.deps;
     const keepHash =
@@ -56,7 +60,9 @@ export class StationProvisioning {
       controllable: existing?.controllable ?? true,
       ...(passwordHash !== undefined && { passwordHash }),
     };
-    return this.save(record).record;
+    const saved = this.save(record).record;
+    if (options.durable) this.deps.stations.flush();
+    return saved;
   }
 
   /** A legacy hash verified: its replacement is stored unless the password changed meanwhile (core is not told). */
@@ -73,6 +79,8 @@ export class StationProvisioning {
     if (!runtime.record.controllable) return false;
     this.deps.logger.warn('station is uncontrollable; counted at its maximum draw', { stationId: runtime.record.stationId, reason });
     this.save({ ...runtime.record, controllable: false });
+    // A safety fact: in the file at once, not at the end of the turn.
+    this.deps.stations.flush();
     this.deps.inbound.onStationUncontrollable(runtime.record.stationId);
     return true;
   }
@@ -103,6 +111,7 @@ export class StationProvisioning {
     const runtime = this.deps.registry.remove(stationId);
     if (!runtime) return false;
     this.deps.stations.delete(stationId);
+    this.deps.stations.flush();
     void runtime.client?.close({ code: 1008, reason: 'station removed' });
     return true;
   }

@@ -113,12 +113,11 @@ export class StationCommandService implements StationCommands {
   }
 
   private async sendProfiles(runtime: StationRuntime, requests: readonly SetChargingProfileRequest[]): Promise<LimitOutcome> {
-    const log = this.deps.logger.child({ stationId: runtime.record.stationId });
     if (!runtime.record.controllable) return 'NotSupported';
     for (const request of requests) {
       const problem = profileProblem(runtime, request);
       if (problem) {
-        log.error(problem);
+        this.deps.logger.error(problem, { stationId: runtime.record.stationId });
         return 'Rejected';
       }
     }

@@ -119,11 +119,14 @@ export interface OutboxRepository {
   pruneFailed(failedBeforeMs: number): number;
 }
 
+/** Upserts and deletes may be written behind (within the event-loop turn); reads always see them. */
 export interface StationRepository {
   get(stationId: StationId): StationRecord | undefined;
   list(filter?: { groupId?: GroupId }): StationRecord[];
   upsert(station: StationRecord): void;
   delete(stationId: StationId): void;
+  /** Writes what is pending now: before an acknowledgement that promises the record is stored. */
+  flush(): void;
 }
 
 export interface SessionRepository {

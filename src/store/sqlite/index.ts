@@ -65,11 +65,12 @@ export function openSqliteStore(file: string, options: StoreOptions = {}): Store
     throw new StoreOpenError(file, error);
   }
   const transaction = <T>(work: () => T): T => db.transaction(work)();
+  const stations = sqliteStations(db);
   return {
     peers: sqlitePeers(db, box),
     forecasts: sqliteForecasts(db),
     outbox: sqliteOutbox(db),
-    stations: sqliteStations(db),
+    stations,
     sessions: sqliteSessions(db),
     plans: sqlitePlans(db),
     kv: sealedKeyValue(sqliteKeyValue(db), box),
@@ -77,7 +78,12 @@ export function openSqliteStore(file: string, options: StoreOptions = {}): Store
     transaction,
     isOpen: () => db.open,
     close: () => {
-      if (db.open) db.close();
+      if (!db.open) return;
+      try {
+        stations.flush();
+      } finally {
+        db.close();
+      }
     },
   };
 }

@@ -252,7 +252,11 @@ export function rekeySecretsFile(file: string, keys: RekeyKeys): RekeyReport {
       throw new StoreUnavailableError(`the store at ${file} is open in another process (a running flexbridge?): stop the agent first`);
     throw error;
   } finally {
-    if (db.inTransaction) db.exec('ROLLBACK');
+    try {
+      if (db.inTransaction) db.exec('ROLLBACK');
+    } catch {
+      // A ROLLBACK refused (SQLITE_BUSY after a half-taken lock) would hide the error above; closing rolls back too.
+    }
     db.close();
   }
 }

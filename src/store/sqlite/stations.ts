@@ -55,6 +55,13 @@ function fromRow(raw: unknown): StationRecord {
   };
 }
 
+/**
+ * Station records are written behind, in one transaction per event-loop turn: a connect storm learns four facts per
+ * station (admission, protocol, boot info, smart-charging limits), and one fsync'd transaction each took a quarter of
+ * the agent's time while 1,000 stations connected (docs/architecture.md § Hot paths). Reads see the pending records;
+ * a kill -9 loses at most the last turn's, which the station's next boot learns again. A failed write keeps its
+ * records pending and is thrown to the next caller.
+ */
 export function sqliteStations(db: Database): StationRepository {
   const get = db.prepare('SELECT * FROM stations WHERE station_id = ?');
   const all = db.prepare('SELECT * FROM stations ORDER BY station_id');
@@ -70,30 +77,75 @@ export function sqliteStations(db: Database): StationRepository {
       smart_charging = excluded.smart_charging, last_seen_at = excluded.last_seen_at, protocol = excluded.protocol,
       boot_info = excluded.boot_info`);
   const remove = db.prepare('DELETE FROM stations WHERE station_id = ?');
+  /** Per station the last record written (or null: deleted) and not yet in the file, in the order they came. */
+  const pending = new Map<string, StationRecord | null>();
+  let scheduled = false;
+  let failure: unknown;
+  const write = (station: StationRecord): void => {
+    upsert.run({
+      station_id: station.stationId,
+      group_id: station.groupId,
+      password_hash: station.passwordHash ?? null,
+      evse_max_current_a: station.evseMaxCurrentA,
+      station_max_current_a: station.stationMaxCurrentA,
+      evse_count: station.evseCount,
+      phases: station.phases,
+      controllable: station.controllable ? 1 : 0,
+      smart_charging: station.smartCharging === undefined ? null : JSON.stringify(station.smartCharging),
+      last_seen_at: station.lastSeenAt ?? null,
+      protocol: station.protocol ?? null,
+      boot_info: station.bootInfo === undefined ? null : JSON.stringify(station.bootInfo),
+    });
+  };
+  const writeAll = db.transaction((records: [string, StationRecord | null][]) => {
+    for (const [stationId, record] of records) {
+      if (record) write(record);
+      else remove.run(stationId);
+    }
+  });
+  const flush = (): void => {
+    if (failure !== undefined) {
+      const error = failure;
+      failure = undefined;
+      throw error;
+    }
+    if (pending.size === 0) return;
+    const records = [...pending];
+    writeAll(records);
+    // Only what was written leaves the queue (a record changed meanwhile stays for the next turn).
+    for (const [stationId, record] of records) if (pending.get(stationId) === record) pending.delete(stationId);
+  };
+  const later = (): void => {
+    scheduled = false;
+    try {
+      flush();
+    } catch (error) {
+      failure = error;
+    }
+  };
+  const enqueue = (stationId: string, record: StationRecord | null): void => {
+    if (failure !== undefined) flush();
+    pending.delete(stationId);
+    pending.set(stationId, record);
+    if (!scheduled) {
+      scheduled = true;
+      // Not a deadline (so not on the scheduler): the end of this turn's I/O callbacks, whatever the clock says.
+      setImmediate(later);
+    }
+  };
   return {
     get: (stationId) => {
+      const queued = pending.get(stationId);
+      if (queued !== undefined) return queued ?? undefined;
       const row: unknown = get.get(stationId);
       return row === undefined ? undefined : fromRow(row);
     },
-    list: (filter) => (filter?.groupId === undefined ? all.all() : byGroup.all(filter.groupId)).map(fromRow),
-    upsert: (station) => {
-      upsert.run({
-        station_id: station.stationId,
-        group_id: station.groupId,
-        password_hash: station.passwordHash ?? null,
-        evse_max_current_a: station.evseMaxCurrentA,
-        station_max_current_a: station.stationMaxCurrentA,
-        evse_count: station.evseCount,
-        phases: station.phases,
-        controllable: station.controllable ? 1 : 0,
-        smart_charging: station.smartCharging === undefined ? null : JSON.stringify(station.smartCharging),
-        last_seen_at: station.lastSeenAt ?? null,
-        protocol: station.protocol ?? null,
-        boot_info: station.bootInfo === undefined ? null : JSON.stringify(station.bootInfo),
-      });
+    list: (filter) => {
+      flush();
+      return (filter?.groupId === undefined ? all.all() : byGroup.all(filter.groupId)).map(fromRow);
     },
-    delete: (stationId) => {
-      remove.run(stationId);
-    },
+    upsert: (station) => enqueue(station.stationId, station),
+    delete: (stationId) => enqueue(stationId, null),
+    flush,
   };
 }

@@ -159,6 +159,41 @@ describe('SQLite store', () => {
     expect(store.stations.list().map((s) => s.stationId)).toEqual(['CS-1']);
   });
 
+  it('stations: the writes of one event-loop turn land together in one transaction, read back before they land', async () => {
+    const record = (stationId: string, evseCount: number) => ({
+      stationId,
+      groupId: 'g1',
+      evseMaxCurrentA: 32,
+      stationMaxCurrentA: 32 * evseCount,
+      evseCount,
+      phases: 3 as const,
+      controllable: true,
+    });
+    const other = new Database(file, { readonly: true });
+    const inFile = (): unknown[] => other.prepare('SELECT station_id, evse_count FROM stations ORDER BY station_id').all();
+    const commitsBefore = other.pragma('data_version', { simple: true }) as number;
+    for (let i = 1; i <= 50; i++) store.stations.upsert(record(`CS-${i}`, 1));
+    store.stations.upsert(record('CS-1', 2));
+    store.stations.delete('CS-50');
+    // This turn: nothing in the file yet, but the repository answers with what it was told.
+    expect(inFile()).toEqual([]);
+    expect(store.stations.get('CS-1')?.evseCount).toBe(2);
+    expect(store.stations.get('CS-50')).toBeUndefined();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(inFile()).toHaveLength(49);
+    expect(inFile()).toContainEqual({ station_id: 'CS-1', evse_count: 2 });
+    // One commit by another connection for all 52 writes.
+    expect(other.pragma('data_version', { simple: true })).toBe(commitsBefore + 1);
+    // list() and close() write what is pending first.
+    store.stations.upsert(record('CS-60', 1));
+    expect(store.stations.list().map((s) => s.stationId)).toContain('CS-60');
+    store.stations.upsert(record('CS-61', 1));
+    store.close();
+    expect(inFile()).toContainEqual({ station_id: 'CS-61', evse_count: 1 });
+    other.close();
+    store = openSqliteStore(file);
+  });
+
   it('sessions: batched upsert, active filters, ended sessions drop out and are pruned', () => {
     const session = {
       stationId: 'CS-1',
