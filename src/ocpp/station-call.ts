@@ -3,7 +3,6 @@
 import { RPCError, TimeoutError } from 'ocpp-rpc';
 import { Backoff } from '../core/backoff';
 import type { Metrics } from '../observability/metrics';
-import { rpcCall } from './rpc-call';
 import { isConnected, type StationRuntime } from './station-registry';
 
 export type CallResult =
@@ -41,7 +40,7 @@ export async function callStation(runtime: StationRuntime, action: string, param
     if (runtime.backoffUntilMs > nowMs()) return { kind: 'backed-off', untilMs: runtime.backoffUntilMs };
     try {
       const callTimeoutMs = runtime.bootStatus === 'Pending' ? Math.min(options.timeoutMs, PENDING_CALL_TIMEOUT_MS) : options.timeoutMs;
-      return { kind: 'result', payload: await rpcCall(client, action, params, callTimeoutMs) };
+      return { kind: 'result', payload: await client.call(action, params, { callTimeoutMs }) };
     } catch (error) {
       if (error instanceof TimeoutError) return { kind: 'timeout' };
       if (error instanceof RPCError) return { kind: 'error', code: error.rpcErrorCode, message: error.rpcErrorMessage || error.message };

@@ -9,7 +9,6 @@ import type { Metrics } from '../../observability/metrics';
 import type { StationConnection } from '../inbound-action';
 import type { CsmsProfileGuard, Interception } from './csms-profiles';
 import { clearAs201, clearById16, setAs201, setBack16 } from './csms-profiles-v16';
-import { rpcCall } from '../rpc-call';
 import type { UpstreamAnswer } from './upstream-link';
 
 export interface CsmsCallsDeps {
@@ -91,7 +90,7 @@ export class CsmsCalls {
       async (): Promise<UpstreamAnswer> => {
         if (runtime.client !== client) return closed;
         try {
-          const result = await rpcCall(client, action, payload, this.deps.stationCallTimeoutMs);
+          const result: unknown = await client.call(action, payload, { callTimeoutMs: this.deps.stationCallTimeoutMs });
           return { kind: 'result', payload: result };
         } catch (error) {
           if (error instanceof TimeoutError) return { kind: 'timeout' };

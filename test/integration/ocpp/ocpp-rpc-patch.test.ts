@@ -1,0 +1,73 @@
+// flexbridge's patch of ocpp-rpc 2.2.1 (patches/ocpp-rpc+2.2.1.patch, applied by `npm ci` through patch-package),
+// against a real peer on 127.0.0.1: the patch is in place, an answered call leaves no timer, an unanswered one
+// still rejects with a TimeoutError at its timeout, a handler that reads its signal still sees it aborted when the
+// connection goes, and calls on a closed connection still fail.
+import fs from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { RPCServer, TimeoutError } from 'ocpp-rpc';
+import type RpcServerClient from 'ocpp-rpc/lib/server-client';
+import { strictClient } from './harness';
+
+const timers = (): number => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
+
+describe('ocpp-rpc as patched by flexbridge', () => {
+  let server: RPCServer;
+  let client: ReturnType<typeof strictClient>;
+  let station: RpcServerClient;
+  let signalSeen: Promise<AbortSignal>;
+  beforeEach(async () => {
+    server = new RPCServer({ protocols: ['ocpp2.0.1'] });
+    const connected = new Promise<RpcServerClient>((resolve) => server.on('client', resolve));
+    const http = await server.listen(0, '127.0.0.1');
+    client = strictClient(`ws://127.0.0.1:${(http.address() as AddressInfo).port}`, 'CS-1', ['ocpp2.0.1'], null, {});
+    client.handle('Heartbeat', () => Promise.resolve({ currentTime: '2026-01-01T00:00:00Z' }));
+    client.handle('ClearCache', () => new Promise<never>(() => undefined));
+    await client.connect();
+    station = await connected;
+    signalSeen = new Promise((resolve) =>
+      station.handle('Heartbeat', ({ signal }) => (resolve(signal as AbortSignal), new Promise<never>(() => undefined))),
+    );
+  });
+  afterEach(async () => {
+    await client.close({ force: true });
+    await server.close({ force: true });
+  });
+
+  it('is applied (npm ci runs patch-package)', () => {
+    expect(fs.readFileSync(require.resolve('ocpp-rpc/lib/client.js'), 'utf8')).toContain('flexbridge patch');
+  });
+
+  it('an answered call leaves no timer behind', async () => {
+    const before = timers();
+    await expect(station.call('Heartbeat', {}, { callTimeoutMs: 60_000 })).resolves.toEqual({ currentTime: '2026-01-01T00:00:00Z' });
+    expect(timers()).toBe(before);
+  });
+
+  it('an unanswered call still rejects with a TimeoutError, and its timer is gone', async () => {
+    const before = timers();
+    const outcome = await station.call('ClearCache', {}, { callTimeoutMs: 50 }).then(
+      () => 'answered',
+      (error: unknown) => error,
+    );
+    expect(outcome).toBeInstanceOf(TimeoutError);
+    expect((outcome as Error).message).toBe('Call timeout');
+    expect(timers()).toBe(before);
+  });
+
+  it("a handler that reads its signal sees it aborted when the connection goes (the station's own CALL)", async () => {
+    void client.call('Heartbeat', {}).catch(() => undefined);
+    const signal = await signalSeen;
+    expect(signal.aborted).toBe(false);
+    const aborted = new Promise((resolve) => signal.addEventListener('abort', resolve));
+    await client.close({ force: true });
+    await aborted;
+    expect(signal.aborted).toBe(true);
+  });
+
+  it('a call on a closed connection still fails', async () => {
+    const closed = new Promise((resolve) => station.once('close', resolve));
+    await client.close({ force: true });
+    await closed;
+    await expect(station.call('Heartbeat', {}, { callTimeoutMs: 60_000 })).rejects.toThrow('Cannot make call while socket not open');
+  });
+});
