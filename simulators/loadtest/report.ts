@@ -4,7 +4,15 @@ import { median } from './histogram';
 import { fmt } from './phases';
 import type { LoadTestResult } from './run';
 
-const TARGET = { perStationKiB: 35, messagesPerS: 14_000, forecastMs: 600, relayedPerS: 10_000, addedP50Ms: 2, restartStormS: 60 } as const;
+/** Issue #15's targets: the forecast is judged at 1,000 and 19,000 stations only. */
+const TARGET = {
+  perStationKiB: 35,
+  messagesPerS: 14_000,
+  forecastMs: { 1000: 350, 19_000: 2000 } as Record<number, number>,
+  relayedPerS: 10_000,
+  addedP50Ms: 2,
+  restartStormS: 60,
+} as const;
 
 const int = (value: number | undefined): string => (value === undefined ? '–' : Math.round(value).toLocaleString('en'));
 const mib = (kib: number | undefined): string => (kib === undefined ? '–' : `${(kib / 1024).toFixed(1)} MiB`);
@@ -105,14 +113,18 @@ export function summaryTable(result: LoadTestResult): string {
     const runs = result.forecasts.map((f) => (f.lastAckMs === undefined ? `– (${f.matched}/${f.target})` : int(f.lastAckMs))).join(', ');
     const firsts = result.forecasts.flatMap((f) => (f.firstAckMs === undefined ? [] : [f.firstAckMs]));
     const requests = result.forecasts.map((f) => f.requestMs);
-    // The target is for 1,000 stations: judged at that size only.
+    const forecastTargetMs = TARGET.forecastMs[stations.ready];
     const forecastOk =
-      stations.ready !== 1000 ? undefined : result.forecastMedianMs === undefined ? false : result.forecastMedianMs < TARGET.forecastMs;
+      forecastTargetMs === undefined
+        ? undefined
+        : result.forecastMedianMs === undefined
+          ? false
+          : result.forecastMedianMs <= forecastTargetMs;
     table.push(
       [
         `forecast → last ack, ${int(stations.ready)} stations`,
         `median ${int(result.forecastMedianMs)} ms (runs: ${runs})`,
-        `< ${TARGET.forecastMs} ms @ 1,000  ${verdict(forecastOk)}`,
+        forecastTargetMs === undefined ? '≤ 350 ms @ 1,000, ≤ 2 s @ 19,000' : `≤ ${int(forecastTargetMs)} ms  ${verdict(forecastOk)}`,
       ],
       ['forecast → first ack (median)', `${int(median(firsts))} ms`, ''],
       ['forecast request → 204 (median)', `${fmt(median(requests))} ms`, ''],
