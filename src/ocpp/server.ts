@@ -124,6 +124,7 @@ export async function startOcppServer(deps: OcppServerDeps): Promise<OcppServer>
     }
   });
   rpc.on('client', (client: RpcServerClient) => {
+    forgetHandshake(client);
     respellOutboundErrors(client);
     countBadMessages(client, limits.maxBadMessages, logger, deps.metrics);
     deps.connected(client);
@@ -202,6 +203,15 @@ export async function startOcppServer(deps: OcppServerDeps): Promise<OcppServer>
  * ocpp-rpc closes a connection after more than `maxBadMessages` malformed frames in a row (1002): each is counted, the
  * close logged, and the station may connect again at once (nothing about it is remembered).
  */
+/**
+ * ocpp-rpc keeps each connection's handshake for its whole life: the upgrade request with its headers and socket
+ * references, and the Basic-auth password's bytes. Nothing reads it after the upgrade, so it is dropped: about 1.5 KB
+ * per station, and no station password left in memory beside the connection.
+ */
+function forgetHandshake(client: RpcServerClient): void {
+  (client as unknown as { _handshake: unknown })._handshake = undefined;
+}
+
 function countBadMessages(client: RpcServerClient, maxBadMessages: number, logger: Logger, metrics: Metrics | undefined): void {
   let inARow = 0;
   client.on('badMessage', () => {

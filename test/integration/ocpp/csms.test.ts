@@ -35,6 +35,14 @@ describe('OCPP CSMS — boot, discovery and sessions', () => {
     await station.client.close();
   });
 
+  test("a connection keeps no handshake: the upgrade request and the station's password are not held for its life", async () => {
+    const station = await connectStation(t.url);
+    const runtime = await eventually(() => t.csms.registry.get('CS-1')?.client && t.csms.registry.get('CS-1'));
+    expect(runtime.client?.identity).toBe('CS-1');
+    expect(runtime.client?.handshake).toBeUndefined();
+    await station.client.close();
+  });
+
   test('B02.FR.09 — while Pending, other messages get SecurityError', async () => {
     const station = await connectStation(t.url);
     await boot(station);
