@@ -13,8 +13,8 @@ const PREFIX = 'fbsec1:';
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
-/** kv keys whose value is a secret (Local Controller, credentials: stored). */
-export const SECRET_KV_KEY = /^relay:.+:password$/;
+/** kv keys whose value is a secret: the Local Controller's stored upstream passwords, the station-password digest key. */
+export const SECRET_KV_KEY = /^(relay:.+:password|ocpp:password-key)$/;
 
 /** A key that is not 32 bytes, one that does not open what the store holds, or sealed rows without a key. */
 export class SecretsKeyError extends Error {

@@ -8,6 +8,7 @@ import Database from 'better-sqlite3';
 import type { PeerRecord } from '../../../src/core/ports';
 import { openSqliteStore, StoreOpenError } from '../../../src/store/sqlite';
 import { parseSecretsKey, SecretBox } from '../../../src/store/sqlite/secrets';
+import { hashPassword, PasswordKey, verifyPassword } from '../../../src/ocpp/passwords';
 
 const TOKEN = 'outbound-token-of-the-cp-0123456789abcdef';
 const PASSWORD = 'upstream-password-0001';
@@ -71,6 +72,20 @@ describe('secrets at rest (FLEXBRIDGE_SECRETS_KEY)', () => {
     expect(again.peers.list().map((p) => p.outboundToken)).toEqual([TOKEN, undefined]);
     expect(again.kv.get('relay:CS-1:password')).toBe(PASSWORD);
     expect(again.kv.get('energy:g1')).toEqual({ wh: 5 });
+    again.close();
+  });
+
+  it("with a key, the stations' password-digest key is sealed too, and a stored digest still verifies after reopening", async () => {
+    const store = openSqliteStore(file, { secretsKey: key });
+    const digest = hashPassword('station-password-0001', PasswordKey.fromStore(store.kv));
+    store.close();
+    const db = new Database(file, { readonly: true });
+    const stored = db.prepare("SELECT value FROM kv WHERE key = 'ocpp:password-key'").pluck().get();
+    db.close();
+    expect(String(stored)).toMatch(/^"fbsec1:/);
+    const again = openSqliteStore(file, { secretsKey: key });
+    await expect(verifyPassword('station-password-0001', digest, PasswordKey.fromStore(again.kv))).resolves.toBe(true);
+    await expect(verifyPassword('station-password-0002', digest, PasswordKey.fromStore(again.kv))).resolves.toBe(false);
     again.close();
   });
 
