@@ -212,6 +212,16 @@ export interface RekeyKeys {
 }
 
 /**
+ * SQLITE_BUSY and its extended codes, told by the error's code: better-sqlite3 registers its SqliteError class once
+ * per process (the first load of the module), so `instanceof` fails wherever the module was loaded again (jest's
+ * per-file module registries).
+ */
+function isBusy(error: unknown): boolean {
+  const code: unknown = error instanceof Error ? (error as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
+}
+
+/**
  * `flexbridge secrets rekey`: re-seals the store file's secrets from one key (or none) to another. The file is taken
  * with an exclusive lock first: every other connection to a WAL store holds a shared lock for as long as it is open,
  * so a running agent makes this fail at once (StoreUnavailableError), and an agent started meanwhile waits for the lock.
@@ -235,7 +245,7 @@ export function rekeySecretsFile(file: string, keys: RekeyKeys): RekeyReport {
     try {
       db.exec('BEGIN EXCLUSIVE');
     } catch (error) {
-      if (error instanceof Sqlite.SqliteError && error.code.startsWith('SQLITE_BUSY'))
+      if (isBusy(error))
         throw new StoreUnavailableError(`the store at ${file} is open in another process (a running flexbridge?): stop the agent first`);
       throw error;
     }
@@ -248,7 +258,7 @@ export function rekeySecretsFile(file: string, keys: RekeyKeys): RekeyReport {
     return { ...count, ...(from && { fromKeyId: from.keyId }), toKeyId: to.keyId };
   } catch (error) {
     // In WAL mode BEGIN EXCLUSIVE can succeed beside a reader; the exclusive WAL-index lock then fails on the first read.
-    if (error instanceof Sqlite.SqliteError && error.code.startsWith('SQLITE_BUSY'))
+    if (isBusy(error))
       throw new StoreUnavailableError(`the store at ${file} is open in another process (a running flexbridge?): stop the agent first`);
     throw error;
   } finally {
