@@ -151,7 +151,7 @@ function lay(config: FlexbridgeConfig, options: StartOptions): Foundation {
   return {
     config,
     logger,
-    store: openSqliteStore(config.store.path, { secretsKey: options.secretsKey ?? process.env[SECRETS_KEY_ENV] }),
+    store: openSqliteStore(config.store.path, { secretsKey: options.secretsKey ?? process.env[SECRETS_KEY_ENV], clock: systemClock }),
     metrics: createMetrics(),
     scheduler: new Scheduler(undefined, (key, error) => logger.error('scheduled work failed', { key, error: String(error) })),
     events: new CoreEvents((event, error) => logger.error('core event listener failed', { event, error: String(error) })),

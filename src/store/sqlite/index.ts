@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { Store } from '../../core/ports';
+import type { Clock, Store } from '../../core/ports';
 import { migrate } from './migrations';
 import { sqliteForecasts } from './forecasts';
 import { sqliteOutbox } from './outbox';
@@ -22,6 +22,8 @@ export interface StoreOptions {
    * with AES-256-GCM; clear ones are sealed on open. Unset: they stay in clear, and a sealed one stops the open.
    */
   readonly secretsKey?: string;
+  /** Times the station records' write-behind (100 ms batches); without one they are written at the end of the turn. */
+  readonly clock?: Clock;
 }
 
 export class StoreOpenError extends Error {
@@ -65,7 +67,7 @@ export function openSqliteStore(file: string, options: StoreOptions = {}): Store
     throw new StoreOpenError(file, error);
   }
   const transaction = <T>(work: () => T): T => db.transaction(work)();
-  const stations = sqliteStations(db);
+  const stations = sqliteStations(db, options.clock);
   return {
     peers: sqlitePeers(db, box),
     forecasts: sqliteForecasts(db),

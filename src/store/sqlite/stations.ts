@@ -3,7 +3,7 @@
 import type { Database } from 'better-sqlite3';
 import { z } from 'zod';
 import { OCPP_VERSIONS, type BootInfo, type SmartChargingLimits } from '../../domain/station';
-import type { StationRecord, StationRepository } from '../../core/ports';
+import type { Clock, StationRecord, StationRepository } from '../../core/ports';
 import { keyOf, readJson, readRow } from './rows';
 
 const Row = z.object({
@@ -55,14 +55,27 @@ function fromRow(raw: unknown): StationRecord {
   };
 }
 
+/** How long station records wait to be written together, with a clock. */
+export const STATION_WRITE_DELAY_MS = 100;
+
+/** Without a clock: at the end of this turn's I/O callbacks (not a deadline, so not on a clock). */
+const endOfTurn: Pick<Clock, 'setTimer'> = {
+  setTimer: (callback) => {
+    const immediate = setImmediate(callback);
+    return { cancel: () => clearImmediate(immediate) };
+  },
+};
+
 /**
- * Station records are written behind, in one transaction per event-loop turn: a connect storm learns four facts per
- * station (admission, protocol, boot info, smart-charging limits), and one fsync'd transaction each took a quarter of
- * the agent's time while 1,000 stations connected (docs/architecture.md § Hot paths). Reads see the pending records;
- * a kill -9 loses at most the last turn's, which the station's next boot learns again. A failed write keeps its
- * records pending and is thrown to the next caller.
+ * Station records are written behind, in one transaction per 100 ms: a connect storm learns four facts per station
+ * (admission, protocol, boot info, smart-charging limits), and one fsync'd transaction each took a quarter of the
+ * agent's time while 1,000 stations connected (docs/architecture.md § Hot paths). Without a clock (tools, tests)
+ * they are written at the end of the event-loop turn. Reads see the pending records; a kill -9 loses at most the
+ * last 100 ms of them, which the station's next boot learns again. A failed write keeps its records pending and is
+ * thrown to the next caller.
  */
-export function sqliteStations(db: Database): StationRepository {
+export function sqliteStations(db: Database, clock?: Pick<Clock, 'setTimer'>): StationRepository {
+  const timers = clock ?? endOfTurn;
   const get = db.prepare('SELECT * FROM stations WHERE station_id = ?');
   const all = db.prepare('SELECT * FROM stations ORDER BY station_id');
   const byGroup = db.prepare('SELECT * FROM stations WHERE group_id = ? ORDER BY station_id');
@@ -79,7 +92,7 @@ export function sqliteStations(db: Database): StationRepository {
   const remove = db.prepare('DELETE FROM stations WHERE station_id = ?');
   /** Per station the last record written (or null: deleted) and not yet in the file, in the order they came. */
   const pending = new Map<string, StationRecord | null>();
-  let scheduled = false;
+  let timer: { cancel(): void } | undefined;
   let failure: unknown;
   const write = (station: StationRecord): void => {
     upsert.run({
@@ -104,6 +117,8 @@ export function sqliteStations(db: Database): StationRepository {
     }
   });
   const flush = (): void => {
+    timer?.cancel();
+    timer = undefined;
     if (failure !== undefined) {
       const error = failure;
       failure = undefined;
@@ -116,7 +131,7 @@ export function sqliteStations(db: Database): StationRepository {
     for (const [stationId, record] of records) if (pending.get(stationId) === record) pending.delete(stationId);
   };
   const later = (): void => {
-    scheduled = false;
+    timer = undefined;
     try {
       flush();
     } catch (error) {
@@ -127,11 +142,7 @@ export function sqliteStations(db: Database): StationRepository {
     if (failure !== undefined) flush();
     pending.delete(stationId);
     pending.set(stationId, record);
-    if (!scheduled) {
-      scheduled = true;
-      // Not a deadline (so not on the scheduler): the end of this turn's I/O callbacks, whatever the clock says.
-      setImmediate(later);
-    }
+    timer ??= timers.setTimer(later, STATION_WRITE_DELAY_MS);
   };
   return {
     get: (stationId) => {

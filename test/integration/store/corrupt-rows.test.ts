@@ -54,7 +54,7 @@ describe('rows read back from the store are checked', () => {
     store.close();
   });
 
-  it('stations, peers, forecasts, outbox, plans and kv: a value out of its domain is refused naming its row', async () => {
+  it('stations, peers, forecasts, outbox, plans and kv: a value out of its domain is refused naming its row', () => {
     const store = openSqliteStore(file);
     store.stations.upsert({
       stationId: 'CS-1',
@@ -93,8 +93,8 @@ describe('rows read back from the store are checked', () => {
     });
     store.plans.save({ groupId: 'g1', computedAt: 'x', plan: { ledger: [] } });
     store.kv.set('energy', { g1: 1 });
-    // Station records are written at the end of the turn (store/sqlite/stations.ts).
-    await new Promise((resolve) => setImmediate(resolve));
+    // Station records are written behind (store/sqlite/stations.ts).
+    store.stations.flush();
 
     tamper(`UPDATE stations SET phases = 2`);
     expect(() => store.stations.get('CS-1')).toThrow(/table stations, row station_id=CS-1: phases: /);

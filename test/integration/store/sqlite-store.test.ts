@@ -4,6 +4,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { openSqliteStore, StoreOpenError } from '../../../src/store/sqlite';
+import { STATION_WRITE_DELAY_MS } from '../../../src/store/sqlite/stations';
+import { VirtualClock } from '../../helpers/virtual-clock';
 import { migrate, MIGRATIONS } from '../../../src/store/sqlite/migrations';
 import type { Store } from '../../../src/core/ports';
 import { tempDir } from '../../helpers/processes';
@@ -159,7 +161,10 @@ describe('SQLite store', () => {
     expect(store.stations.list().map((s) => s.stationId)).toEqual(['CS-1']);
   });
 
-  it('stations: the writes of one event-loop turn land together in one transaction, read back before they land', async () => {
+  it('stations: the writes of 100 ms land together in one transaction, and are read back before they land', () => {
+    const clock = new VirtualClock();
+    store.close();
+    store = openSqliteStore(file, { clock });
     const record = (stationId: string, evseCount: number) => ({
       stationId,
       groupId: 'g1',
@@ -174,22 +179,26 @@ describe('SQLite store', () => {
     const commitsBefore = other.pragma('data_version', { simple: true }) as number;
     for (let i = 1; i <= 50; i++) store.stations.upsert(record(`CS-${i}`, 1));
     store.stations.upsert(record('CS-1', 2));
+    clock.advance(STATION_WRITE_DELAY_MS - 1);
     store.stations.delete('CS-50');
-    // This turn: nothing in the file yet, but the repository answers with what it was told.
+    // Not yet in the file, but the repository answers with what it was told.
     expect(inFile()).toEqual([]);
     expect(store.stations.get('CS-1')?.evseCount).toBe(2);
     expect(store.stations.get('CS-50')).toBeUndefined();
-    await new Promise((resolve) => setImmediate(resolve));
+    clock.advance(1);
     expect(inFile()).toHaveLength(49);
     expect(inFile()).toContainEqual({ station_id: 'CS-1', evse_count: 2 });
-    // One commit by another connection for all 52 writes.
+    // One commit, seen by another connection, for all 52 writes.
     expect(other.pragma('data_version', { simple: true })).toBe(commitsBefore + 1);
-    // list() and close() write what is pending first.
+    // flush(), list() and close() write what is pending first.
     store.stations.upsert(record('CS-60', 1));
-    expect(store.stations.list().map((s) => s.stationId)).toContain('CS-60');
+    store.stations.flush();
+    expect(inFile()).toContainEqual({ station_id: 'CS-60', evse_count: 1 });
     store.stations.upsert(record('CS-61', 1));
+    expect(store.stations.list().map((s) => s.stationId)).toContain('CS-61');
+    store.stations.upsert(record('CS-62', 1));
     store.close();
-    expect(inFile()).toContainEqual({ station_id: 'CS-61', evse_count: 1 });
+    expect(inFile()).toContainEqual({ station_id: 'CS-62', evse_count: 1 });
     other.close();
     store = openSqliteStore(file);
   });
