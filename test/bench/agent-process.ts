@@ -125,7 +125,12 @@ export interface ConnectTiming {
  * the boot gate's GetVariables, SetChargingProfile and triggered boot), then `lingerMs` answering calls before it
  * closes, so the agent's post-boot refresh does not meet a closed socket. Rejects with the reason it did not get in.
  */
-export function connectGoodStation(ocppUrl: string, station: BenchStation, lingerMs: number, localAddress?: string): Promise<ConnectTiming> {
+export function connectGoodStation(
+  ocppUrl: string,
+  station: BenchStation,
+  lingerMs: number,
+  localAddress?: string,
+): Promise<ConnectTiming> {
   return new Promise((resolve, reject) => {
     const startMs = performance.now();
     const socket = new WebSocket(`${ocppUrl}/${station.id}`, ['ocpp2.0.1'], {
@@ -137,7 +142,8 @@ export function connectGoodStation(ocppUrl: string, station: BenchStation, linge
     let openMs: number | undefined;
     let timing: ConnectTiming | undefined;
     let seq = 0;
-    const boot = (reason: 'PowerUp' | 'Triggered'): void => socket.send(callFrame(`boot-${++seq}`, 'BootNotification', bootNotification(reason)));
+    const boot = (reason: 'PowerUp' | 'Triggered'): void =>
+      socket.send(callFrame(`boot-${++seq}`, 'BootNotification', bootNotification(reason)));
     const deadline = setTimeout(() => {
       socket.terminate();
       reject(new Error(`station ${station.id}: not Accepted within 60 s`));

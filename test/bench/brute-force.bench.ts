@@ -140,7 +140,10 @@ async function attack(init: AttackInit): Promise<void> {
 
 // ---- driver ----
 
-function startAttacker(init: AttackInit): { warm: Promise<void>; stop: (minGuesses: number) => Promise<Extract<FromAttacker, { type: 'done' }>> } {
+function startAttacker(init: AttackInit): {
+  warm: Promise<void>;
+  stop: (minGuesses: number) => Promise<Extract<FromAttacker, { type: 'done' }>>;
+} {
   const code = `require(${JSON.stringify(require.resolve('tsx/cjs'))});require(${JSON.stringify(__filename)});`;
   const worker = new Worker(code, { eval: true, workerData: init });
   let warmed: () => void = () => undefined;
@@ -239,10 +242,50 @@ async function main(): Promise<void> {
     const perRun = (pick: (run: RunResult) => number): string => (attacked ? int(median(runs.map(pick))) : '–');
     table.push([
       attackCase.name,
-      fmt(median(runs.map((r) => percentile(r.timings.map((t) => t.openMs), 50))), 2),
-      fmt(median(runs.map((r) => percentile(r.timings.map((t) => t.openMs), 95))), 2),
-      fmt(median(runs.map((r) => percentile(r.timings.map((t) => t.acceptedMs), 50))), 2),
-      fmt(median(runs.map((r) => percentile(r.timings.map((t) => t.acceptedMs), 95))), 2),
+      fmt(
+        median(
+          runs.map((r) =>
+            percentile(
+              r.timings.map((t) => t.openMs),
+              50,
+            ),
+          ),
+        ),
+        2,
+      ),
+      fmt(
+        median(
+          runs.map((r) =>
+            percentile(
+              r.timings.map((t) => t.openMs),
+              95,
+            ),
+          ),
+        ),
+        2,
+      ),
+      fmt(
+        median(
+          runs.map((r) =>
+            percentile(
+              r.timings.map((t) => t.acceptedMs),
+              50,
+            ),
+          ),
+        ),
+        2,
+      ),
+      fmt(
+        median(
+          runs.map((r) =>
+            percentile(
+              r.timings.map((t) => t.acceptedMs),
+              95,
+            ),
+          ),
+        ),
+        2,
+      ),
       int(median(runs.map((r) => r.failedConnects))),
       perRun((r) => r.attack?.guesses ?? 0),
       perRun((r) => (r.attack ? r.attack.guesses / r.attack.seconds : 0)),
@@ -272,6 +315,5 @@ if (isMainThread) {
     process.exit(1);
   });
 } else {
-  // eslint-disable-next-line @typescript-eslint/no-unsafe-argument -- workerData is what startAttacker passed
   void attack(workerData);
 }
