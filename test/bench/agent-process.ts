@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
-import { parseMetrics, procRssKiB } from '../../simulators/loadtest/agent-child';
+import { parseMetrics, procCpuSeconds, procRssKiB } from '../../simulators/loadtest/agent-child';
 import { bootNotification, callFrame, errorFrame, getVariablesResult, resultFrame } from '../../simulators/loadtest/frames';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
@@ -22,6 +22,8 @@ export interface BenchAgentOptions {
   /** Merged into the config's `http` and `ocpp` sections (host and port stay 127.0.0.1:0). */
   readonly http?: Record<string, unknown>;
   readonly ocpp?: Record<string, unknown>;
+  /** The agent's log level (default info, as an operator runs it). */
+  readonly logLevel?: 'error' | 'warn' | 'info';
 }
 
 export interface BenchAgent {
@@ -31,6 +33,8 @@ export interface BenchAgent {
   readonly ocppUrl: string;
   /** Resident set size now, KiB (/proc/<pid>/status VmRSS). */
   rssKiB(): number | undefined;
+  /** User + system CPU time of the agent so far, s. */
+  cpuSeconds(): number | undefined;
   metrics(): Promise<Map<string, number>>;
   /** SIGTERM (SIGKILL after 10 s), then the temporary folder is removed. */
   stop(): Promise<void>;
@@ -46,7 +50,7 @@ export async function startBenchAgent(options: BenchAgentOptions): Promise<Bench
   const config = {
     http: { ...options.http, host: '127.0.0.1', port: 0 },
     store: { path: path.join(dir, 'agent.db') },
-    log: { level: 'info' },
+    log: { level: options.logLevel ?? 'info' },
     ocpp: { heartbeatIntervalS: 3600, ...options.ocpp, host: '127.0.0.1', port: 0, securityProfile: 1 },
     groups: [{ id: GROUP, safeLimitA: 32 * options.stations.length, maxCapacityA: 1_000_000 }],
     stations: options.stations.map((s) => ({ id: s.id, groupId: GROUP, password: s.password })),
@@ -102,6 +106,7 @@ export async function startBenchAgent(options: BenchAgentOptions): Promise<Bench
     ...ports,
     ocppUrl: `ws://127.0.0.1:${ports.ocppPort}/ocpp`,
     rssKiB: () => procRssKiB(pid),
+    cpuSeconds: () => procCpuSeconds(pid),
     metrics: async () => parseMetrics(await (await fetch(`http://127.0.0.1:${ports.httpPort}/metrics`)).text()),
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');

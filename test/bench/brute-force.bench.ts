@@ -20,7 +20,7 @@ import {
   type ConnectTiming,
 } from './agent-process';
 
-const RUNS = 3;
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const STATIONS = 20;
 const GOOD_CONNECTS = 50;
 /** The attack goes on until the good station's connects are done and at least this many guesses were answered. */
@@ -52,7 +52,7 @@ interface AttackCase {
   readonly targets?: (stations: readonly BenchStation[]) => Target[];
 }
 
-const CASES: readonly AttackCase[] = [
+const ALL_CASES: readonly AttackCase[] = [
   { name: 'no attack' },
   { name: '1 address → the good station (CS-1)', targets: () => [{ identity: 'CS-1', localAddress: '127.0.0.2' }] },
   {
@@ -72,6 +72,8 @@ const CASES: readonly AttackCase[] = [
     targets: (stations) => stations.slice(1).map((s) => ({ identity: s.id, localAddress: '127.0.0.1' })),
   },
 ];
+
+const CASES = process.env.BENCH_CASE === undefined ? ALL_CASES : ALL_CASES.filter((c, i) => String(i) === process.env.BENCH_CASE);
 
 // ---- attacker (worker thread): wrong passwords over raw sockets, as many at once as `concurrency` ----
 
@@ -169,12 +171,14 @@ function startAttacker(init: AttackInit): {
 interface RunResult {
   readonly timings: ConnectTiming[];
   readonly failedConnects: number;
+  /** The agent's CPU while the good station connected, % of one core. */
+  readonly agentCpuPercent: number | undefined;
   readonly attack?: Extract<FromAttacker, { type: 'done' }>;
   readonly metrics: Map<string, number>;
 }
 
 async function runCase(attackCase: AttackCase, stations: readonly BenchStation[]): Promise<RunResult> {
-  const agent: BenchAgent = await startBenchAgent({ stations });
+  const agent: BenchAgent = await startBenchAgent({ stations, logLevel: process.env.BENCH_LOG === 'error' ? 'error' : 'info' });
   try {
     // Each station boots once from 127.0.0.1 (its home from then on): the first boot reads its limits (Pending).
     for (const station of stations) await connectGoodStation(agent.ocppUrl, station, LINGER_MS);
@@ -185,14 +189,19 @@ async function runCase(attackCase: AttackCase, stations: readonly BenchStation[]
     if (!good) throw new Error('no station');
     const timings: ConnectTiming[] = [];
     let failedConnects = 0;
+    const cpuBefore = agent.cpuSeconds();
+    const startMs = performance.now();
     for (let i = 0; i < GOOD_CONNECTS; i++) {
       await connectGoodStation(agent.ocppUrl, good, LINGER_MS).then(
         (timing) => timings.push(timing),
         () => (failedConnects += 1),
       );
     }
+    const cpuAfter = agent.cpuSeconds();
+    const agentCpuPercent =
+      cpuBefore === undefined || cpuAfter === undefined ? undefined : ((cpuAfter - cpuBefore) * 100_000) / (performance.now() - startMs);
     const attack = await attacker?.stop(MIN_GUESSES);
-    return { timings, failedConnects, metrics: await agent.metrics(), ...(attack && { attack }) };
+    return { timings, failedConnects, agentCpuPercent, metrics: await agent.metrics(), ...(attack && { attack }) };
   } finally {
     await agent.stop();
   }
@@ -214,6 +223,7 @@ async function main(): Promise<void> {
       'Accepted p50 ms',
       'Accepted p95 ms',
       'good failed',
+      'agent CPU %',
       'guesses',
       'guesses/s',
       '401',
@@ -287,6 +297,7 @@ async function main(): Promise<void> {
         2,
       ),
       int(median(runs.map((r) => r.failedConnects))),
+      int(median(runs.map((r) => r.agentCpuPercent))),
       perRun((r) => r.attack?.guesses ?? 0),
       perRun((r) => (r.attack ? r.attack.guesses / r.attack.seconds : 0)),
       perRun((r) => outcome(r, ['401'])),
