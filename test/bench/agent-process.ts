@@ -22,8 +22,6 @@ export interface BenchAgentOptions {
   /** Merged into the config's `http` and `ocpp` sections (host and port stay 127.0.0.1:0). */
   readonly http?: Record<string, unknown>;
   readonly ocpp?: Record<string, unknown>;
-  /** The agent's log level (default info, as an operator runs it). */
-  readonly logLevel?: 'error' | 'warn' | 'info';
 }
 
 export interface BenchAgent {
@@ -50,7 +48,8 @@ export async function startBenchAgent(options: BenchAgentOptions): Promise<Bench
   const config = {
     http: { ...options.http, host: '127.0.0.1', port: 0 },
     store: { path: path.join(dir, 'agent.db') },
-    log: { level: options.logLevel ?? 'info' },
+    // info, as an operator runs it (and the ports for port 0 are read from its start line).
+    log: { level: 'info' },
     ocpp: { heartbeatIntervalS: 3600, ...options.ocpp, host: '127.0.0.1', port: 0, securityProfile: 1 },
     groups: [{ id: GROUP, safeLimitA: 32 * options.stations.length, maxCapacityA: 1_000_000 }],
     stations: options.stations.map((s) => ({ id: s.id, groupId: GROUP, password: s.password })),

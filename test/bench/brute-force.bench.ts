@@ -52,7 +52,7 @@ interface AttackCase {
   readonly targets?: (stations: readonly BenchStation[]) => Target[];
 }
 
-const ALL_CASES: readonly AttackCase[] = [
+const CASES: readonly AttackCase[] = [
   { name: 'no attack' },
   { name: '1 address → the good station (CS-1)', targets: () => [{ identity: 'CS-1', localAddress: '127.0.0.2' }] },
   {
@@ -72,8 +72,6 @@ const ALL_CASES: readonly AttackCase[] = [
     targets: (stations) => stations.slice(1).map((s) => ({ identity: s.id, localAddress: '127.0.0.1' })),
   },
 ];
-
-const CASES = process.env.BENCH_CASE === undefined ? ALL_CASES : ALL_CASES.filter((c, i) => String(i) === process.env.BENCH_CASE);
 
 // ---- attacker (worker thread): wrong passwords over raw sockets, as many at once as `concurrency` ----
 
@@ -178,7 +176,7 @@ interface RunResult {
 }
 
 async function runCase(attackCase: AttackCase, stations: readonly BenchStation[]): Promise<RunResult> {
-  const agent: BenchAgent = await startBenchAgent({ stations, logLevel: process.env.BENCH_LOG === 'error' ? 'error' : 'info' });
+  const agent: BenchAgent = await startBenchAgent({ stations });
   try {
     // Each station boots once from 127.0.0.1 (its home from then on): the first boot reads its limits (Pending).
     for (const station of stations) await connectGoodStation(agent.ocppUrl, station, LINGER_MS);
