@@ -38,6 +38,8 @@ interface AttackInit {
   readonly port: number;
   readonly targets: readonly Target[];
   readonly concurrency: number;
+  /** Guesses started per second at most; undefined: as fast as the answers come. */
+  readonly ratePerS?: number;
 }
 
 /** How the agent answered the guesses: by HTTP status, 'closed' without one, 'error' when the connect failed. */
@@ -50,10 +52,16 @@ interface AttackCase {
   readonly name: string;
   /** Undefined: no attack. */
   readonly targets?: (stations: readonly BenchStation[]) => Target[];
+  readonly ratePerS?: number;
 }
 
 const CASES: readonly AttackCase[] = [
   { name: 'no attack' },
+  {
+    name: "1 address → CS-1 at 60/s (the issue's rate)",
+    targets: () => [{ identity: 'CS-1', localAddress: '127.0.0.2' }],
+    ratePerS: 60,
+  },
   { name: '1 address → the good station (CS-1)', targets: () => [{ identity: 'CS-1', localAddress: '127.0.0.2' }] },
   {
     name: '1 address → all 20 identities',
@@ -123,14 +131,20 @@ async function attack(init: AttackInit): Promise<void> {
   });
   const startMs = performance.now();
   let next = 0;
+  let slotMs = startMs;
   const lane = async (): Promise<void> => {
     while (stopAt === undefined || guesses < stopAt) {
+      if (init.ratePerS !== undefined) {
+        slotMs += 1000 / init.ratePerS;
+        const waitMs = slotMs - performance.now();
+        if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
+      }
       const target = init.targets[next++ % init.targets.length];
       if (!target) return;
       const outcome = await guess(init.port, target);
       outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
       guesses++;
-      if (guesses === 100) port.postMessage({ type: 'warm' } satisfies FromAttacker);
+      if (guesses === Math.min(100, init.ratePerS ?? 100)) port.postMessage({ type: 'warm' } satisfies FromAttacker);
     }
   };
   await Promise.all(Array.from({ length: init.concurrency }, lane));
@@ -181,7 +195,14 @@ async function runCase(attackCase: AttackCase, stations: readonly BenchStation[]
     // Each station boots once from 127.0.0.1 (its home from then on): the first boot reads its limits (Pending).
     for (const station of stations) await connectGoodStation(agent.ocppUrl, station, LINGER_MS);
     const targets = attackCase.targets?.(stations);
-    const attacker = targets && startAttacker({ port: agent.ocppPort, targets, concurrency: ATTACK_CONCURRENCY });
+    const attacker =
+      targets &&
+      startAttacker({
+        port: agent.ocppPort,
+        targets,
+        concurrency: ATTACK_CONCURRENCY,
+        ...(attackCase.ratePerS !== undefined && { ratePerS: attackCase.ratePerS }),
+      });
     await attacker?.warm;
     const good = stations[0];
     if (!good) throw new Error('no station');
@@ -198,7 +219,7 @@ async function runCase(attackCase: AttackCase, stations: readonly BenchStation[]
     const cpuAfter = agent.cpuSeconds();
     const agentCpuPercent =
       cpuBefore === undefined || cpuAfter === undefined ? undefined : ((cpuAfter - cpuBefore) * 100_000) / (performance.now() - startMs);
-    const attack = await attacker?.stop(MIN_GUESSES);
+    const attack = await attacker?.stop(attackCase.ratePerS === undefined ? MIN_GUESSES : 0);
     return { timings, failedConnects, agentCpuPercent, metrics: await agent.metrics(), ...(attack && { attack }) };
   } finally {
     await agent.stop();
@@ -311,7 +332,7 @@ async function main(): Promise<void> {
   console.log(
     `${STATIONS} stations provisioned (profile 1, Basic auth); ${GOOD_CONNECTS} connects of CS-1 from 127.0.0.1 per run, ` +
       `timed from the upgrade request; attacker: one worker thread, ${ATTACK_CONCURRENCY} guesses in flight, ` +
-      `until the connects are done and ≥ ${MIN_GUESSES.toLocaleString('en')} guesses; medians of ${RUNS} runs ` +
+      `until the connects are done and ≥ ${MIN_GUESSES.toLocaleString('en')} guesses (the paced case: until the connects are done); medians of ${RUNS} runs ` +
       `(p50/p95 per run, then the median of the runs; "got in" summed over the runs)`,
   );
   console.log(`load average before: ${loadBefore}; after: ${loadAverage()}`);
