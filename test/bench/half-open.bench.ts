@@ -1,10 +1,21 @@
 // Issue #17, "limits": the agent's memory (VmRSS of the child process) at rest, while 500 half-open sockets are held
 // on its OCPP port and 500 on its HTTP port, and after the agent closed them by its own header timeouts; a good
-// station connects meanwhile. Medians of 3 runs per timeout setting; nothing is asserted.
+// station connects meanwhile; with short timeouts, 5 waves in one agent show whether memory comes back or grows per
+// wave. Medians of 3 runs per timeout setting; nothing is asserted.
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import Table from 'cli-table3';
-import { connectGoodStation, fmt, int, loadAverage, median, startBenchAgent, type BenchStation, type ConnectTiming } from './agent-process';
+import {
+  connectGoodStation,
+  fmt,
+  int,
+  loadAverage,
+  median,
+  startBenchAgent,
+  type BenchAgent,
+  type BenchStation,
+  type ConnectTiming,
+} from './agent-process';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const PER_PORT = 500;
@@ -20,9 +31,14 @@ interface TimeoutSetting {
   readonly name: string;
   /** http.headersTimeoutMs and ocpp.admission.headersTimeoutMs; undefined: the defaults (10 s). */
   readonly headersTimeoutMs?: number;
+  /** Waves of 2 × PER_PORT sockets one after another in the same agent (does memory come back, or grow per wave?). */
+  readonly waves: number;
 }
 
-const SETTINGS: readonly TimeoutSetting[] = [{ name: 'defaults (10 s)' }, { name: 'headersTimeoutMs 3 s', headersTimeoutMs: 3_000 }];
+const SETTINGS: readonly TimeoutSetting[] = [
+  { name: 'defaults (10 s)', waves: 1 },
+  { name: 'headersTimeoutMs 3 s, 5 waves', headersTimeoutMs: 3_000, waves: 5 },
+];
 
 type Kind = 'silent' | 'partial header' | 'slowloris';
 const KINDS: readonly Kind[] = ['silent', 'partial header', 'slowloris'];
@@ -70,7 +86,8 @@ interface RunResult {
   readonly restMiB: number;
   readonly heldMiB: number;
   readonly peakMiB: number;
-  readonly afterMiB: number;
+  /** After each wave. */
+  readonly afterMiB: readonly number[];
   readonly closedByAgent: number;
   /** The last socket the agent closed, s after it connected. */
   readonly lastClosedS: number;
@@ -81,6 +98,49 @@ interface RunResult {
 
 const mib = (kib: number | undefined): number => (kib ?? NaN) / 1024;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface Wave {
+  readonly heldMiB: number;
+  readonly afterMiB: number;
+  readonly closedByAgent: number;
+  readonly lastClosedS: number;
+  readonly good: readonly ConnectTiming[];
+  readonly readyzStatus: number;
+}
+
+/** One wave: PER_PORT sockets on each port, held until the agent closes them; `held` keeps them for the clean-up. */
+async function holdWave(agent: BenchAgent, held: Held[]): Promise<Wave> {
+  const wave: Held[] = [];
+  for (const [port, portNumber] of [
+    ['ocpp', agent.ocppPort],
+    ['http', agent.httpPort],
+  ] as const) {
+    for (let i = 0; i < PER_PORT; i++) wave.push(await holdSocket(portNumber, port, KINDS[i % KINDS.length] ?? 'silent'));
+  }
+  held.push(...wave);
+  // While every socket is held (well inside the header timeout): memory, a good station, the health endpoint.
+  await sleep(500);
+  const heldKiB = agent.rssKiB();
+  const good: ConnectTiming[] = [];
+  for (let i = 0; i < GOOD_CONNECTS; i++) {
+    const timing = await connectGoodStation(agent.ocppUrl, STATION, 20).catch(() => undefined);
+    if (timing) good.push(timing);
+  }
+  const readyzStatus = await fetch(`http://127.0.0.1:${agent.httpPort}/readyz`).then(
+    (r) => r.status,
+    () => 0,
+  );
+  const ends = await Promise.race([Promise.all(wave.map((h) => h.closed)), sleep(60_000).then(() => undefined)]);
+  await sleep(SETTLE_MS);
+  return {
+    heldMiB: mib(heldKiB),
+    afterMiB: mib(agent.rssKiB()),
+    closedByAgent: ends?.filter((e) => e.byAgent).length ?? 0,
+    lastClosedS: Math.max(0, ...(ends ?? []).map((e) => e.afterMs)) / 1000,
+    good,
+    readyzStatus,
+  };
+}
 
 async function runOnce(setting: TimeoutSetting): Promise<RunResult> {
   const timeouts = setting.headersTimeoutMs;
@@ -100,36 +160,20 @@ async function runOnce(setting: TimeoutSetting): Promise<RunResult> {
     const restKiB = agent.rssKiB();
     let peakKiB = restKiB ?? 0;
     const sampler = setInterval(() => (peakKiB = Math.max(peakKiB, agent.rssKiB() ?? 0)), SAMPLE_MS);
-    for (const [port, portNumber] of [
-      ['ocpp', agent.ocppPort],
-      ['http', agent.httpPort],
-    ] as const) {
-      for (let i = 0; i < PER_PORT; i++) held.push(await holdSocket(portNumber, port, KINDS[i % KINDS.length] ?? 'silent'));
-    }
-    // While every socket is held (well inside the header timeout): memory, a good station, the health endpoint.
-    await sleep(500);
-    const heldKiB = agent.rssKiB();
-    const good: ConnectTiming[] = [];
-    for (let i = 0; i < GOOD_CONNECTS; i++) {
-      const timing = await connectGoodStation(agent.ocppUrl, STATION, 20).catch(() => undefined);
-      if (timing) good.push(timing);
-    }
-    const readyzStatus = await fetch(`http://127.0.0.1:${agent.httpPort}/readyz`).then(
-      (r) => r.status,
-      () => 0,
-    );
-    const ends = await Promise.race([Promise.all(held.map((h) => h.closed)), sleep(60_000).then(() => undefined)]);
+    const waves: Wave[] = [];
+    for (let wave = 0; wave < setting.waves; wave++) waves.push(await holdWave(agent, held));
     clearInterval(sampler);
-    await sleep(SETTLE_MS);
+    const first = waves[0];
+    if (!first) throw new Error('no wave');
     return {
       restMiB: mib(restKiB),
-      heldMiB: mib(heldKiB),
+      heldMiB: first.heldMiB,
       peakMiB: mib(peakKiB),
-      afterMiB: mib(agent.rssKiB()),
-      closedByAgent: ends?.filter((e) => e.byAgent).length ?? 0,
-      lastClosedS: Math.max(0, ...(ends ?? []).map((e) => e.afterMs)) / 1000,
-      good,
-      readyzStatus,
+      afterMiB: waves.map((w) => w.afterMiB),
+      closedByAgent: waves.reduce((sum, w) => sum + w.closedByAgent, 0),
+      lastClosedS: Math.max(...waves.map((w) => w.lastClosedS)),
+      good: first.good,
+      readyzStatus: first.readyzStatus,
     };
   } finally {
     held.forEach((h) => h.destroy());
@@ -144,7 +188,7 @@ async function main(): Promise<void> {
       'RSS rest MiB',
       'held MiB',
       'peak MiB',
-      'after MiB',
+      'after MiB (each wave)',
       'KB/socket held',
       'KB/socket peak',
       'closed by agent',
@@ -170,10 +214,10 @@ async function main(): Promise<void> {
       fmt(median(runs.map((r) => r.restMiB))),
       fmt(median(runs.map((r) => r.heldMiB))),
       fmt(median(runs.map((r) => r.peakMiB))),
-      fmt(median(runs.map((r) => r.afterMiB))),
+      Array.from({ length: setting.waves }, (_, i) => fmt(median(runs.map((r) => r.afterMiB[i])))).join(' → '),
       fmt(perSocketKB((r) => r.heldMiB)),
       fmt(perSocketKB((r) => r.peakMiB)),
-      `${int(median(runs.map((r) => r.closedByAgent)))}/${2 * PER_PORT}`,
+      `${int(median(runs.map((r) => r.closedByAgent)))}/${int(2 * PER_PORT * setting.waves)}`,
       fmt(median(runs.map((r) => r.lastClosedS))),
       `${int(median(runs.map((r) => r.good.length)))}/${GOOD_CONNECTS}`,
       fmt(median(runs.map((r) => median(r.good.map((t) => t.openMs)))), 2),
