@@ -22,8 +22,8 @@ const PER_PORT = 500;
 /** A slowloris socket sends one header byte this often. */
 const TRICKLE_MS = 2_000;
 const SAMPLE_MS = 250;
-/** After the last socket closed, RSS is read again this much later (the heap may shrink only on a later GC). */
-const SETTLE_MS = 3_000;
+/** After the last socket of a wave closed, memory is read this much later. */
+const SETTLE_MS = 1_500;
 const GOOD_CONNECTS = 10;
 const STATION: BenchStation = { id: 'CS-1', password: 'half-open-bench-password-0001' };
 
@@ -37,7 +37,7 @@ interface TimeoutSetting {
 
 const SETTINGS: readonly TimeoutSetting[] = [
   { name: 'defaults (10 s)', waves: 1 },
-  { name: 'headersTimeoutMs 3 s, 5 waves', headersTimeoutMs: 3_000, waves: 5 },
+  { name: 'headersTimeoutMs 3 s, 8 waves', headersTimeoutMs: 3_000, waves: 8 },
 ];
 
 type Kind = 'silent' | 'partial header' | 'slowloris';
@@ -86,8 +86,10 @@ interface RunResult {
   readonly restMiB: number;
   readonly heldMiB: number;
   readonly peakMiB: number;
+  readonly heapRestMiB: number;
   /** After each wave. */
   readonly afterMiB: readonly number[];
+  readonly heapAfterMiB: readonly number[];
   readonly closedByAgent: number;
   /** The last socket the agent closed, s after it connected. */
   readonly lastClosedS: number;
@@ -102,6 +104,8 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 interface Wave {
   readonly heldMiB: number;
   readonly afterMiB: number;
+  /** V8 heap in use after the wave (the agent's own flexbridge_process_nodejs_heap_size_used_bytes). */
+  readonly heapAfterMiB: number;
   readonly closedByAgent: number;
   readonly lastClosedS: number;
   readonly good: readonly ConnectTiming[];
@@ -135,11 +139,17 @@ async function holdWave(agent: BenchAgent, held: Held[]): Promise<Wave> {
   return {
     heldMiB: mib(heldKiB),
     afterMiB: mib(agent.rssKiB()),
+    heapAfterMiB: await heapUsedMiB(agent),
     closedByAgent: ends?.filter((e) => e.byAgent).length ?? 0,
     lastClosedS: Math.max(0, ...(ends ?? []).map((e) => e.afterMs)) / 1000,
     good,
     readyzStatus,
   };
+}
+
+async function heapUsedMiB(agent: BenchAgent): Promise<number> {
+  const bytes = (await agent.metrics()).get('flexbridge_process_nodejs_heap_size_used_bytes');
+  return bytes === undefined ? NaN : bytes / 1024 / 1024;
 }
 
 async function runOnce(setting: TimeoutSetting): Promise<RunResult> {
@@ -158,6 +168,7 @@ async function runOnce(setting: TimeoutSetting): Promise<RunResult> {
     await fetch(`http://127.0.0.1:${agent.httpPort}/readyz`).then((r) => r.arrayBuffer());
     await sleep(1_000);
     const restKiB = agent.rssKiB();
+    const heapRestMiB = await heapUsedMiB(agent);
     let peakKiB = restKiB ?? 0;
     const sampler = setInterval(() => (peakKiB = Math.max(peakKiB, agent.rssKiB() ?? 0)), SAMPLE_MS);
     const waves: Wave[] = [];
@@ -169,7 +180,9 @@ async function runOnce(setting: TimeoutSetting): Promise<RunResult> {
       restMiB: mib(restKiB),
       heldMiB: first.heldMiB,
       peakMiB: mib(peakKiB),
+      heapRestMiB,
       afterMiB: waves.map((w) => w.afterMiB),
+      heapAfterMiB: waves.map((w) => w.heapAfterMiB),
       closedByAgent: waves.reduce((sum, w) => sum + w.closedByAgent, 0),
       lastClosedS: Math.max(...waves.map((w) => w.lastClosedS)),
       good: first.good,
@@ -185,10 +198,14 @@ async function main(): Promise<void> {
   const table = new Table({
     head: [
       'header timeouts',
-      'RSS rest MiB',
-      'held MiB',
-      'peak MiB',
-      'after MiB (each wave)',
+      'RSS rest',
+      'held',
+      'peak',
+      'after 1st wave',
+      'after last wave',
+      'max after a wave',
+      'heap rest',
+      'heap after waves (min–max)',
       'KB/socket held',
       'KB/socket peak',
       'closed by agent',
@@ -214,7 +231,11 @@ async function main(): Promise<void> {
       fmt(median(runs.map((r) => r.restMiB))),
       fmt(median(runs.map((r) => r.heldMiB))),
       fmt(median(runs.map((r) => r.peakMiB))),
-      Array.from({ length: setting.waves }, (_, i) => fmt(median(runs.map((r) => r.afterMiB[i])))).join(' → '),
+      fmt(median(runs.map((r) => r.afterMiB[0]))),
+      fmt(median(runs.map((r) => r.afterMiB.at(-1)))),
+      fmt(median(runs.map((r) => Math.max(...r.afterMiB)))),
+      fmt(median(runs.map((r) => r.heapRestMiB))),
+      `${fmt(median(runs.map((r) => Math.min(...r.heapAfterMiB))))}–${fmt(median(runs.map((r) => Math.max(...r.heapAfterMiB))))}`,
       fmt(perSocketKB((r) => r.heldMiB)),
       fmt(perSocketKB((r) => r.peakMiB)),
       `${int(median(runs.map((r) => r.closedByAgent)))}/${int(2 * PER_PORT * setting.waves)}`,
@@ -228,7 +249,7 @@ async function main(): Promise<void> {
   console.log(
     `${PER_PORT} half-open sockets on the OCPP port and ${PER_PORT} on the HTTP port, a third each silent, a partial header ` +
       `(no blank line), slowloris (a byte every ${TRICKLE_MS / 1000} s); RSS = VmRSS of the agent process; KB = 1,000 bytes; ` +
-      `"after" ${SETTLE_MS / 1000} s after the last close; medians of ${RUNS} runs`,
+      `"after" ${SETTLE_MS / 1000} s after a wave's last close; heap = V8 heap used (the agent's metric); MiB; medians of ${RUNS} runs`,
   );
   console.log(`load average before: ${loadBefore}; after: ${loadAverage()}`);
   console.log(table.toString());
