@@ -48,6 +48,31 @@ describe('AuthThrottle', () => {
     expect(throttle.check('192.0.2.10')).toMatchObject({ scope: 'address' });
   });
 
+  it("CS-1's own successes at home do not reset the guesses against it from elsewhere (brute-force bench: 64 addresses)", () => {
+    const throttle = make();
+    throttle.succeeded('192.0.2.10', 'CS-1');
+    let checked = 0;
+    // One guess from each of 64 addresses, CS-1 reconnecting at home between them: the identity's free failures
+    // (3) are spent once, not once per address.
+    for (let i = 0; i < 64; i++) {
+      const attacker = `198.51.100.${i + 1}`;
+      if (throttle.check(attacker, 'CS-1') === undefined) {
+        checked++;
+        throttle.failed(attacker, 'CS-1');
+      }
+      expect(throttle.check('192.0.2.10', 'CS-1')).toBeUndefined();
+      throttle.succeeded('192.0.2.10', 'CS-1');
+    }
+    expect(checked).toBe(3);
+    // Its own failures at home are its own: a success there forgets them.
+    for (let i = 0; i < 3; i++) throttle.failed('192.0.2.10', 'CS-1');
+    expect(throttle.check('192.0.2.10', 'CS-1')?.scope).toBe('identity');
+    now += 1_000;
+    throttle.succeeded('192.0.2.10', 'CS-1');
+    throttle.failed('192.0.2.10', 'CS-1');
+    expect(throttle.check('192.0.2.10', 'CS-1')).toBeUndefined();
+  });
+
   it('remembers at most maxTracked keys: a spray from many addresses cannot grow it without bound', () => {
     const throttle = make();
     for (let i = 0; i < 10_000; i++) throttle.failed(`10.1.${i >> 8}.${i & 255}`, `ID-${i}`);
