@@ -28,6 +28,8 @@ export interface SoakOptions {
   speed?: number;
   /** Local Controller mode: the agent relays every station to the CSMS simulator, which goes down and sends caps. */
   upstream?: boolean;
+  /** Wait after the events before the outbox is checked (default 30 s); a test's tiny fleet needs less. */
+  drainMs?: number;
 }
 
 /** A decrease may take this long to reach every station: the e2e tests wait up to 30 s for the fleet to be under a cut. */
@@ -256,8 +258,11 @@ export async function runSoak(options: SoakOptions, signal: AbortSignal, say: (l
       timeline.set(Date.now(), consumptionA);
     }
     await csms?.comeBack();
-    say('soak: events done; letting queues drain (30 s, then until the outbox and relay queue are empty, at most 60 s more)');
-    await sleep(30_000, signal);
+    const drainMs = options.drainMs ?? 30_000;
+    say(
+      `soak: events done; letting queues drain (${drainMs / 1000} s, then until the outbox and relay queue are empty, at most 60 s more)`,
+    );
+    await sleep(drainMs, signal);
     const drained = await until(
       () => {
         const rows = readOutbox(dbFile);
@@ -277,7 +282,7 @@ export async function runSoak(options: SoakOptions, signal: AbortSignal, say: (l
     await currentAgent?.stop();
     await csms?.stop();
     const result = await judge({
-      options: { ...options, speed, upstream },
+      options: { minutes: options.minutes, stations: options.stations, kills: options.kills, seed: options.seed, speed, upstream },
       startMs,
       endMs,
       settleMs: SETTLE_MS,

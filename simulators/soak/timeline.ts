@@ -47,6 +47,11 @@ export class CapacityTimeline {
     return times;
   }
 
+  /** The steps, oldest first (kept with a failed run's files). */
+  toJSON(): readonly Step[] {
+    return this.steps;
+  }
+
   /** The first change after `atMs`, if any. */
   nextChangeAfter(atMs: number): number | undefined {
     return this.steps.find((step) => step.fromMs > atMs)?.fromMs;

@@ -1,5 +1,7 @@
 // The soak's independent checker, run once everything has stopped: the stations' own draw logs against the capacity
 // the soak granted (and each station's against its CSMS cap), the agent's store, and the CSMS's recorded frames.
+import fs from 'node:fs';
+import path from 'node:path';
 import type { LimitLogEntry } from '../ocpp-station';
 import type { StationChurn } from './churn';
 import type { SoakPlan } from './plan';
@@ -91,6 +93,19 @@ export async function judge(input: JudgeInput): Promise<{ result: SoakResult; pa
     store.outboxFailed === 0 &&
     store.outboxPending === 0 &&
     upstreamClean;
+  // For the developer: what the checker read, next to the agent's log and store that a failed run keeps.
+  if (!passed)
+    fs.writeFileSync(
+      path.join(input.dir, 'checker-input.json'),
+      JSON.stringify({
+        startMs,
+        settleMs,
+        marginA,
+        timeline,
+        csmsCaps: Object.fromEntries(input.csms?.stationLimits ?? []),
+        logs: Object.fromEntries(input.logs),
+      }),
+    );
   return { result, passed };
 }
 
