@@ -35,6 +35,15 @@ const TransactionEvent = z.object({ eventType: z.string(), transactionInfo: z.ob
 const StartTransactionConf = z.object({ transactionId: z.number().int() });
 const StopTransactionReq = z.object({ transactionId: z.number().int() });
 
+/** A line cut short (the file is read after a stop) or a malformed frame is skipped, not fatal. */
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
 export class SoakCsms {
   readonly limits: CsmsLimitCounts = { sent: 0, accepted: 0, refused: 0, unknown: 0, notConnected: 0, clears: 0 };
   /** The cap the CSMS imposed on each station over time, A per phase (Infinity = none). */
@@ -112,15 +121,18 @@ export class SoakCsms {
           });
     this.limits.sent++;
     if (limitA === undefined) this.limits.clears++;
+    // Never thrown: these run in the background and are only awaited at the end; any other failure counts as unknown.
     const outcome = await this.simulator
       .call(identity, limitA === undefined ? 'ClearChargingProfile' : 'SetChargingProfile', payload)
-      .catch((error: unknown) => {
-        if (error instanceof StationNotConnectedError) return undefined;
-        throw error;
-      });
+      .catch((error: unknown) => (error instanceof StationNotConnectedError ? ('not connected' as const) : ('failed' as const)));
     const capA = limitA ?? Infinity;
-    if (outcome === undefined) {
+    if (outcome === 'not connected') {
       this.limits.notConnected++;
+      return;
+    }
+    if (outcome === 'failed') {
+      this.limits.unknown++;
+      if (capA > before) timeline.set(sentAtMs, capA);
       return;
     }
     if (outcome.status === 'result') {
@@ -155,10 +167,10 @@ export class SoakCsms {
     const lines = readline.createInterface({ input: fs.createReadStream(this.recordFile), crlfDelay: Infinity });
     for await (const line of lines) {
       if (!line.includes('Transaction')) continue;
-      const frame = Frame.safeParse(JSON.parse(line));
+      const frame = Frame.safeParse(parseJson(line));
       if (!frame.success) continue;
       const { identity, direction, type, action, raw } = frame.data;
-      const message: unknown = JSON.parse(raw);
+      const message = parseJson(raw);
       if (!Array.isArray(message)) continue;
       if (direction === 'in' && type === 'CALL' && action === 'TransactionEvent') {
         const event = TransactionEvent.safeParse(message[3]);
