@@ -3,7 +3,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { ActionHandler } from './answers';
 import { V16_ANSWERS } from './answers-v16';
 import { V201_ANSWERS } from './answers-v201';
 import { FrameLog } from './frame-log';
@@ -15,6 +14,7 @@ import {
   type BootStatus,
   type CsmsSimulatorOptions,
   type CsmsSimulatorOptionsInput,
+  type OcppVersion,
 } from './options';
 import { ScenarioRun } from './scenario-run';
 import { stepPayload } from './scenario-payloads';
@@ -37,7 +37,8 @@ export class CsmsSimulator {
   readonly stations: StationBook;
   private readonly listener: Listener;
   private readonly wss: WebSocketServer;
-  private readonly answers: Readonly<Record<string, ActionHandler>>;
+  /** Versions served, preferred first. */
+  private readonly versions: readonly OcppVersion[];
   private readonly links = new Map<string, StationLink>();
   private readonly runs = new Map<StationLink, ScenarioRun>();
   private readonly outcomeLog: CallOutcome[] = [];
@@ -54,15 +55,15 @@ export class CsmsSimulator {
     const { options } = this;
     this.frames = new FrameLog(options.recordCapacity, options.recordFile);
     this.stations = new StationBook(options);
-    this.answers = options.ocppVersion === '1.6' ? V16_ANSWERS : V201_ANSWERS;
+    this.versions = options.versions ?? [options.ocppVersion];
     this.refused = new Map(Object.entries(options.refuse));
     this.passwords = options.passwords === undefined ? undefined : new Map(Object.entries(options.passwords));
-    const subprotocol = subprotocolOf(options.ocppVersion);
+    const subprotocols = this.versions.map(subprotocolOf);
     // RFC 7692 compression is required of a CSMS (2.0.1 Part 4 §3.3); a station may decline it.
     this.wss = new WebSocketServer({
       noServer: true,
       perMessageDeflate: true,
-      handleProtocols: (offered) => (offered.has(subprotocol) ? subprotocol : false),
+      handleProtocols: (offered) => subprotocols.find((subprotocol) => offered.has(subprotocol)) ?? false,
     });
     this.listener = new Listener(options.host, options.port, (request, socket, head) => this.onUpgrade(request, socket, head));
   }
@@ -233,13 +234,14 @@ export class CsmsSimulator {
   private onConnection(identity: string, ws: WebSocket): void {
     if (this.down || this.stopped) return ws.terminate();
     // 2.0.1 Part 4 §3.1: without an OCPP version in common the handshake completes without a subprotocol and closes.
-    if (ws.protocol !== subprotocolOf(this.options.ocppVersion)) return ws.close(1002, 'no OCPP version in common');
+    const version = this.versions.find((served) => subprotocolOf(served) === ws.protocol);
+    if (version === undefined) return ws.close(1002, 'no OCPP version in common');
     // Newest wins: a station reconnecting before its old socket died must not be answered on both.
     this.links.get(identity)?.close(1000, 'replaced by a newer connection of this station');
     const link: StationLink = new StationLink(identity, ws, {
-      answers: this.answers,
-      codes: errorCodes(this.options.ocppVersion),
-      context: this.stations.context(identity),
+      answers: version === '1.6' ? V16_ANSWERS : V201_ANSWERS,
+      codes: errorCodes(version),
+      context: this.stations.context(identity, version),
       frames: this.frames,
       onAnswered: (action, answer) => {
         const status = answer.kind === 'result' ? answer.payload['status'] : undefined;
@@ -263,13 +265,12 @@ export class CsmsSimulator {
     this.stations.get(identity).connects += 1;
     const { scenario } = this.options;
     if (scenario !== undefined && (scenario.stations === undefined || scenario.stations.includes(identity))) {
-      this.runs.set(link, new ScenarioRun(scenario, (step, index) => this.sendStep(identity, link, step, index)));
+      this.runs.set(link, new ScenarioRun(scenario, (step, index) => this.sendStep(identity, link, version, step, index)));
     }
     this.signal.notify();
   }
 
-  private sendStep(identity: string, link: StationLink, step: ScenarioStep, index: number): Promise<CallOutcome> {
-    const version = this.options.ocppVersion;
+  private sendStep(identity: string, link: StationLink, version: OcppVersion, step: ScenarioStep, index: number): Promise<CallOutcome> {
     return link.enqueue({
       action: step.action,
       build: () =>

@@ -26,6 +26,11 @@ export const CsmsSimulatorOptions = z.object({
     .regex(/^(\/[^/?#]+)*$/, 'path must be empty or start with "/" and not end with "/"')
     .default('/ocpp'),
   ocppVersion: OcppVersion.default('2.0.1'),
+  /**
+   * Versions served on the one endpoint, preferred first when a station offers several (as a CSMS serving 1.6J and
+   * 2.0.1 stations on one URL does); each connection is answered in the version negotiated. Default: [ocppVersion].
+   */
+  versions: z.array(OcppVersion).min(1).optional(),
   /** Basic-auth password per identity; an identity not listed gets 401. Absent = any station, with or without credentials. */
   passwords: z.record(z.string(), z.string()).optional(),
   /** Identities refused at the upgrade, before any WebSocket exists, with this HTTP status. */

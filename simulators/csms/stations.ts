@@ -1,7 +1,7 @@
 // What the simulator knows of each station identity across its connections: boots and the boot status
 // answered, the transaction in progress, connection counts; and the answer context built from it.
 import type { AnswerContext } from './answers';
-import type { AuthorizationStatus, BootStatus, CsmsSimulatorOptions } from './options';
+import type { AuthorizationStatus, BootStatus, CsmsSimulatorOptions, OcppVersion } from './options';
 
 export interface StationState {
   readonly identity: string;
@@ -44,12 +44,13 @@ export class StationBook {
     this.answerIndex.set(identity, 0);
   }
 
-  context(identity: string): AnswerContext {
+  /** `version`: the one negotiated on this connection (the simulator's ocppVersion unless it serves several). */
+  context(identity: string, version: OcppVersion = this.options.ocppVersion): AnswerContext {
     const state = this.get(identity);
-    const { boot, authorization, ocppVersion } = this.options;
+    const { boot, authorization } = this.options;
     return {
       identity,
-      version: ocppVersion,
+      version,
       nowIso: () => new Date().toISOString(),
       nextBoot: () => {
         const answers = this.bootAnswers.get(identity) ?? boot.status;

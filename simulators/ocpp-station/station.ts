@@ -1,7 +1,7 @@
 // One simulated OCPP 2.0.1 charging station on an ocpp-rpc RPCClient: boot, heartbeat, status, transactions,
 // meter values, applying its charging profiles to the power drawn; driven by the fleet's single scheduler.
 import { randomUUID } from 'node:crypto';
-import type { RPCClient } from 'ocpp-rpc';
+import { RPCError, TimeoutError, type RPCClient } from 'ocpp-rpc';
 import { stationClient } from './rpc-client';
 import { compositeAt, nextBoundaryAfter, type ActiveTransaction, type CompositeInput, type StationElectrical } from './composite';
 import { evDemandA, type EvModel } from './ev';
@@ -31,6 +31,12 @@ export interface StationOptions {
 
 const OFFLINE_QUEUE_MAX = 200;
 
+/** A TransactionEvent not delivered yet, with its place in the order the station created them. */
+interface KeptEvent {
+  readonly order: number;
+  readonly event: Record<string, unknown>;
+}
+
 export class Station {
   readonly protocol = '2.0.1';
   readonly identity: string;
@@ -48,7 +54,9 @@ export class Station {
    */
   readonly standingLog: StandingLogEntry[] = [];
   private readonly electrical: StationElectrical;
-  private readonly offlineQueue: Record<string, unknown>[] = [];
+  private readonly offlineQueue: KeptEvent[] = [];
+  /** Creation order of this station's TransactionEvents, so a replay keeps it. */
+  private eventOrder = 0;
   private lastSettleMs: number | undefined;
   private reconnectAttempt = 0;
   private stopping = false;
@@ -197,7 +205,7 @@ export class Station {
     this.due.heartbeatMs = atMs + this.heartbeatIntervalS * 1000;
     for (const evse of this.evses.values()) this.sendStatus(evse, atMs);
     const queued = this.offlineQueue.splice(0);
-    for (const event of queued) void this.call('TransactionEvent', event);
+    for (const event of queued) this.sendOrKeep(event);
     if (booted) this.settle(atMs);
     this.reschedule();
   }
@@ -338,12 +346,31 @@ export class Station {
     const { transaction } = evse;
     if (!transaction) return;
     const event = transactionEventPayload(evse, transaction, atMs, { eventType, triggerReason, context, ...extra }, this.reading(evse));
-    if (this.connection === 'open' && this.bootStatus === 'Accepted') {
-      void this.call('TransactionEvent', event);
-    } else {
-      if (this.offlineQueue.length >= OFFLINE_QUEUE_MAX) this.offlineQueue.shift();
-      this.offlineQueue.push({ ...event, offline: true });
-    }
+    const kept = { order: this.eventOrder++, event };
+    if (this.connection === 'open' && this.bootStatus === 'Accepted') this.sendOrKeep(kept);
+    else this.keepOffline(kept);
+  }
+
+  /**
+   * Sends a TransactionEvent; one the socket took down with it (closed before the answer, not a CALLERROR or a
+   * timeout) is kept for the replay after reconnecting, as a station keeps transaction messages it could not deliver.
+   */
+  private sendOrKeep(kept: KeptEvent): void {
+    this.stats.sent++;
+    this.client.call('TransactionEvent', kept.event).catch((error: unknown) => {
+      this.stats.callErrors++;
+      this.host.onCallError(this, 'TransactionEvent', error);
+      if (!(error instanceof RPCError || error instanceof TimeoutError)) this.keepOffline(kept);
+    });
+  }
+
+  /** Into the offline queue in the order the events happened (a failed send comes back behind newer ones queued). */
+  private keepOffline(kept: KeptEvent): void {
+    if (this.offlineQueue.length >= OFFLINE_QUEUE_MAX) this.offlineQueue.shift();
+    const queued = { order: kept.order, event: { ...kept.event, offline: true } };
+    const later = this.offlineQueue.findIndex((other) => other.order > kept.order);
+    if (later < 0) this.offlineQueue.push(queued);
+    else this.offlineQueue.splice(later, 0, queued);
   }
 
   reading(evse: EvseState): EvseReading {

@@ -1,5 +1,5 @@
-// `npm run soak -- --minutes 30 [--stations 200] [--kills 10] [--seed 1]`: the kill -9 soak of issue #17 with an
-// independent checker; exits 1 on any over-limit instant or anything lost across restarts.
+// `npm run soak -- --minutes 30 [--stations 200] [--kills 10] [--seed 1] [--speed 1] [--upstream]`: the kill -9 soak of
+// issue #17 with an independent checker; exits 1 on any over-limit instant or anything lost across restarts.
 import { Command, InvalidArgumentError } from 'commander';
 import { renderReport, failed } from './report';
 import { currentAgent, runSoak } from './run';
@@ -17,9 +17,11 @@ const program = new Command()
   .option('--stations <n>', 'stations in the fleet (half 1.6J, half 2.0.1)', positive, 200)
   .option('--kills <n>', 'kill -9 + restarts (default 10 per 30 min, at least 1)', positive)
   .option('--seed <n>', 'seed of the event plan and the fleet', positive, 1)
+  .option('--speed <n>', 'time acceleration of the CP, stations, CSMS, churn and plan (the agent keeps its real clock)', positive, 1)
+  .option('--upstream', 'through the Local Controller: the agent relays to a CSMS simulator that goes down and sends caps', false)
   .parse();
 
-const opts = program.opts<{ minutes: number; stations: number; kills?: number; seed: number }>();
+const opts = program.opts<{ minutes: number; stations: number; kills?: number; seed: number; speed: number; upstream: boolean }>();
 const kills = Math.round(opts.kills ?? Math.max(1, Math.round((10 * opts.minutes) / 30)));
 const controller = new AbortController();
 let interrupts = 0;
@@ -38,8 +40,17 @@ process.on('exit', () => {
   if (currentAgent?.running) currentAgent.child.kill('SIGKILL');
 });
 
-runSoak({ minutes: opts.minutes, stations: Math.round(opts.stations), kills, seed: Math.round(opts.seed) }, controller.signal, (line) =>
-  console.log(line),
+runSoak(
+  {
+    minutes: opts.minutes,
+    stations: Math.round(opts.stations),
+    kills,
+    seed: Math.round(opts.seed),
+    speed: opts.speed,
+    upstream: opts.upstream,
+  },
+  controller.signal,
+  (line) => console.log(line),
 )
   .then((result) => {
     console.log(renderReport(result));

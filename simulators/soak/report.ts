@@ -2,6 +2,7 @@
 import Table from 'cli-table3';
 import type { ChurnCounts } from './churn';
 import type { OverLimitInstant } from './timeline';
+import type { CsmsLimitCounts } from './upstream';
 
 export interface RestartResult {
   killedAtS: number;
@@ -15,8 +16,26 @@ export interface RestartResult {
   notReprofiled?: number;
 }
 
+/** What the Local Controller run adds: the CSMS side, checked like the agent's. */
+export interface UpstreamResult {
+  csmsOutages: number;
+  limits: CsmsLimitCounts;
+  /** Instants a station drew more than the cap its CSMS had set (with the settle allowance). */
+  overCsmsCap: (OverLimitInstant & { stationId: string })[];
+  /** Transactions the CSMS saw start / end, and those the stations ran that it never saw (per station, by count). */
+  csmsStarted: number;
+  csmsEnded: number;
+  transactionsLost: number;
+  endsLost: number;
+  /** Sessions flexbridge stored under an id the CSMS never had for that station. */
+  storedUnknownToCsms: number;
+  /** Station messages still kept for the CSMS at the end. */
+  relayQueued: number;
+  csmsFrames: number;
+}
+
 export interface SoakResult {
-  options: { minutes: number; stations: number; kills: number; seed: number };
+  options: { minutes: number; stations: number; kills: number; seed: number; speed: number; upstream: boolean };
   minutesRun: number;
   settleMs: number;
   marginA: number;
@@ -41,10 +60,21 @@ export interface SoakResult {
   drops: number;
   cpReceived: number;
   overNowSamples: number;
+  /** Per capacity decrease: measured time until the summed draw stayed under it, s (undefined: not before the next change). */
+  complyS: (number | undefined)[];
+  upstream?: UpstreamResult;
   dir: string;
 }
 
 const s = (value: number | undefined): string => (value === undefined ? '—' : value.toFixed(1));
+
+function complyFigure(times: readonly (number | undefined)[]): string {
+  const known = times.filter((t): t is number => t !== undefined).sort((a, b) => a - b);
+  if (known.length === 0) return '—';
+  const median = known[Math.floor((known.length - 1) / 2)] ?? 0;
+  const never = times.length - known.length;
+  return `${median.toFixed(1)} s / ${(known.at(-1) ?? 0).toFixed(1)} s${never > 0 ? ` (${never} not before the next change)` : ''}`;
+}
 
 export function failed(result: SoakResult): boolean {
   return (
@@ -53,7 +83,13 @@ export function failed(result: SoakResult): boolean {
     result.endedMissing > 0 ||
     result.forecastsMissing > 0 ||
     result.outboxFailed > 0 ||
-    result.outboxPending > 0
+    result.outboxPending > 0 ||
+    (result.upstream !== undefined &&
+      (result.upstream.overCsmsCap.length > 0 ||
+        result.upstream.transactionsLost > 0 ||
+        result.upstream.endsLost > 0 ||
+        result.upstream.storedUnknownToCsms > 0 ||
+        result.upstream.relayQueued > 0))
   );
 }
 
@@ -66,13 +102,19 @@ export function renderReport(r: SoakResult): string {
     undefined,
   );
   summary.push(
-    ['run', `${r.minutesRun.toFixed(1)} min, ${r.options.stations} stations (mixed 1.6/2.0.1), seed ${r.options.seed}`, ''],
+    [
+      'run',
+      `${r.minutesRun.toFixed(1)} min, ${r.options.stations} stations (mixed 1.6/2.0.1), seed ${r.options.seed}, ` +
+        `speed ${r.options.speed}, ${r.options.upstream ? 'through the Local Controller' : 'direct'}`,
+      '',
+    ],
     [
       'over-limit instants (Σ drawn > capacity − margin)',
       `${r.overLimit.length}${worst ? ` (worst ${worst.drawnA.toFixed(1)} A > ${worst.allowedA.toFixed(1)} A)` : ''}`,
       ok(r.overLimit.length > 0),
     ],
     ['  settle allowance after a decrease / margin', `${r.settleMs / 1000} s / ${r.marginA} A`, ''],
+    ['  measured time under each decrease: median / max', complyFigure(r.complyS), ''],
     [
       'capacity decreases (emergency cuts sent / heartbeat pauses)',
       `${r.capacityDecreases} (${r.emergencyCuts} / ${r.heartbeatPauses})`,
@@ -90,6 +132,34 @@ export function renderReport(r: SoakResult): string {
     ['duplicate-identity connects', `${r.churn.duplicateConnects}: ${dups}`, ''],
     ['OSCP messages the CP received', String(r.cpReceived), ''],
   );
+  const u = r.upstream;
+  if (u !== undefined) {
+    const worstCap = u.overCsmsCap.reduce<(OverLimitInstant & { stationId: string }) | undefined>(
+      (w, e) => (!w || e.drawnA - e.allowedA > w.drawnA - w.allowedA ? e : w),
+      undefined,
+    );
+    const l = u.limits;
+    summary.push(
+      ['CSMS outages (listener stopped, sockets closed)', String(u.csmsOutages), ''],
+      [
+        'CSMS station caps sent: accepted / refused / unknown / not connected',
+        `${l.sent} (${l.clears} clears): ${l.accepted} / ${l.refused} / ${l.unknown} / ${l.notConnected}`,
+        '',
+      ],
+      [
+        '  instants a station drew above its CSMS cap',
+        `${u.overCsmsCap.length}${worstCap ? ` (worst ${worstCap.stationId} ${worstCap.drawnA.toFixed(1)} A > ${worstCap.allowedA.toFixed(1)} A)` : ''}`,
+        ok(u.overCsmsCap.length > 0),
+      ],
+      ['transactions started by stations / known to the CSMS', `${r.sessionsStarted} / ${u.csmsStarted}`, ''],
+      ['  transactions the CSMS never saw', String(u.transactionsLost), ok(u.transactionsLost > 0)],
+      ['transactions ended by stations / ended at the CSMS', `${r.sessionsEnded} / ${u.csmsEnded}`, ''],
+      ['  ends the CSMS never saw', String(u.endsLost), ok(u.endsLost > 0)],
+      ['  sessions stored under an id the CSMS never had', String(u.storedUnknownToCsms), ok(u.storedUnknownToCsms > 0)],
+      ['station messages still kept for the CSMS', String(u.relayQueued), ok(u.relayQueued > 0)],
+      ['OCPP frames at the CSMS (both directions)', String(u.csmsFrames), ''],
+    );
+  }
   const restarts = new Table({
     head: ['#', 'killed at s', 'down s', 'ready s', 'all connected s', 'all re-profiled s'],
     style: { head: [], border: [], compact: true },

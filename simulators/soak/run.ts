@@ -1,73 +1,43 @@
-// One soak run: the agent (child process, kill -9 and restart on the same config and store), the OSCP CP simulator
-// and a mixed 1.6/2.0.1 fleet, driven by a seeded plan; the checker reads only the stations' own logs and the capacity
-// the soak itself granted. Everything started here is stopped in `finally`, also when `signal` aborts (Ctrl-C).
+// One soak run: the agent (child process, kill -9 and restart on the same config and store), the OSCP CP simulator,
+// a mixed 1.6/2.0.1 fleet and — with `upstream` — the CSMS simulator behind the agent as Local Controller, driven by a
+// seeded plan; the checker reads only the stations' own logs, the CSMS's frames and what the soak itself granted.
+// Everything started here is stopped in `finally`, also when `signal` aborts (Ctrl-C).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { DateTime } from 'luxon';
 import { createFleet, type Fleet } from '../ocpp-station';
 import { startCapacityProvider, type CapacityProvider } from '../oscp-cp';
 import { freePort, SoakAgent } from './agent';
 import { StationChurn } from './churn';
+import { agentConfig, FALLBACK_A, flatForecast, GROUP, MARGIN_A, soakTimings } from './config';
 import { planSoak } from './plan';
 import type { SoakResult, RestartResult } from './report';
-import { auditStore, readOutbox } from './store-audit';
-import { CapacityTimeline, overLimitInstants } from './timeline';
+import { readOutbox } from './store-audit';
+import { CapacityTimeline } from './timeline';
+import { SoakCsms } from './upstream';
+import { judge } from './verdict';
+import { sleep, until } from './wait';
 
 export interface SoakOptions {
   minutes: number;
   stations: number;
   kills: number;
   seed: number;
+  /** Time acceleration of everything on the soak's side (1 = real time); the agent's clock stays real. */
+  speed?: number;
+  /** Local Controller mode: the agent relays every station to the CSMS simulator, which goes down and sends caps. */
+  upstream?: boolean;
+  /** Wait after the events before the outbox is checked (default 30 s); a test's tiny fleet needs less. */
+  drainMs?: number;
 }
 
-const GROUP = 'soak';
-const MARGIN_A = 5;
-const FALLBACK_A = 300;
 /** A decrease may take this long to reach every station: the e2e tests wait up to 30 s for the fleet to be under a cut. */
 export const SETTLE_MS = 30_000;
 const REPROFILE_TIMEOUT_MS = 180_000;
 
 /** The agent process of the moment, so a second Ctrl-C can still kill it synchronously. */
 export let currentAgent: SoakAgent | undefined;
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(new Error('soak aborted'));
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(new Error('soak aborted'));
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-async function until(check: () => boolean | Promise<boolean>, timeoutMs: number, signal: AbortSignal): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await sleep(250, signal);
-  }
-  return check();
-}
-
-/** One 24 h forecast of flat capacity per phase, from the start of the current quarter hour. */
-function flatDay(limitA: number): { start_time: string; end_time: string; capacity: number; phase: 'ALL'; unit: 'A' }[] {
-  const now = DateTime.utc();
-  const start = now.startOf('hour').plus({ minutes: Math.floor(now.minute / 15) * 15 });
-  return Array.from({ length: 96 }, (_, i) => ({
-    start_time: start.plus({ minutes: 15 * i }).toISO({ suppressMilliseconds: true }) ?? '',
-    end_time: start.plus({ minutes: 15 * (i + 1) }).toISO({ suppressMilliseconds: true }) ?? '',
-    capacity: limitA,
-    phase: 'ALL' as const,
-    unit: 'A' as const,
-  }));
-}
 
 function drawnNowA(fleet: Fleet): number {
   let max = 0;
@@ -82,6 +52,9 @@ function drawnNowA(fleet: Fleet): number {
 }
 
 export async function runSoak(options: SoakOptions, signal: AbortSignal, say: (line: string) => void): Promise<SoakResult> {
+  const speed = options.speed ?? 1;
+  const upstream = options.upstream === true;
+  const timings = soakTimings(speed);
   const durationMs = options.minutes * 60_000;
   const { plan, random } = planSoak({
     durationMs,
@@ -89,6 +62,8 @@ export async function runSoak(options: SoakOptions, signal: AbortSignal, say: (l
     seed: options.seed,
     regularA: [600, 1200],
     emergencyA: [150, 350],
+    speed,
+    upstream,
   });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flexbridge-soak-'));
   const password = `soak-${randomBytes(8).toString('hex')}`;
@@ -99,37 +74,19 @@ export async function runSoak(options: SoakOptions, signal: AbortSignal, say: (l
   const dbFile = path.join(dir, 'agent.db');
   const configFile = path.join(dir, 'config.json');
   const logFile = path.join(dir, 'agent.log');
-  fs.writeFileSync(
-    configFile,
-    JSON.stringify(
-      {
-        http: { host: '127.0.0.1', port: httpPort },
-        store: { path: dbFile },
-        log: { level: 'info' },
-        ocpp: { host: '127.0.0.1', port: ocppPort, autoRegisterGroup: GROUP, callTimeoutMs: 5000, heartbeatIntervalS: 60 },
-        oscp: {
-          publicBaseUrl: `${httpUrl}/oscp/fp/2.0`,
-          peers: [{ id: 'dso', bootstrapToken, heartbeatIntervalS: 2, offlineGraceS: 2, measurementIntervalS: 10 }],
-        },
-        groups: [{ id: GROUP, peerId: 'dso', safeLimitA: FALLBACK_A, safetyMarginA: MARGIN_A, leaseS: 120 }],
-      },
-      null,
-      2,
-    ),
-  );
   say(
-    `soak: ${options.minutes} min, ${options.stations} stations (mixed 1.6/2.0.1), ${plan.kills.length} kills, seed ${options.seed}; agent files in ${dir}`,
+    `soak: ${options.minutes} min, ${options.stations} stations (mixed 1.6/2.0.1), ${plan.kills.length} kills, seed ${options.seed}, ` +
+      `speed ${speed}, ${upstream ? `through the Local Controller (${plan.csmsOutages.length} CSMS outages planned)` : 'direct'}; agent files in ${dir}`,
   );
 
   let cp: CapacityProvider | undefined;
   let fleet: Fleet | undefined;
+  let csms: SoakCsms | undefined;
   let churn: StationChurn | undefined;
   let churnTimer: NodeJS.Timeout | undefined;
   let progressTimer: NodeJS.Timeout | undefined;
   let passed = false;
   try {
-    currentAgent = await SoakAgent.start(configFile, logFile, httpUrl);
-    cp = await startCapacityProvider({ port: 0, replyDelayMs: 20, handshakeDelayMs: 20, heartbeatIntervalS: 1 });
     const f = createFleet({
       url: ocppUrl,
       protocol: 'mixed',
@@ -137,15 +94,34 @@ export async function runSoak(options: SoakOptions, signal: AbortSignal, say: (l
       evsesPerStation: 1,
       securityProfile: 1,
       password,
-      meterIntervalS: 10,
-      evaluateIntervalS: 2,
+      meterIntervalS: timings.meterIntervalS,
+      evaluateIntervalS: timings.evaluateIntervalS,
       tickMs: 200,
       connectRatePerS: 50,
-      backoff: { minS: 0.5, randomS: 2, repeatTimes: 3 },
+      backoff: timings.backoff,
       seed: options.seed,
       logCapacity: 50_000,
     });
     fleet = f;
+    if (upstream)
+      csms = await SoakCsms.start({
+        identities: [...f.stations.keys()],
+        password,
+        recordFile: path.join(dir, 'csms-frames.ndjson'),
+        heartbeatIntervalS: timings.stationHeartbeatS,
+        callTimeoutMs: 10_000,
+      });
+    const upstreamUrl = csms?.url;
+    fs.writeFileSync(
+      configFile,
+      JSON.stringify(
+        agentConfig({ httpPort, ocppPort, dbFile, bootstrapToken, timings, ...(upstreamUrl !== undefined && { upstreamUrl }) }),
+        null,
+        2,
+      ),
+    );
+    currentAgent = await SoakAgent.start(configFile, logFile, httpUrl);
+    cp = await startCapacityProvider({ port: 0, replyDelayMs: 20, handshakeDelayMs: 20, heartbeatIntervalS: timings.fpHeartbeatS });
     const c = new StationChurn(f, random, password);
     churn = c;
     await cp.registerWith(`${httpUrl}/oscp/fp/2.0`, bootstrapToken);
@@ -164,7 +140,7 @@ export async function runSoak(options: SoakOptions, signal: AbortSignal, say: (l
     const send = async (type: 'CONSUMPTION' | 'FALLBACK_CONSUMPTION', capacityA: number): Promise<void> => {
       const sentAt = Date.now();
       const previous = timeline.at(sentAt);
-      const result = await provider.sendForecast({ groupId: GROUP, type, blocks: flatDay(capacityA) });
+      const result = await provider.sendForecast({ groupId: GROUP, type, blocks: flatForecast(capacityA, timings.forecastBlockS) });
       if (result.status === 204 && result.requestId !== undefined) forecastsAccepted.push(result.requestId);
       else forecastsRefused++;
       if (type !== 'CONSUMPTION') return;
@@ -180,7 +156,7 @@ export async function runSoak(options: SoakOptions, signal: AbortSignal, say: (l
     const startMs = Date.now();
     const restarts: RestartResult[] = [];
     let overNow = 0;
-    churnTimer = setInterval(() => c.step(Math.round(options.stations * 0.4), 0.05), 1000);
+    churnTimer = setInterval(() => c.step(Math.round(options.stations * 0.4), 0.05), timings.churnStepMs);
     progressTimer = setInterval(() => {
       const s = f.summary();
       const allowed = timeline.at(Date.now()) - MARGIN_A;
@@ -189,7 +165,10 @@ export async function runSoak(options: SoakOptions, signal: AbortSignal, say: (l
       say(
         `  ${((Date.now() - startMs) / 1000).toFixed(0).padStart(5)} s  agent ${currentAgent?.running ? 'up  ' : 'DOWN'}  kills ${restarts.length}/${plan.kills.length}` +
           `  connected ${s.connected}/${s.stations}  charging ${s.evsesCharging}  drawn ${drawn.toFixed(0)} A / allowed ${allowed.toFixed(0)} A` +
-          `  heartbeats ${heartbeatsHeld ? 'HELD' : 'on'}  forecasts ${forecastsAccepted.length}`,
+          `  heartbeats ${heartbeatsHeld ? 'HELD' : 'on'}  forecasts ${forecastsAccepted.length}` +
+          (csms
+            ? `  CSMS ${csms.simulator.isDown ? 'DOWN' : 'up'} ${csms.simulator.connectedStations().length} linked, caps ${csms.limits.accepted}`
+            : ''),
       );
     }, 10_000);
 
@@ -216,7 +195,23 @@ export async function runSoak(options: SoakOptions, signal: AbortSignal, say: (l
         timeline.set(Date.now(), consumptionA);
       });
     }
-    for (const dup of plan.duplicates) at(dup, async () => (agentUp() ? c.duplicateConnect(ocppUrl) : undefined));
+    for (const dup of plan.duplicates) at(dup, async () => (agentUp() ? c.duplicateConnect(ocppUrl, timings.duplicateHoldMs) : undefined));
+    // The CSMS's side: outages, and caps sent without waiting for the answer (the relay may hold them up to its timeout).
+    const capsInFlight: Promise<void>[] = [];
+    if (csms !== undefined) {
+      const upstreamCsms = csms;
+      for (const outage of plan.csmsOutages) {
+        at(outage.atMs, () => upstreamCsms.goDown());
+        at(outage.atMs + outage.forMs, () => upstreamCsms.comeBack());
+      }
+      const ids = [...f.stations.keys()];
+      for (const limit of plan.csmsLimits)
+        at(limit.atMs, async () => {
+          const id = ids[Math.floor(random() * ids.length)];
+          const stackLevel = Math.floor(random() * 3);
+          if (id !== undefined) capsInFlight.push(upstreamCsms.sendLimit(id, f.protocolOf(id), limit.limitA, stackLevel));
+        });
+    }
     for (const kill of plan.kills)
       at(kill.atMs, async () => {
         const before = new Map([...f.stations].map(([id, s]) => [id, s.stats.profilesAccepted]));
@@ -250,10 +245,11 @@ export async function runSoak(options: SoakOptions, signal: AbortSignal, say: (l
       if (next && next.atMs <= Date.now() - startMs) {
         queue.shift();
         await next.run();
-      } else await sleep(200, signal);
+      } else await sleep(Math.min(200, timings.churnStepMs), signal);
     }
 
-    // Wind down: no more churn, the CP heartbeats again, the agent drains its outbox and the stations their queues.
+    // Wind down: no more churn, the CP heartbeats again, the CSMS is up, the agent drains its outbox and relay queue
+    // and the stations their own queues.
     clearInterval(churnTimer);
     churnTimer = undefined;
     if (heartbeatsHeld) {
@@ -261,62 +257,54 @@ export async function runSoak(options: SoakOptions, signal: AbortSignal, say: (l
       heartbeatsHeld = false;
       timeline.set(Date.now(), consumptionA);
     }
-    say('soak: events done; letting queues drain (30 s, then until the outbox is empty, at most 60 s more)');
-    await sleep(30_000, signal);
-    const drained = await until(() => readOutbox(dbFile).pending === 0, 60_000, signal);
+    await csms?.comeBack();
+    const drainMs = options.drainMs ?? 30_000;
+    say(
+      `soak: events done; letting queues drain (${drainMs / 1000} s, then until the outbox and relay queue are empty, at most 60 s more)`,
+    );
+    await sleep(drainMs, signal);
+    const drained = await until(
+      () => {
+        const rows = readOutbox(dbFile);
+        return rows.pending === 0 && rows.relayQueued === 0;
+      },
+      60_000,
+      signal,
+    );
+    await Promise.all(capsInFlight);
     const drainedAtIso = new Date().toISOString();
     const endMs = Date.now();
-
-    const logs = [...f.stations.values()].map((s) => s.evseOrThrow(1).log.toArray());
-    const over = overLimitInstants(logs, (t) => timeline.allowedAt(t, SETTLE_MS) - MARGIN_A, startMs);
+    const logs = new Map([...f.stations].map(([id, s]) => [id, s.evseOrThrow(1).log.toArray()]));
     const stationsSummary = f.summary();
     const cpSummary = provider.summary();
     await f.stop();
     fleet = undefined;
     await currentAgent?.stop();
-    const store = auditStore(dbFile, drainedAtIso);
-
-    let sessionsMissing = 0;
-    let endedMissing = 0;
-    for (const [id, started] of c.startedBy) sessionsMissing += Math.max(0, started - (store.sessions.get(id)?.total ?? 0));
-    for (const [id, ended] of c.endedBy) endedMissing += Math.max(0, ended - (store.sessions.get(id)?.ended ?? 0));
-    const forecastsMissing = forecastsAccepted.filter((id) => !store.forecastRequestIds.has(id)).length;
-    const result: SoakResult = {
-      options,
-      minutesRun: (endMs - startMs) / 60_000,
+    await csms?.stop();
+    const result = await judge({
+      options: { minutes: options.minutes, stations: options.stations, kills: options.kills, seed: options.seed, speed, upstream },
+      startMs,
+      endMs,
       settleMs: SETTLE_MS,
       marginA: MARGIN_A,
-      overLimit: over,
-      capacityDecreases: timeline.decreases(),
+      logs,
+      timeline,
       restarts,
-      churn: c.counts,
-      sessionsStarted: [...c.startedBy.values()].reduce((a, b) => a + b, 0),
-      sessionsEnded: [...c.endedBy.values()].reduce((a, b) => a + b, 0),
-      sessionsStored: [...store.sessions.values()].reduce((a, s) => a + s.total, 0),
-      sessionsEndedStored: [...store.sessions.values()].reduce((a, s) => a + s.ended, 0),
-      sessionsMissing,
-      endedMissing,
-      forecastsSent: forecastsAccepted.length,
+      churn: c,
+      dbFile,
+      drainedAtIso,
+      drained,
+      forecastsAccepted,
       forecastsRefused,
-      forecastsMissing,
-      emergencyCuts: plan.forecasts.filter((fc) => fc.emergency).length,
-      heartbeatPauses: plan.heartbeatPauses.length,
-      outboxPending: store.outboxPending,
-      outboxFailed: store.outboxFailed,
-      outboxDrained: drained,
+      plan,
       drops: stationsSummary.drops,
       cpReceived: cpSummary.filter((m) => m.direction === 'in').reduce((a, m) => a + m.count, 0),
-      overNowSamples: overNow,
+      overNow,
+      csms,
       dir,
-    };
-    passed =
-      over.length === 0 &&
-      sessionsMissing === 0 &&
-      endedMissing === 0 &&
-      forecastsMissing === 0 &&
-      store.outboxFailed === 0 &&
-      store.outboxPending === 0;
-    return result;
+    });
+    passed = result.passed;
+    return result.result;
   } finally {
     if (churnTimer) clearInterval(churnTimer);
     if (progressTimer) clearInterval(progressTimer);
@@ -325,6 +313,7 @@ export async function runSoak(options: SoakOptions, signal: AbortSignal, say: (l
     await currentAgent?.kill9().catch(() => undefined);
     currentAgent = undefined;
     await cp?.close().catch(() => undefined);
+    await csms?.stop().catch(() => undefined);
     // Keep the agent's log and store for the developer when the run failed.
     if (passed) fs.rmSync(dir, { recursive: true, force: true });
     else say(`soak: agent log and store kept in ${dir}`);

@@ -169,7 +169,13 @@ export class StationCommandService implements StationCommands {
       ...(parsed.success &&
         parsed.data.statusInfo && { reasonCode: parsed.data.statusInfo.reasonCode, info: parsed.data.statusInfo.additionalInfo }),
     });
-    return this.rejected(runtime, rejectionsBeforeUncontrollable);
+    // K01.FR.09: a TxProfile for a transaction that ended meanwhile is rejected TxNotFound. That is a session ending
+    // while its limit was on the way, not a refusal to be steered: it must not count towards uncontrollable.
+    const txEnded =
+      request.chargingProfile.chargingProfilePurpose === 'TxProfile' &&
+      parsed.success &&
+      parsed.data.statusInfo?.reasonCode === 'TxNotFound';
+    return txEnded ? 'Rejected' : this.rejected(runtime, rejectionsBeforeUncontrollable);
   }
 
   /** The request in OCPP 1.6 terms, or undefined (logged) when 1.6 cannot carry it. */

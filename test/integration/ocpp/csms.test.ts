@@ -221,6 +221,24 @@ describe('OCPP CSMS — commands and their outcomes (K01)', () => {
     await station.client.close();
   });
 
+  test('K01.FR.09 — TxProfiles rejected TxNotFound (the session ended meanwhile) never make a station uncontrollable', async () => {
+    // Found by the soak through the Local Controller: short sessions raced their TxProfiles, three in a row marked the
+    // station uncontrollable for good, and its folded profiles were no longer refreshed when the CSMS lowered its cap.
+    const station = await discovered({
+      setChargingProfile: async (params) =>
+        (params['chargingProfile'] as { chargingProfilePurpose?: string } | undefined)?.chargingProfilePurpose === 'TxProfile'
+          ? { status: 'Rejected', statusInfo: { reasonCode: 'TxNotFound' } }
+          : { status: 'Accepted' },
+    });
+    const schedule = { periods: [{ startMs: Date.now(), limitA: 16 }], leaseEndMs: Date.now() + 600_000 };
+    const live = { kind: 'live', stationCap: schedule, sessions: [{ transactionId: 'tx-gone', evseId: 1, schedule }] } as const;
+    for (let i = 0; i < 4; i++) expect(await t.csms.commands.applyLimits('CS-1', live)).toBe('Rejected');
+    expect(t.recorded.uncontrollable).toEqual([]);
+    expect(t.store.stations.get('CS-1')?.controllable).toBe(true);
+    expect(await t.csms.commands.applyLimits('CS-1', { kind: 'standing', limitA: 10 })).toBe('Accepted');
+    await station.client.close();
+  });
+
   test('K01.FR.29 — NotImplemented marks the station uncontrollable at once', async () => {
     const station = await connectStation(t.url);
     station.client.removeHandler('SetChargingProfile');

@@ -363,4 +363,25 @@ describe('OCPP station simulator over the wire', () => {
     expect(replayed[0]).toMatchObject({ eventType: 'Started', offline: true, seqNo: 0 });
     expect(f.limitLog('SIM-00001', 1).at(-1)).toEqual({ atMs: T0, limitA: [32, 32, 32], drawnA: [16, 0, 0] });
   });
+
+  it('a TransactionEvent whose socket dies before the answer is kept and sent again, in order, after reconnecting', async () => {
+    const f = await startFleet({ count: 1 });
+    const station = f.stationOrThrow('SIM-00001');
+    // This connection takes the first TransactionEvent down with it: recorded, never answered, the socket cut.
+    const first = csmsClient('SIM-00001');
+    first.handle('TransactionEvent', ({ params }) => {
+      csms.received.push({ identity: 'SIM-00001', method: 'TransactionEvent', params });
+      void first.close({ force: true });
+      return new Promise<never>(() => undefined);
+    });
+    f.plugIn('SIM-00001', 1, { batteryWh: 60_000, socPercent: 20, phases: 3, maxCurrentA: 16 });
+    await until(() => station.stats.connects === 2 && transactionEvents(csms.received, 'SIM-00001').length >= 3, 'reconnect and replay');
+    const events = transactionEvents(csms.received, 'SIM-00001');
+    // The lost Started arrives again (a CSMS may see it twice: at least once), then what was queued behind it.
+    expect(events.map((e) => [e.seqNo, e.eventType, e.offline ?? false])).toEqual([
+      [0, 'Started', false],
+      [0, 'Started', true],
+      [1, 'Updated', true],
+    ]);
+  });
 });
