@@ -212,12 +212,13 @@ export interface RekeyKeys {
 }
 
 /**
- * SQLITE_BUSY and its extended codes, told by the error's code: better-sqlite3 registers its SqliteError class once
- * per process (the first load of the module), so `instanceof` fails wherever the module was loaded again (jest's
- * per-file module registries).
+ * SQLITE_BUSY and its extended codes, told by the error's code alone: better-sqlite3 registers its SqliteError class
+ * once per process (the first load of the module), so the error may come from another module instance or another
+ * realm (jest runs each test file in its own context), where neither `instanceof SqliteError` nor `instanceof Error`
+ * holds.
  */
 function isBusy(error: unknown): boolean {
-  const code: unknown = error instanceof Error ? (error as { code?: unknown }).code : undefined;
+  const code: unknown = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
   return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
 }
 
