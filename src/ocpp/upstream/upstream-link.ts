@@ -30,6 +30,8 @@ export interface DialOptions {
   readonly authorization?: string;
   readonly ca?: Buffer;
   readonly timeoutMs: number;
+  /** Largest frame taken from the CSMS (ocpp.admission.maxFrameBytes, as from a station); a bigger one closes with 1009. */
+  readonly maxFrameBytes?: number;
   /** Times the CALLs' answers (the system clock in production). */
   readonly clock: Clock;
 }
@@ -44,6 +46,9 @@ export function dialUpstream(options: DialOptions): Promise<DialOutcome> {
       headers: options.authorization ? { Authorization: options.authorization } : {},
       handshakeTimeout: options.timeoutMs,
       perMessageDeflate: { serverNoContextTakeover: true, clientNoContextTakeover: true, threshold: 1024 },
+      // Never more from the CSMS than flexbridge takes from a station: a bigger CALL relayed down would come back
+      // bigger (a strict station echoes the payload in its CALLERROR) and cost the station its socket (1009).
+      ...(options.maxFrameBytes !== undefined && { maxPayload: options.maxFrameBytes }),
       ...(options.ca && { ca: options.ca }),
       rejectUnauthorized: true,
     });
@@ -166,7 +171,8 @@ export class UpstreamLink {
       : { kind: 'error', code: 'NotImplemented', description: 'no handler', details: {} };
     if (!this.open) return;
     if (answer.kind === 'result') this.send(JSON.stringify([3, id, answer.payload]));
-    else if (answer.kind === 'error') this.send(JSON.stringify([4, id, answer.code, answer.description, answer.details ?? {}]));
+    else if (answer.kind === 'error')
+      this.send(JSON.stringify([4, id, spelledFor(this.protocol, answer.code), answer.description, answer.details ?? {}]));
     else this.send(JSON.stringify([4, id, 'GenericError', `station did not answer (${answer.kind})`, {}]));
   }
 
@@ -174,6 +180,25 @@ export class UpstreamLink {
     this.ws.send(text);
     this.tap?.(text, true);
   }
+}
+
+/**
+ * The CSMS gets error codes in its version's spelling (OCPP-J 2.0.1 §4.3, 1.6 §4.2.3), whoever raised them: a 1.6
+ * station built on ocpp-rpc 2.2.1 answers OccurrenceConstraintViolation (2.0.1's) and RpcFrameworkError (no 1.6 code).
+ * Codes neither version knows are the station's own and pass unchanged (the relay is transparent).
+ */
+const SPELLING: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  'ocpp1.6': {
+    OccurrenceConstraintViolation: 'OccurenceConstraintViolation',
+    FormatViolation: 'FormationViolation',
+    RpcFrameworkError: 'FormationViolation',
+    MessageTypeNotSupported: 'NotSupported',
+  },
+  'ocpp2.0.1': { OccurenceConstraintViolation: 'OccurrenceConstraintViolation', FormationViolation: 'FormatViolation' },
+};
+
+export function spelledFor(protocol: string, code: string): string {
+  return SPELLING[protocol]?.[code] ?? code;
 }
 
 type Frame =

@@ -1,0 +1,40 @@
+// Defects the relay fuzzer (test/fuzz/relay.ts) found in Local Controller mode, each pinned by a test over real
+// sockets: CALLERROR codes reach the CSMS spelled for its version, and a CSMS frame above the frame limit is refused.
+import { RELAY_STATIONS, startRelayAgent, type RelayRig } from './relay';
+
+jest.setTimeout(60_000);
+
+describe('#17 relay fuzz findings (Local Controller mode)', () => {
+  let rig: RelayRig;
+  beforeAll(async () => {
+    rig = await startRelayAgent();
+  });
+  afterAll(() => rig.close());
+
+  test('a 1.6 station refusing a CSMS call in ocpp-rpc’s 2.0.1 spelling reaches the 1.6 CSMS as OccurenceConstraintViolation', async () => {
+    const link = await rig.csms.link(RELAY_STATIONS['ocpp1.6']);
+    // transactionId missing: the strict 1.6 station (ocpp-rpc 2.2.1) answers OccurrenceConstraintViolation, double r.
+    const answer = await link.call('spell-16', JSON.stringify([2, 'spell-16', 'RemoteStopTransaction', {}]));
+    expect(answer?.slice(0, 3)).toEqual([4, 'spell-16', 'OccurenceConstraintViolation']);
+  });
+
+  test('a 2.0.1 station refusing a CSMS call reaches the 2.0.1 CSMS with 2.0.1’s own code', async () => {
+    const link = await rig.csms.link(RELAY_STATIONS['ocpp2.0.1']);
+    const answer = await link.call('spell-201', JSON.stringify([2, 'spell-201', 'RequestStopTransaction', {}]));
+    expect(answer?.slice(0, 3)).toEqual([4, 'spell-201', 'OccurrenceConstraintViolation']);
+  });
+
+  test('a CSMS frame above ocpp.admission.maxFrameBytes closes the twin with 1009; the station stays connected and is redialled', async () => {
+    const identity = RELAY_STATIONS['ocpp2.0.1'];
+    const link = await rig.csms.link(identity);
+    const big = JSON.stringify([2, 'big-1', 'DataTransfer', { vendorId: 'x', data: 'v'.repeat(2 * 1024 * 1024) }]);
+    expect(await link.call('big-1', big)).toBeUndefined();
+    expect(link.closeCode).toBe(1009);
+    const station = rig.stations.get('ocpp2.0.1');
+    expect(station?.client.state).toBe(1);
+    // The twin comes back (hold mode redials) and relays again.
+    const again = await rig.csms.link(identity);
+    expect(again).not.toBe(link);
+    expect(await station?.client.call('Heartbeat', {})).toHaveProperty('currentTime');
+  });
+});
