@@ -24,6 +24,21 @@ describe('#17 relay fuzz findings (Local Controller mode)', () => {
     expect(answer?.slice(0, 3)).toEqual([4, 'spell-201', 'OccurrenceConstraintViolation']);
   });
 
+  test.each([['ocpp2.0.1' as const], ['ocpp1.6' as const]])(
+    '%s: a CALL the CSMS sends in the tick the twin opens is relayed to the station, not refused NotImplemented',
+    async (protocol) => {
+      const answers: Promise<unknown>[] = [];
+      rig.csms.greet = (link) => {
+        answers.push(link.call('greet-1', JSON.stringify([2, 'greet-1', 'TriggerMessage', { requestedMessage: 'Heartbeat' }])));
+      };
+      // A new connection of the station opens a new twin (newest wins).
+      await rig.reconnect(protocol);
+      rig.csms.greet = undefined;
+      expect(answers).toHaveLength(1);
+      expect(await answers[0]).toEqual([3, 'greet-1', { status: 'Accepted' }]);
+    },
+  );
+
   test('a CSMS frame above ocpp.admission.maxFrameBytes closes the twin with 1009; the station stays connected and is redialled', async () => {
     const identity = RELAY_STATIONS['ocpp2.0.1'];
     const link = await rig.csms.link(identity);

@@ -134,7 +134,16 @@ class FakeCsmsLink {
 }
 
 /** A raw ws CSMS on 127.0.0.1:0 picking 2.0.1 or 1.6 as offered; one link per station identity. */
-async function startFakeCsms(): Promise<{ url: string; link(identity: string): Promise<FakeCsmsLink>; close(): Promise<void> }> {
+export interface FakeCsms {
+  readonly url: string;
+  /** The open twin of a station, waiting for it if it is not (re)connected yet. */
+  link(identity: string): Promise<FakeCsmsLink>;
+  /** Called on every new twin in the tick it opens (a CSMS that speaks first, as many do right after a connect). */
+  greet: ((link: FakeCsmsLink) => void) | undefined;
+  close(): Promise<void>;
+}
+
+async function startFakeCsms(): Promise<FakeCsms> {
   const links = new Map<string, FakeCsmsLink>();
   const arrivals: ((identity: string) => void)[] = [];
   const server = new WebSocketServer({
@@ -145,7 +154,9 @@ async function startFakeCsms(): Promise<{ url: string; link(identity: string): P
   });
   server.on('connection', (ws, request) => {
     const identity = decodeURIComponent((request.url ?? '').split('/').pop() ?? '');
-    links.set(identity, new FakeCsmsLink(ws));
+    const link = new FakeCsmsLink(ws);
+    links.set(identity, link);
+    csms.greet?.(link);
     for (const arrived of arrivals.splice(0)) arrived(identity);
   });
   await new Promise<void>((resolve) => server.once('listening', resolve));
@@ -158,15 +169,17 @@ async function startFakeCsms(): Promise<{ url: string; link(identity: string): P
       await new Promise<void>((resolve) => arrivals.push(() => resolve()));
     }
   };
-  return {
+  const csms: FakeCsms = {
     url: `ws://127.0.0.1:${port}/csms`,
     link,
+    greet: undefined,
     close: () =>
       new Promise<void>((resolve) => {
         for (const ws of server.clients) ws.terminate();
         server.close(() => resolve());
       }),
   };
+  return csms;
 }
 
 /** A profile as the station holds it (both versions read into one shape). */
@@ -734,7 +747,7 @@ function relayCase(protocol: RelayProtocol): fc.Arbitrary<RelayCase> {
 // ---- The rig: one agent in Local Controller mode, the fake CSMS, one booted station per version ----
 
 export interface RelayRig extends FuzzRig {
-  readonly csms: Awaited<ReturnType<typeof startFakeCsms>>;
+  readonly csms: FakeCsms;
   readonly stations: Map<RelayProtocol, RelayStation>;
   /** A new socket for a station the agent let go (counted as a problem by the fuzzer). */
   reconnect(protocol: RelayProtocol): Promise<RelayStation>;

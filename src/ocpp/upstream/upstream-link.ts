@@ -71,6 +71,9 @@ export function dialUpstream(options: DialOptions): Promise<DialOutcome> {
   });
 }
 
+/** CSMS CALLs held while the station's side of the pairing finishes (a CSMS should have one outstanding at most). */
+const MAX_EARLY_CALLS = 10;
+
 interface Pending {
   readonly resolve: (answer: UpstreamAnswer) => void;
   readonly timer: { cancel(): void };
@@ -80,6 +83,11 @@ interface Pending {
 export class UpstreamLink {
   private readonly pending = new Map<string, Pending>();
   private incoming: IncomingCall | undefined;
+  /**
+   * CSMS CALLs that arrived before the relay took the link: the twin opens inside the station's upgrade and many a CSMS
+   * speaks first (a TriggerMessage right after the connect), before the station's socket is accepted. Held, not refused.
+   */
+  private readonly early: { readonly id: string; readonly action: string; readonly payload: unknown }[] = [];
   private readonly closedListeners: ((code: number) => void)[] = [];
   /** Frames the CSMS sent that were not valid OCPP-J, or answers to ids we never used. */
   unexpectedFrames = 0;
@@ -112,6 +120,13 @@ export class UpstreamLink {
 
   onCall(handler: IncomingCall): void {
     this.incoming = handler;
+    const early = this.early.splice(0);
+    if (early.length === 0) return;
+    // Once the code that took the link is done: the relay takes it while the station's connection is still being set
+    // up (its runtime points at the new socket only after), and a call sent before then would find no station.
+    queueMicrotask(() => {
+      for (const call of early) void this.answer(call.id, call.action, call.payload);
+    });
   }
 
   onClose(listener: (code: number) => void): void {
@@ -147,7 +162,8 @@ export class UpstreamLink {
       return;
     }
     if (frame.type === 2) {
-      void this.answer(frame.id, frame.action, frame.payload);
+      if (!this.incoming && this.early.length < MAX_EARLY_CALLS) this.early.push(frame);
+      else void this.answer(frame.id, frame.action, frame.payload);
       return;
     }
     const pending = this.pending.get(frame.id);
