@@ -39,6 +39,57 @@ describe('#17 relay fuzz findings (Local Controller mode)', () => {
     },
   );
 
+  test.each([['ocpp2.0.1' as const], ['ocpp1.6' as const]])(
+    '%s: a CSMS station cap in W over numberPhases 0 folds to a number (never limit null in flexbridge’s own profiles), and its shadow is kept',
+    async (protocol) => {
+      const station = rig.stations.get(protocol);
+      const invalid: string[] = [];
+      station?.client.on('strictValidationFailure', ({ method, error }: { method: string; error: unknown }) =>
+        invalid.push(`${method}: ${String(error)}`),
+      );
+      const link = await rig.csms.link(RELAY_STATIONS[protocol]);
+      // Schema-valid in both versions (numberPhases is any integer; duration any integer).
+      const schedule = {
+        startSchedule: new Date(Date.now() - 1000).toISOString(),
+        duration: 1e308,
+        chargingRateUnit: 'W',
+        chargingSchedulePeriod: [{ startPeriod: 0, limit: 0, numberPhases: 0 }],
+      };
+      const payload =
+        protocol === 'ocpp1.6'
+          ? {
+              connectorId: 0,
+              csChargingProfiles: {
+                chargingProfileId: 7,
+                stackLevel: 0,
+                chargingProfilePurpose: 'ChargePointMaxProfile',
+                chargingProfileKind: 'Absolute',
+                chargingSchedule: schedule,
+              },
+            }
+          : {
+              evseId: 0,
+              chargingProfile: {
+                id: 7,
+                stackLevel: 0,
+                chargingProfilePurpose: 'ChargingStationMaxProfile',
+                chargingProfileKind: 'Absolute',
+                chargingSchedule: [{ id: 1, ...schedule }],
+              },
+            };
+      expect(await link.call('w0', JSON.stringify([2, 'w0', 'SetChargingProfile', payload]))).toEqual([3, 'w0', { status: 'Accepted' }]);
+      // Through the station's queue after the refold it caused.
+      const barrier = protocol === 'ocpp1.6' ? { connectorId: 0, duration: 60 } : { evseId: 0, duration: 60 };
+      await link.call('w0-b', JSON.stringify([2, 'w0-b', 'GetCompositeSchedule', barrier]));
+      expect(invalid).toEqual([]);
+      expect(station?.profiles.get(9_100_001)?.periods[0]?.limit).toBe(0);
+      expect(station?.capNowA(Date.now())?.limitA).toBe(0);
+      const saved = rig.agent.store.kv.get(`relay:${RELAY_STATIONS[protocol]}:csms-profiles`);
+      expect(saved).toEqual([expect.objectContaining({ id: 7, minLimitA: 0 })]);
+      expect(saved).not.toEqual([expect.objectContaining({ endsAtMs: null })]);
+    },
+  );
+
   test('a CSMS frame above ocpp.admission.maxFrameBytes closes the twin with 1009; the station stays connected and is redialled', async () => {
     const identity = RELAY_STATIONS['ocpp2.0.1'];
     const link = await rig.csms.link(identity);
