@@ -278,7 +278,7 @@ function periodsOf(schedule: Record<string, unknown>): HeldProfile['periods'] {
   }));
 }
 
-/** Schema-valid (the station is strict): every field is there with its type. */
+/** A profile as the station reads it; lenient (NaN, undefined) where a schema-invalid one is read for a report. */
 function read201(params: unknown): HeldProfile {
   const p = obj(obj(params).chargingProfile);
   const schedule = obj(Array.isArray(p.chargingSchedule) ? p.chargingSchedule[0] : undefined);
@@ -291,18 +291,17 @@ function read16(params: unknown): HeldProfile {
 }
 
 function held(p: Record<string, unknown>, id: number, evseId: number, schedule: Record<string, unknown>): HeldProfile {
-  const optional = <K extends string>(key: K, value: unknown) => (value === undefined ? {} : { [key]: value });
   return {
     id,
     evseId,
     purpose: String(p.chargingProfilePurpose),
     stackLevel: num(p.stackLevel),
     kind: String(p.chargingProfileKind),
-    ...optional('validFrom', str(p.validFrom)),
-    ...optional('validTo', str(p.validTo)),
+    validFrom: str(p.validFrom),
+    validTo: str(p.validTo),
     unit: String(schedule.chargingRateUnit),
-    ...optional('startSchedule', str(schedule.startSchedule)),
-    ...optional('duration', typeof schedule.duration === 'number' ? schedule.duration : undefined),
+    startSchedule: str(schedule.startSchedule),
+    duration: typeof schedule.duration === 'number' ? schedule.duration : undefined,
     periods: periodsOf(schedule),
   };
 }
