@@ -201,9 +201,9 @@ export class RelayStation {
         const keys = Array.isArray(obj(params).key) ? (obj(params).key as unknown[]).map(String) : Object.keys(configuration);
         return {
           configurationKey: keys
-            .filter((k) => configuration[k] !== undefined)
+            .filter((k) => Object.hasOwn(configuration, k))
             .map((k) => ({ key: k, readonly: true, value: configuration[k] })),
-          unknownKey: keys.filter((k) => configuration[k] === undefined),
+          unknownKey: keys.filter((k) => !Object.hasOwn(configuration, k)),
         };
       });
       for (const action of [
@@ -231,7 +231,9 @@ export class RelayStation {
       const data = Array.isArray(obj(params).getVariableData) ? (obj(params).getVariableData as unknown[]).map(obj) : [];
       return {
         getVariableResult: data.map((d) => {
-          const value = values[String(obj(d.variable).name)];
+          const name = String(obj(d.variable).name);
+          // Own keys only: a variable named __proto__ is unknown, not Object.prototype.
+          const value = Object.hasOwn(values, name) ? values[name] : undefined;
           return value === undefined
             ? { attributeStatus: 'UnknownVariable', component: d.component, variable: d.variable }
             : { attributeStatus: 'Accepted', attributeValue: value, component: d.component, variable: d.variable };
