@@ -265,6 +265,8 @@ export interface RelayCase {
   id?: string;
   text: string | Buffer;
   binary?: boolean;
+  /** CALLs sent together, none waiting for the one before (a CSMS breaking one-outstanding-CALL, OCPP-J §4.1.1). */
+  burst?: RelayCase[];
 }
 
 let nextId = 0;
@@ -351,8 +353,12 @@ export function relayCase(protocol: RelayProtocol): fc.Arbitrary<RelayCase> {
     const payload = { key: 'x', value: 'v'.repeat(megabytes * 1024 * 1024) };
     return { kind: 'oversized', action: 'DataTransfer', id, text: JSON.stringify([2, id, 'DataTransfer', payload]) };
   });
+  const burst = fc
+    .array(call, { minLength: 2, maxLength: 5 })
+    .map((calls): RelayCase => ({ kind: 'burst', text: calls.map((c) => String(c.text)).join('\n'), burst: calls }));
   return fc.oneof(
     { weight: 60, arbitrary: call },
+    { weight: 3, arbitrary: burst },
     { weight: 6, arbitrary: unknownAction },
     { weight: 6, arbitrary: malformed },
     { weight: 6, arbitrary: wrongType },

@@ -10,7 +10,7 @@ import { parseConfig } from '../../src/config/load';
 import { silentLogger } from '../../src/observability/log';
 import { isFlexbridgeProfileId } from '../../src/ocpp/v201/limit-profiles';
 import { startFakeCsms, type FakeCsms, type Json } from './relay-csms';
-import { freshId, relayCase } from './relay-cases';
+import { freshId, relayCase, type RelayCase } from './relay-cases';
 import { EVSES, obj, PASSWORD, RELAY_STATIONS, RelayStation, STACK_LEVELS, type HeldProfile, type RelayProtocol } from './relay-station';
 import { checksum, type Findings, type FuzzRig } from './targets';
 
@@ -257,6 +257,31 @@ export async function fuzzRelay(
     if (health.status !== 200) problem(`/healthz answered ${health.status}`);
   };
 
+  /** One frame to the agent and, for a CALL, its answer checked; true when the station accepted a profile change. */
+  const exchange = async (input: RelayCase): Promise<boolean> => {
+    const what = `${input.kind}${input.action ? ` ${input.action}` : ''}: ${String(input.text).slice(0, 300)}`;
+    if (input.id === undefined) {
+      link.send(input.text, input.binary);
+      count(input.kind);
+      return false;
+    }
+    const answer = await link.call(input.id, input.text, input.binary);
+    if (!answer) {
+      if (link.ws.readyState === link.ws.OPEN) problem(`no answer to ${what}`);
+      count(`${input.kind}:closed`);
+      return false;
+    }
+    const wrong = answerProblem(answer, input.id, protocol);
+    if (wrong) problem(`${wrong} for ${what}`);
+    const outcome = answer[0] === 3 ? `result:${String(obj(answer[2]).status ?? '-')}` : `error:${String(answer[2])}`;
+    count(`${input.kind === 'call' ? input.action : input.kind} ${outcome}`);
+    return (
+      answer[0] === 3 &&
+      obj(answer[2]).status === 'Accepted' &&
+      (input.action === 'SetChargingProfile' || input.action === 'ClearChargingProfile')
+    );
+  };
+
   try {
     await probe();
     await fc.assert(
@@ -265,27 +290,9 @@ export async function fuzzRelay(
         await ensureConnected();
         const before = checksum(rig.file, RELAY_TABLES);
         const what = `${input.kind}${input.action ? ` ${input.action}` : ''}: ${String(input.text).slice(0, 300)}`;
-        let changes = false;
         last = what;
-        if (input.id === undefined) {
-          link.send(input.text, input.binary);
-          count(input.kind);
-        } else {
-          const answer = await link.call(input.id, input.text, input.binary);
-          if (!answer) {
-            if (link.ws.readyState === link.ws.OPEN) problem(`no answer to ${what}`);
-            count(`${input.kind}:closed`);
-          } else {
-            const wrong = answerProblem(answer, input.id, protocol);
-            if (wrong) problem(`${wrong} for ${what}`);
-            const outcome = answer[0] === 3 ? `result:${String(obj(answer[2]).status ?? '-')}` : `error:${String(answer[2])}`;
-            count(`${input.kind === 'call' ? input.action : input.kind} ${outcome}`);
-            changes =
-              answer[0] === 3 &&
-              obj(answer[2]).status === 'Accepted' &&
-              (input.action === 'SetChargingProfile' || input.action === 'ClearChargingProfile');
-          }
-        }
+        if (input.burst) count('burst');
+        const changes = input.burst ? (await Promise.all(input.burst.map(exchange))).some(Boolean) : await exchange(input);
         if (changes) await barrier();
         else if (checksum(rig.file, RELAY_TABLES) !== before) problem(`the store changed on ${what}`);
         checkCap(what);
