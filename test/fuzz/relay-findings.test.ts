@@ -1,5 +1,6 @@
 // Defects the relay fuzzer (test/fuzz/relay.ts) found in Local Controller mode, each pinned by a test over real
 // sockets: CALLERROR codes reach the CSMS spelled for its version, and a CSMS frame above the frame limit is refused.
+import { spelledFor } from '../../src/ocpp/upstream/upstream-link';
 import { RELAY_STATIONS, startRelayAgent, type RelayRig } from './relay';
 
 jest.setTimeout(60_000);
@@ -16,6 +17,14 @@ describe('#17 relay fuzz findings (Local Controller mode)', () => {
     // transactionId missing: the strict 1.6 station (ocpp-rpc 2.2.1) answers OccurrenceConstraintViolation, double r.
     const answer = await link.call('spell-16', JSON.stringify([2, 'spell-16', 'RemoteStopTransaction', {}]));
     expect(answer?.slice(0, 3)).toEqual([4, 'spell-16', 'OccurenceConstraintViolation']);
+  });
+
+  test('spelling: only the codes that differ between versions are respelled; a station’s own code passes as it is', () => {
+    expect(spelledFor('ocpp1.6', 'FormatViolation')).toBe('FormationViolation');
+    expect(spelledFor('ocpp2.0.1', 'FormationViolation')).toBe('FormatViolation');
+    expect(spelledFor('ocpp2.0.1', 'OccurrenceConstraintViolation')).toBe('OccurrenceConstraintViolation');
+    for (const code of ['constructor', '__proto__', 'toString', 'VendorSpecific'])
+      for (const protocol of ['ocpp1.6', 'ocpp2.0.1']) expect(spelledFor(protocol, code)).toBe(code);
   });
 
   test('a 2.0.1 station refusing a CSMS call reaches the 2.0.1 CSMS with 2.0.1’s own code', async () => {

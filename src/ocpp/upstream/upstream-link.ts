@@ -214,7 +214,9 @@ const SPELLING: Readonly<Record<string, Readonly<Record<string, string>>>> = {
 };
 
 export function spelledFor(protocol: string, code: string): string {
-  return SPELLING[protocol]?.[code] ?? code;
+  const spelling = SPELLING[protocol];
+  // Own keys only: a station's code "constructor" is its own, not Object's.
+  return spelling && Object.hasOwn(spelling, code) ? (spelling[code] ?? code) : code;
 }
 
 type Frame =
