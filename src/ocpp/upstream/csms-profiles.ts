@@ -27,7 +27,6 @@ const ShadowProfile = z.object({
   endsAtMs: z.number().optional(),
 });
 type ShadowProfile = z.infer<typeof ShadowProfile>;
-const Shadow = z.array(ShadowProfile);
 
 /** What the CSMS limits, folded into flexbridge's own profiles: installed = min(grid share, CSMS limit). */
 export interface CsmsFold {
@@ -117,8 +116,11 @@ export class CsmsProfileGuard implements CsmsFold {
     private readonly hooks: GuardHooks,
     saved?: unknown,
   ) {
-    const restored = Shadow.safeParse(saved ?? []);
-    if (restored.success) for (const profile of restored.data) this.shadow.set(profile.id, profile);
+    // One unreadable entry loses that entry only, never the whole fold.
+    for (const entry of Array.isArray(saved) ? saved : []) {
+      const restored = ShadowProfile.safeParse(entry);
+      if (restored.success) this.shadow.set(restored.data.id, restored.data);
+    }
   }
 
   get stationCapA(): number | undefined {
@@ -250,20 +252,23 @@ function endOf(profile: {
   if (profile.validTo !== undefined && Number.isFinite(Date.parse(profile.validTo))) ends.push(Date.parse(profile.validTo));
   const schedule = profile.chargingSchedule[0];
   if (profile.chargingProfileKind === 'Absolute' && schedule?.startSchedule !== undefined && schedule.duration !== undefined) {
-    const startMs = Date.parse(schedule.startSchedule);
-    if (Number.isFinite(startMs)) ends.push(startMs + schedule.duration * 1000);
+    // A schema-valid duration can be 1e308 s: that end is never, not Infinity (which the store cannot keep).
+    const endMs = Date.parse(schedule.startSchedule) + schedule.duration * 1000;
+    if (Number.isFinite(endMs)) ends.push(endMs);
   }
   return ends.length === 0 ? undefined : Math.min(...ends);
 }
 
-/** The lowest limit anywhere in the schedule, in amps per phase (W spread over the phases the period names, else 3). */
+/** The lowest limit anywhere in the schedule, in amps per phase (W spread over the phases the period names, 1–3, else 3). */
 function lowestAmps(
   schedules: readonly { chargingRateUnit: 'A' | 'W'; chargingSchedulePeriod: readonly z.infer<typeof Period>[] }[],
 ): number {
   let lowest = Infinity;
   for (const schedule of schedules.slice(0, 1)) {
     for (const period of schedule.chargingSchedulePeriod) {
-      const amps = schedule.chargingRateUnit === 'A' ? period.limit : period.limit / (VOLTAGE_V * (period.numberPhases ?? 3));
+      // numberPhases is any integer on the wire: outside 1–3 it is read as 3, the default (0 would divide by zero).
+      const phases = period.numberPhases !== undefined && period.numberPhases >= 1 && period.numberPhases <= 3 ? period.numberPhases : 3;
+      const amps = schedule.chargingRateUnit === 'A' ? period.limit : period.limit / (VOLTAGE_V * phases);
       lowest = Math.min(lowest, Math.max(0, amps));
     }
   }

@@ -46,7 +46,15 @@ export function localController(upstream: UpstreamConfig, parts: LocalController
   const { deps, registry, scheduler, nowMs } = parts;
   const logger = parts.logger.child({ component: 'upstream' });
   const storedPasswords = new Map(deps.stations.flatMap((s) => (s.upstreamPassword ? [[s.id, s.upstreamPassword] as const] : [])));
-  const pairing = createPairing({ config: upstream, scheduler, kv: deps.store.kv, storedPasswords, logger, served: SERVED_SUBPROTOCOLS });
+  const pairing = createPairing({
+    config: upstream,
+    scheduler,
+    kv: deps.store.kv,
+    storedPasswords,
+    logger,
+    served: SERVED_SUBPROTOCOLS,
+    maxFrameBytes: deps.config.admission.maxFrameBytes,
+  });
   const guards = new Map<string, CsmsProfileGuard>();
   /** One guard per station, kept across its connections and (through the store) across restarts: the fold is never lost. */
   const guardOf = (runtime: StationRuntime): CsmsProfileGuard => {

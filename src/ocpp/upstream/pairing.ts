@@ -46,6 +46,8 @@ export interface PairingDeps {
   readonly logger: Logger;
   /** Subprotocols flexbridge serves to stations; the CSMS is offered only these of the station's. */
   readonly served: readonly string[];
+  /** The frame limit of the station leg (ocpp.admission.maxFrameBytes), kept on the CSMS leg too. */
+  readonly maxFrameBytes?: number;
 }
 
 export function createPairing(deps: PairingDeps): Pairing {
@@ -73,6 +75,7 @@ export function createPairing(deps: PairingDeps): Pairing {
       authorization: authorization(station, stationAuthorization),
       ...(ca && { ca }),
       timeoutMs: config.dialTimeoutMs,
+      ...(deps.maxFrameBytes !== undefined && { maxFrameBytes: deps.maxFrameBytes }),
       clock: systemClock,
     });
   };

@@ -30,6 +30,8 @@ export interface DialOptions {
   readonly authorization?: string;
   readonly ca?: Buffer;
   readonly timeoutMs: number;
+  /** Largest frame taken from the CSMS (ocpp.admission.maxFrameBytes, as from a station); a bigger one closes with 1009. */
+  readonly maxFrameBytes?: number;
   /** Times the CALLs' answers (the system clock in production). */
   readonly clock: Clock;
 }
@@ -44,6 +46,9 @@ export function dialUpstream(options: DialOptions): Promise<DialOutcome> {
       headers: options.authorization ? { Authorization: options.authorization } : {},
       handshakeTimeout: options.timeoutMs,
       perMessageDeflate: { serverNoContextTakeover: true, clientNoContextTakeover: true, threshold: 1024 },
+      // Never more from the CSMS than flexbridge takes from a station: a bigger CALL relayed down would come back
+      // bigger (a strict station echoes the payload in its CALLERROR) and cost the station its socket (1009).
+      ...(options.maxFrameBytes !== undefined && { maxPayload: options.maxFrameBytes }),
       ...(options.ca && { ca: options.ca }),
       rejectUnauthorized: true,
     });
@@ -66,6 +71,9 @@ export function dialUpstream(options: DialOptions): Promise<DialOutcome> {
   });
 }
 
+/** CSMS CALLs held while the station's side of the pairing finishes (a CSMS should have one outstanding at most). */
+const MAX_EARLY_CALLS = 10;
+
 interface Pending {
   readonly resolve: (answer: UpstreamAnswer) => void;
   readonly timer: { cancel(): void };
@@ -75,6 +83,11 @@ interface Pending {
 export class UpstreamLink {
   private readonly pending = new Map<string, Pending>();
   private incoming: IncomingCall | undefined;
+  /**
+   * CSMS CALLs that arrived before the relay took the link: the twin opens inside the station's upgrade and many a CSMS
+   * speaks first (a TriggerMessage right after the connect), before the station's socket is accepted. Held, not refused.
+   */
+  private readonly early: { readonly id: string; readonly action: string; readonly payload: unknown }[] = [];
   private readonly closedListeners: ((code: number) => void)[] = [];
   /** Frames the CSMS sent that were not valid OCPP-J, or answers to ids we never used. */
   unexpectedFrames = 0;
@@ -107,6 +120,13 @@ export class UpstreamLink {
 
   onCall(handler: IncomingCall): void {
     this.incoming = handler;
+    const early = this.early.splice(0);
+    if (early.length === 0) return;
+    // Once the code that took the link is done: the relay takes it while the station's connection is still being set
+    // up (its runtime points at the new socket only after), and a call sent before then would find no station.
+    queueMicrotask(() => {
+      for (const call of early) void this.answer(call.id, call.action, call.payload);
+    });
   }
 
   onClose(listener: (code: number) => void): void {
@@ -142,7 +162,8 @@ export class UpstreamLink {
       return;
     }
     if (frame.type === 2) {
-      void this.answer(frame.id, frame.action, frame.payload);
+      if (!this.incoming && this.early.length < MAX_EARLY_CALLS) this.early.push(frame);
+      else void this.answer(frame.id, frame.action, frame.payload);
       return;
     }
     const pending = this.pending.get(frame.id);
@@ -166,7 +187,8 @@ export class UpstreamLink {
       : { kind: 'error', code: 'NotImplemented', description: 'no handler', details: {} };
     if (!this.open) return;
     if (answer.kind === 'result') this.send(JSON.stringify([3, id, answer.payload]));
-    else if (answer.kind === 'error') this.send(JSON.stringify([4, id, answer.code, answer.description, answer.details ?? {}]));
+    else if (answer.kind === 'error')
+      this.send(JSON.stringify([4, id, spelledFor(this.protocol, answer.code), answer.description, answer.details ?? {}]));
     else this.send(JSON.stringify([4, id, 'GenericError', `station did not answer (${answer.kind})`, {}]));
   }
 
@@ -174,6 +196,27 @@ export class UpstreamLink {
     this.ws.send(text);
     this.tap?.(text, true);
   }
+}
+
+/**
+ * The CSMS gets error codes in its version's spelling (OCPP-J 2.0.1 §4.3, 1.6 §4.2.3), whoever raised them: a 1.6
+ * station built on ocpp-rpc 2.2.1 answers OccurrenceConstraintViolation (2.0.1's) and RpcFrameworkError (no 1.6 code).
+ * Codes neither version knows are the station's own and pass unchanged (the relay is transparent).
+ */
+const SPELLING: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  'ocpp1.6': {
+    OccurrenceConstraintViolation: 'OccurenceConstraintViolation',
+    FormatViolation: 'FormationViolation',
+    RpcFrameworkError: 'FormationViolation',
+    MessageTypeNotSupported: 'NotSupported',
+  },
+  'ocpp2.0.1': { OccurenceConstraintViolation: 'OccurrenceConstraintViolation', FormationViolation: 'FormatViolation' },
+};
+
+export function spelledFor(protocol: string, code: string): string {
+  const spelling = SPELLING[protocol];
+  // Own keys only: a station's code "constructor" is its own, not Object's.
+  return spelling && Object.hasOwn(spelling, code) ? (spelling[code] ?? code) : code;
 }
 
 type Frame =
