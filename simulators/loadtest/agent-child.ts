@@ -14,6 +14,8 @@ export interface AgentSettings {
   readonly groupId: string;
   /** Extra node flags, whitespace-separated, before the script. */
   readonly nodeFlags: string;
+  /** `ocpp.loneSession` (the agent's default when absent). */
+  readonly loneSession?: 'follow-cap' | 'own-limit';
   /** Local Controller mode: the CSMS the agent relays every station to (`ocpp.upstream.url`), credentials forwarded. */
   readonly upstreamUrl?: string;
 }
@@ -138,6 +140,7 @@ export async function startAgentChild(settings: AgentSettings): Promise<AgentChi
       autoRegisterGroup: settings.groupId,
       heartbeatIntervalS: 3600,
       callTimeoutMs: 30_000,
+      ...(settings.loneSession !== undefined && { loneSession: settings.loneSession }),
       // The whole fleet comes from one address (this machine): above ocpp.admission's 10,000 sockets per address.
       admission: { maxConnectionsPerAddress: 100_000 },
       ...(settings.upstreamUrl !== undefined && {

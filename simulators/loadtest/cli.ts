@@ -52,6 +52,11 @@ const program = new Command('loadtest')
   .option('--forecast-timeout <s>', 'longest wait for one forecast to reach every station', number('--forecast-timeout', { min: 1 }), 60)
   .option('--no-deflate', 'do not offer permessage-deflate (offered by default, as ws and ocpp-rpc clients do)')
   .option('--agent-node-flags <flags>', 'node flags for the agent process only, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"', '')
+  .addOption(
+    new Option('--lone-session <mode>', "the agent's ocpp.loneSession: cap only per change, or cap and TxProfile")
+      .choices(['follow-cap', 'own-limit'])
+      .default('follow-cap'),
+  )
   .option(
     '--upstream',
     'Local Controller mode: relay every station to a CSMS simulator, then compare with the same fleet connected to it directly',
@@ -84,6 +89,7 @@ interface CliOptions {
   forecastTimeout: number;
   deflate: boolean;
   agentNodeFlags: string;
+  loneSession: 'follow-cap' | 'own-limit';
   upstream: boolean;
   restartStorm: boolean;
   keep: boolean;
@@ -133,6 +139,7 @@ async function main(): Promise<void> {
       forecastTimeoutS: cli.forecastTimeout,
       deflate: cli.deflate,
       agentNodeFlags: cli.agentNodeFlags,
+      loneSession: cli.loneSession,
       upstream: cli.upstream,
       restartStorm: cli.restartStorm,
       keep: cli.keep,

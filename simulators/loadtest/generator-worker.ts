@@ -75,6 +75,16 @@ export type FromWorker =
   | { type: 'stormRecord'; record: StormRecord }
   | { type: 'closed' };
 
+/**
+ * The station, with this leased profile just acknowledged, lets its session draw `limitA` (within half an amp: the
+ * agent rounds limits down to a tenth): the cap and the session's own limit, whichever the agent sent, are in.
+ */
+function leasedAt(station: LeanStation, profile: ProfileSeen, limitA: number | undefined, atMs: number): boolean {
+  if (limitA === undefined || profile.endMs === undefined || profile.firstLimitA === undefined) return false;
+  if (profile.purpose !== 'TxProfile' && !CAP_PURPOSES.has(profile.purpose)) return false;
+  return Math.abs(station.compositeA(atMs) - limitA) <= 0.5;
+}
+
 const CONNECT_ATTEMPTS = 3;
 /**
  * Reconnecting after a lost connection, as OCPP 2.0.1 B04 RetryBackOff*: the first attempt after
@@ -154,13 +164,14 @@ function start(init: WorkerInit): void {
       const allowed = station.allowedA(nowMs);
       const standing = station.held.standingCapA;
       // What the station draws: its composite schedule, the session's limit clipped by the cap in force.
-      const drawn = allowed === undefined ? session : Math.min(session, allowed);
+      const drawn = station.compositeA(nowMs);
       const lease = station.leaseInForce(nowMs);
       storm.maxDrawnA = Math.max(storm.maxDrawnA, drawn);
       if (!lease) storm.maxDrawnWithoutLeaseA = Math.max(storm.maxDrawnWithoutLeaseA ?? 0, drawn);
       if (standing === undefined) storm.unprotected.add(station);
       else if (!lease && drawn > standing + 1e-9) storm.violations.add(station);
-      if (allowed === undefined) continue;
+      // A lone session's lift (a TxProfile without a lease) is meant to sit above the cap: the cap is its limit.
+      if (allowed === undefined || (station.held.txA !== undefined && station.held.txEndMs === undefined)) continue;
       storm.maxExcessA = Math.max(storm.maxExcessA ?? -Infinity, session - allowed);
       if (session > allowed + 1e-9) storm.sessionAboveCap.add(station);
     }
@@ -190,13 +201,10 @@ function start(init: WorkerInit): void {
     profileAcked: (station: LeanStation, profile: ProfileSeen, atMs: number) => {
       if (storm && atMs >= storm.startMs && profile.firstLimitA !== undefined) {
         if (CAP_PURPOSES.has(profile.purpose) && profile.endMs === undefined) noteOnce(storm.standing, station, 'stormStanding');
-        if (profile.purpose === 'TxProfile' && storm.txLimitA !== undefined && Math.abs(profile.firstLimitA - storm.txLimitA) <= 0.5)
-          noteOnce(storm.tx, station, 'stormTx');
+        if (leasedAt(station, profile, storm.txLimitA, atMs)) noteOnce(storm.tx, station, 'stormTx');
         noteReprofiled(station);
       }
-      if (!expect || profile.purpose !== 'TxProfile' || profile.firstLimitA === undefined || expect.matched.has(station)) return;
-      // Within half an amp: the agent rounds limits down to a tenth.
-      if (Math.abs(profile.firstLimitA - expect.limitA) > 0.5) return;
+      if (!expect || expect.matched.has(station) || !leasedAt(station, profile, expect.limitA, atMs)) return;
       expect.matched.add(station);
       expect.firstAckMs = Math.min(expect.firstAckMs ?? atMs, atMs);
       expect.lastAckMs = Math.max(expect.lastAckMs ?? atMs, atMs);

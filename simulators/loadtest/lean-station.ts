@@ -144,6 +144,13 @@ export class LeanStation {
     return this.leaseInForce(nowMs) ? this.held.leaseCapA : this.held.standingCapA;
   }
 
+  /** What the station lets its session draw at `nowMs`: its composite schedule, the session's limit clipped by the cap. */
+  compositeA(nowMs: number): number {
+    const session = this.drawA(nowMs);
+    const allowed = this.allowedA(nowMs);
+    return allowed === undefined ? session : Math.min(session, allowed);
+  }
+
   private hold(seen: ProfileSeen): void {
     const held = this.held;
     if (seen.firstLimitA === undefined) return;
@@ -273,6 +280,7 @@ export class LeanStation {
     } else if (call.action === this.dialect.startAction && this.state === 'booted' && !this.started) {
       this.dialect.onStarted(data, this.meter);
       this.started = true;
+      this.meter.currentA = this.compositeA(Date.now());
       this.state = 'ready';
       this.countReady(true);
     }
@@ -317,11 +325,11 @@ export class LeanStation {
         socket.send(resultFrame(id, { status: 'Accepted' }));
         const seen = this.dialect.profileSeen(params);
         if (!seen) return;
+        const nowMs = Date.now();
+        this.advanceMeter(nowMs);
         this.hold(seen);
-        if (seen.purpose === 'TxProfile' && seen.firstLimitA !== undefined) {
-          this.advanceMeter(Date.now());
-          this.meter.currentA = Math.min(EVSE_MAX_A, seen.firstLimitA);
-        }
+        // The EV draws what the composite allows (a lone session's lifted TxProfile leaves that to the cap).
+        if (this.started) this.meter.currentA = this.compositeA(nowMs);
         this.host.stats.add('profilesAcked');
         this.host.profileAcked(this, seen, Date.now());
         return;

@@ -30,6 +30,13 @@ export function summaryTable(result: LoadTestResult): string {
     ['mode', result.upstream ? 'Local Controller: relayed to a CSMS simulator (own process)' : 'direct: flexbridge is the CSMS', ''],
     ['station OCPP version', options.ocpp === 'mixed' ? 'mixed: half 2.0.1, half 1.6' : options.ocpp, ''],
     [
+      'ocpp.loneSession',
+      options.loneSession === 'follow-cap'
+        ? 'follow-cap: a change is the station cap alone'
+        : 'own-limit: the cap and a TxProfile per change',
+      '',
+    ],
+    [
       'stations ready / requested',
       `${int(stations.ready)} / ${int(options.stations)}${stations.stalled ? ' (stalled)' : ''}`,
       verdict(stations.ready === options.stations),
@@ -142,7 +149,7 @@ export function summaryTable(result: LoadTestResult): string {
       ['restart → all reconnected', secs(storm.allReconnectedS, storm.reconnected), ''],
       ['restart → all booted (Accepted)', secs(storm.allBootedS, storm.booted), ''],
       [
-        `restart → all re-profiled${storm.txLimitA === undefined ? ' (standing cap)' : ` (cap + TxProfile ${fmt(storm.txLimitA)} A)`}`,
+        `restart → all re-profiled${storm.txLimitA === undefined ? ' (standing cap)' : ` (standing cap, then ${fmt(storm.txLimitA)} A leased)`}`,
         secs(storm.allReprofiledS, storm.reprofiled),
         `≤ ${TARGET.restartStormS} s @ 19,000  ${stations.ready === 19_000 ? verdict(stormOk) : ''}`,
       ],

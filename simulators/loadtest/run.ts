@@ -142,6 +142,7 @@ export async function runLoadTest(input: LoadTestOptionsInput, progress: Progres
       bootstrapToken,
       groupId: GROUP_ID,
       nodeFlags: options.agentNodeFlags,
+      loneSession: options.loneSession,
       ...(csms && { upstreamUrl: csms.url }),
     });
     await sleep(1000);

@@ -140,6 +140,12 @@ export const OcppConfig = z.strictObject({
   heartbeatIntervalS: z.number().int().positive().default(300),
   callTimeoutMs: z.number().int().positive().default(30000),
   /**
+   * A station with one session: `follow-cap` lifts the session's TxProfile to the EVSE maximum once and holds it by
+   * the leased station cap alone, one SetChargingProfile per change; `own-limit` sends the session its own leased
+   * TxProfile with every change too (two), for firmware that does not hold a transaction to its station cap.
+   */
+  loneSession: z.enum(['follow-cap', 'own-limit']).default('follow-cap'),
+  /**
    * Longest a booting station is kept Pending while its smart-charging limits are read and its standing limits
    * installed; then it is let in anyway and counted at its maximum. Bounded by time, not by boots: firmware that
    * backs off exponentially boots rarely.

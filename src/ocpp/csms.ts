@@ -87,7 +87,12 @@ export async function startCsms(deps: CsmsDeps): Promise<Csms> {
   const commands = new StationCommandService({
     registry,
     ...(upstream && { layoutFor: localControllerLayout }),
-    options: { timeoutMs: config.callTimeoutMs, retriesOnTimeout: 1, rejectionsBeforeUncontrollable: 3 },
+    options: {
+      timeoutMs: config.callTimeoutMs,
+      retriesOnTimeout: 1,
+      rejectionsBeforeUncontrollable: 3,
+      loneSessionFollowsCap: config.loneSession === 'follow-cap',
+    },
     logger,
     metrics: deps.metrics,
     nowMs,

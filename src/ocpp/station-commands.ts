@@ -4,7 +4,7 @@ import { systemClock } from '../core/scheduler';
 import type { Logger } from '../observability/log';
 import type { Metrics } from '../observability/metrics';
 import type { LimitOutcome, StationCommands, StationLimitRequest } from '../core/ports';
-import { limitProfiles, type ProfileLayout, type SetChargingProfileRequest } from './v201/limit-profiles';
+import { isLift, limitProfiles, type ProfileLayout, type SetChargingProfileRequest } from './v201/limit-profiles';
 import { StatusResponse } from './v201/payloads';
 import { profileProblem16, toProfile16 } from './v16/limit-profiles';
 import { callStation, type CallOptions, type CallResult } from './station-call';
@@ -17,6 +17,11 @@ export interface StationCommandOptions {
   readonly retriesOnTimeout: number;
   /** Rejections in a row after which a station counts as uncontrollable. */
   readonly rejectionsBeforeUncontrollable: number;
+  /**
+   * `ocpp.loneSession` `follow-cap`: a station's only session is lifted to the EVSE maximum once and held by the
+   * leased station cap, so a change is one SetChargingProfile, not two (`limitProfiles`' `loneSessionLiftA`).
+   */
+  readonly loneSessionFollowsCap?: boolean;
 }
 
 export interface StationCommandDeps {
@@ -81,7 +86,13 @@ export class StationCommandService implements StationCommands {
     // The profiles are built when the command runs, so a fold that changed while it waited is applied.
     const outcome = runtime.queue.enqueue(
       request.kind,
-      () => this.sendProfiles(runtime, limitProfiles(request, this.deps.layoutFor?.(runtime))),
+      () =>
+        this.sendProfiles(
+          runtime,
+          limitProfiles(request, this.deps.layoutFor?.(runtime), {
+            ...(this.deps.options.loneSessionFollowsCap && { loneSessionLiftA: runtime.record.evseMaxCurrentA }),
+          }),
+        ),
       LIMIT_OUTCOMES,
     );
     if (request.kind !== 'standing') return outcome;
@@ -122,8 +133,15 @@ export class StationCommandService implements StationCommands {
       }
     }
     for (const request of requests) {
+      const { chargingProfile } = request;
+      const lift = isLift(chargingProfile) ? liftKey(request) : undefined;
+      // A lift the station acknowledged on this connection stays: only the cap changed.
+      if (lift !== undefined && lift === runtime.liftInstalled) continue;
+      // Any other TxProfile may replace it (same id per EVSE): resent when the session is alone again.
+      if (chargingProfile.chargingProfilePurpose === 'TxProfile') runtime.liftInstalled = undefined;
       const outcome = await this.sendProfile(runtime, request);
       if (outcome !== 'Accepted') return outcome;
+      if (lift !== undefined) runtime.liftInstalled = lift;
     }
     runtime.consecutiveRejections = 0;
     return 'Accepted';
@@ -263,6 +281,11 @@ export class StationCommandService implements StationCommands {
       failed: { kind: 'error', code: 'InternalError', message: 'command failed' },
     });
   }
+}
+
+/** What identifies an installed lift: its EVSE, transaction, level and limit (the schedule's start does not matter). */
+function liftKey({ evseId, chargingProfile }: SetChargingProfileRequest): string {
+  return `${evseId}/${chargingProfile.transactionId}/${chargingProfile.stackLevel}/${chargingProfile.chargingSchedule[0].chargingSchedulePeriod[0]?.limit}`;
 }
 
 function statusOf(result: CallResult): string {

@@ -87,6 +87,8 @@ function resetForConnection(runtime: StationRuntime, client: RpcServerClient): v
   runtime.callsAllowed = false;
   runtime.consecutiveTimeouts = 0;
   runtime.backoffUntilMs = 0;
+  // What the last connection acknowledged may not have survived (a reboot, a firmware that drops TxProfiles).
+  runtime.liftInstalled = undefined;
 }
 
 /** The session the upgrade attached (see server.ts): only what the upgrade put there, checked. */

@@ -39,6 +39,8 @@ export interface StationRuntime {
   standingInstalled: boolean;
   /** SetChargingProfile rejections in a row; reset by an acceptance. */
   consecutiveRejections: number;
+  /** The lone-session lift this connection acknowledged (`station-commands.ts` `liftKey`); undefined: none known. */
+  liftInstalled: string | undefined;
   readonly connectors: Map<string, ConnectorStatus>;
   /** Active transaction per EVSE (OCPP 1.6: per connector; its integer id as a string). */
   readonly transactionByEvse: Map<number, string>;
@@ -89,6 +91,7 @@ export class StationRegistry {
       backoffUntilMs: 0,
       standingInstalled: false,
       consecutiveRejections: 0,
+      liftInstalled: undefined,
       connectors: new Map(),
       transactionByEvse: new Map(),
       externalLimits: new Map(),

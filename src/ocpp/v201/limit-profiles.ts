@@ -102,12 +102,26 @@ function leased(schedule: LeasedSchedule): { startIso: string; durationS: number
   return { startIso: new Date(startMs).toISOString(), durationS: Math.max(1, Math.floor((schedule.leaseEndMs - startMs) / 1000)), periods };
 }
 
+export interface LimitProfileOptions {
+  /**
+   * When set, a station's only session is held by the station cap alone: its TxProfile is a lift to this limit (the
+   * EVSE's maximum), without a lease, sent once per transaction; later changes send the cap only (one call, not two).
+   */
+  readonly loneSessionLiftA?: number;
+}
+
 /**
  * Standing: ChargingStationMaxProfile and TxDefaultProfile at evse 0, stack 0, no duration — what a station keeps
  * when it loses us. Live: a leased ChargingStationMaxProfile at stack 1 plus one leased TxProfile per session, all
  * expiring together into the standing ones. Station caps go first so a session never outruns its station's cap.
+ * A lone session (with `loneSessionLiftA`) gets a lift instead: the cap, its sum, is its limit; when the cap's lease
+ * runs out the standing ChargingStationMaxProfile holds the whole station, so the lift needs no lease of its own.
  */
-export function limitProfiles(request: StationLimitRequest, layout: ProfileLayout = DIRECT_LAYOUT): SetChargingProfileRequest[] {
+export function limitProfiles(
+  request: StationLimitRequest,
+  layout: ProfileLayout = DIRECT_LAYOUT,
+  options: LimitProfileOptions = {},
+): SetChargingProfileRequest[] {
   const { fold } = layout;
   if (request.kind === 'standing') {
     const limitA = floorToTenth(Math.max(0, request.limitA));
@@ -125,18 +139,29 @@ export function limitProfiles(request: StationLimitRequest, layout: ProfileLayou
     ];
   }
   const cap = leased(request.stationCap);
+  const lone = request.sessions.length === 1 ? request.sessions[0] : undefined;
+  if (lone && options.loneSessionLiftA !== undefined) {
+    // The station cap is the session's limit (it is the sum of one): the TxProfile only lifts the session above the
+    // standing TxDefaultProfile, without a lease, and stays while the cap alone changes (`isLift`).
+    const liftA = capAt(floorToTenth(Math.max(0, options.loneSessionLiftA)), fold?.txLimitA(lone.transactionId) ?? fold?.txDefaultA);
+    return [
+      liveCap(cap, layout),
+      {
+        evseId: lone.evseId,
+        chargingProfile: absolute(
+          PROFILE_IDS.liveTxProfileBase + lone.evseId,
+          layout.liveStack,
+          'TxProfile',
+          cap.startIso,
+          [{ startPeriod: 0, limit: liftA }],
+          undefined,
+          lone.transactionId,
+        ),
+      },
+    ];
+  }
   return [
-    {
-      evseId: 0,
-      chargingProfile: absolute(
-        PROFILE_IDS.liveStationMax,
-        layout.liveStack,
-        'ChargingStationMaxProfile',
-        cap.startIso,
-        folded(cap.periods, fold?.stationCapA),
-        cap.durationS,
-      ),
-    },
+    liveCap(cap, layout),
     ...request.sessions.map((session) => {
       const tx = leased(session.schedule);
       return {
@@ -153,6 +178,26 @@ export function limitProfiles(request: StationLimitRequest, layout: ProfileLayou
       };
     }),
   ];
+}
+
+/** The leased ChargingStationMaxProfile one level above the standing one. */
+function liveCap(cap: ReturnType<typeof leased>, layout: ProfileLayout): SetChargingProfileRequest {
+  return {
+    evseId: 0,
+    chargingProfile: absolute(
+      PROFILE_IDS.liveStationMax,
+      layout.liveStack,
+      'ChargingStationMaxProfile',
+      cap.startIso,
+      folded(cap.periods, layout.fold?.stationCapA),
+      cap.durationS,
+    ),
+  };
+}
+
+/** A lone session's TxProfile that lifts it to the station cap: no lease, one period (see `limitProfiles`). */
+export function isLift(profile: ChargingProfile): boolean {
+  return profile.chargingProfilePurpose === 'TxProfile' && profile.chargingSchedule[0].duration === undefined;
 }
 
 /** A limit folded with a CSMS limit: never above it (one decimal, rounded down). */

@@ -141,7 +141,9 @@ describe('OCPP 1.6J — boot, discovery and limits', () => {
     await station.client.close();
   });
 
-  test('live limits: a leased ChargePointMaxProfile above the standing one and a TxProfile with the integer transactionId', async () => {
+  test('live limits (own-limit): a leased ChargePointMaxProfile above the standing one and a TxProfile with the integer transactionId', async () => {
+    await t.stop();
+    t = await startTestCsms({ loneSession: 'own-limit' });
     const station = await accepted16(t);
     const { transactionId } = (await station.client.call('StartTransaction', {
       connectorId: 2,
@@ -178,6 +180,82 @@ describe('OCPP 1.6J — boot, discovery and limits', () => {
         chargingSchedule: { chargingRateUnit: 'A', chargingSchedulePeriod: [{ startPeriod: 0, limit: 12.3 }] },
       },
     });
+    await station.client.close();
+  });
+
+  test('live limits (follow-cap): a lone transaction gets its lift once, then each change is the ChargePointMaxProfile alone', async () => {
+    const station = await accepted16(t);
+    const start = async (connectorId: number) =>
+      (
+        (await station.client.call('StartTransaction', { connectorId, idTag: 'RFID-1', meterStart: 0, timestamp: nowIso() })) as {
+          transactionId: number;
+        }
+      ).transactionId;
+    const first = await start(2);
+    const startMs = Date.now();
+    const leased = (limitA: number) => ({ periods: [{ startMs, limitA }], leaseEndMs: startMs + 600_000 });
+    const purposes = () => station.profiles.map((p) => (p.csChargingProfiles as { chargingProfilePurpose: string }).chargingProfilePurpose);
+    const alone = (limitA: number) =>
+      t.csms.commands.applyLimits('CS-1', {
+        kind: 'live',
+        stationCap: leased(limitA),
+        sessions: [{ transactionId: String(first), evseId: 2, schedule: leased(limitA) }],
+      });
+    const before = station.profiles.length;
+    expect(await alone(12.34)).toBe('Accepted');
+    const [cap, lift] = station.profiles.slice(before);
+    expect(cap).toMatchObject({
+      connectorId: 0,
+      csChargingProfiles: {
+        chargingProfilePurpose: 'ChargePointMaxProfile',
+        stackLevel: 1,
+        chargingSchedule: { duration: 600, chargingSchedulePeriod: [{ startPeriod: 0, limit: 12.3 }] },
+      },
+    });
+    // The EVSE's maximum (32 A in the harness), no duration: the cap above is the session's limit.
+    expect(lift).toMatchObject({
+      connectorId: 2,
+      csChargingProfiles: {
+        chargingProfileId: 9_100_102,
+        transactionId: first,
+        stackLevel: 1,
+        chargingProfilePurpose: 'TxProfile',
+        chargingSchedule: { chargingRateUnit: 'A', chargingSchedulePeriod: [{ startPeriod: 0, limit: 32 }] },
+      },
+    });
+    expect((lift?.csChargingProfiles as { chargingSchedule: object }).chargingSchedule).not.toHaveProperty('duration');
+    expect(await alone(8)).toBe('Accepted');
+    expect(await alone(16)).toBe('Accepted');
+    expect(purposes().slice(before)).toEqual(['ChargePointMaxProfile', 'TxProfile', 'ChargePointMaxProfile', 'ChargePointMaxProfile']);
+
+    // A second transaction: the cap cannot split the two, so each gets its own leased TxProfile.
+    const second = await start(1);
+    const mark = station.profiles.length;
+    const outcome = await t.csms.commands.applyLimits('CS-1', {
+      kind: 'live',
+      stationCap: leased(16),
+      sessions: [
+        { transactionId: String(first), evseId: 2, schedule: leased(10) },
+        { transactionId: String(second), evseId: 1, schedule: leased(6) },
+      ],
+    });
+    expect(outcome).toBe('Accepted');
+    const limits = station.profiles.slice(mark).map((p) => {
+      const c = p.csChargingProfiles as {
+        chargingProfilePurpose: string;
+        chargingSchedule: { duration?: number; chargingSchedulePeriod: { limit: number }[] };
+      };
+      return [c.chargingProfilePurpose, c.chargingSchedule.chargingSchedulePeriod[0]?.limit, c.chargingSchedule.duration];
+    });
+    expect(limits).toEqual([
+      ['ChargePointMaxProfile', 16, 600],
+      ['TxProfile', 10, 600],
+      ['TxProfile', 6, 600],
+    ]);
+    // Alone again: its leased TxProfile replaced the lift, so the lift goes out again.
+    const again = station.profiles.length;
+    expect(await alone(14)).toBe('Accepted');
+    expect(purposes().slice(again)).toEqual(['ChargePointMaxProfile', 'TxProfile']);
     await station.client.close();
   });
 

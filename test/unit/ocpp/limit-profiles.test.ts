@@ -2,7 +2,7 @@
 // official JSON schema (as bundled with ocpp-rpc) for every request produced.
 import { createValidator } from 'ocpp-rpc';
 import schemas from 'ocpp-rpc/lib/schemas/ocpp2_0_1.json';
-import { limitProfiles, PROFILE_IDS } from '../../../src/ocpp/v201/limit-profiles';
+import { isLift, limitProfiles, PROFILE_IDS } from '../../../src/ocpp/v201/limit-profiles';
 
 const validator = createValidator('ocpp2.0.1', schemas);
 const T = Date.parse('2026-03-01T10:00:00.000Z');
@@ -135,5 +135,89 @@ describe('limit profiles (OCPP digest §6.7)', () => {
       { startPeriod: 2, limit: 6 },
       { startPeriod: 4, limit: 16 },
     ]);
+  });
+});
+
+describe('a lone session follows the station cap (ocpp.loneSession follow-cap)', () => {
+  const live = (sessions: { transactionId: string; evseId: number; limitA: number }[]) =>
+    ({
+      kind: 'live',
+      stationCap: { periods: [{ startMs: T, limitA: sessions.reduce((sum, s) => sum + s.limitA, 0) }], leaseEndMs: T + 20 * MIN },
+      sessions: sessions.map((s) => ({
+        transactionId: s.transactionId,
+        evseId: s.evseId,
+        schedule: { periods: [{ startMs: T, limitA: s.limitA }], leaseEndMs: T + 20 * MIN },
+      })),
+    }) as const;
+
+  it('one session: the leased cap holds it, its TxProfile lifts it to the EVSE maximum without a lease', () => {
+    const requests = limitProfiles(live([{ transactionId: 'tx-1', evseId: 2, limitA: 13.37 }]), undefined, { loneSessionLiftA: 32 });
+    expect(requests.map((r) => r.chargingProfile.chargingProfilePurpose)).toEqual(['ChargingStationMaxProfile', 'TxProfile']);
+    const [cap, tx] = requests;
+    expect(cap?.chargingProfile.chargingSchedule[0]).toMatchObject({
+      duration: 1200,
+      chargingSchedulePeriod: [{ startPeriod: 0, limit: 13.3 }],
+    });
+    expect(tx).toEqual({
+      evseId: 2,
+      chargingProfile: {
+        id: PROFILE_IDS.liveTxProfileBase + 2,
+        stackLevel: 1,
+        chargingProfilePurpose: 'TxProfile',
+        chargingProfileKind: 'Absolute',
+        transactionId: 'tx-1',
+        chargingSchedule: [
+          {
+            id: 1,
+            startSchedule: new Date(T).toISOString(),
+            chargingRateUnit: 'A',
+            chargingSchedulePeriod: [{ startPeriod: 0, limit: 32 }],
+          },
+        ],
+      },
+    });
+    expect(isLift(tx!.chargingProfile)).toBe(true);
+    expect(isLift(cap!.chargingProfile)).toBe(false);
+    requests.forEach(expectSchemaValid);
+  });
+
+  it('two sessions: each gets its own leased TxProfile, whatever the option (the cap cannot split them)', () => {
+    const requests = limitProfiles(
+      live([
+        { transactionId: 'tx-1', evseId: 1, limitA: 10 },
+        { transactionId: 'tx-2', evseId: 2, limitA: 6 },
+      ]),
+      undefined,
+      { loneSessionLiftA: 32 },
+    );
+    expect(
+      requests.slice(1).map((r) => [r.chargingProfile.chargingSchedule[0].chargingSchedulePeriod[0]?.limit, isLift(r.chargingProfile)]),
+    ).toEqual([
+      [10, false],
+      [6, false],
+    ]);
+  });
+
+  it('without the option a lone session keeps its own leased limit (own-limit)', () => {
+    const [, tx] = limitProfiles(live([{ transactionId: 'tx-1', evseId: 1, limitA: 13 }]));
+    expect(tx?.chargingProfile.chargingSchedule[0]).toMatchObject({
+      duration: 1200,
+      chargingSchedulePeriod: [{ startPeriod: 0, limit: 13 }],
+    });
+  });
+
+  it('Local Controller: the lift is folded with the CSMS limit of the transaction, or its TxDefault', () => {
+    const layout = {
+      standingStack: 3,
+      liveStack: 4,
+      fold: { txDefaultA: 20, txLimitA: (id: string) => (id === 'tx-csms' ? 11.15 : undefined) },
+    };
+    const [, capped] = limitProfiles(live([{ transactionId: 'tx-csms', evseId: 1, limitA: 8 }]), layout, { loneSessionLiftA: 32 });
+    const [, byDefault] = limitProfiles(live([{ transactionId: 'tx-other', evseId: 1, limitA: 8 }]), layout, { loneSessionLiftA: 32 });
+    expect(capped?.chargingProfile).toMatchObject({
+      stackLevel: 4,
+      chargingSchedule: [{ chargingSchedulePeriod: [{ startPeriod: 0, limit: 11.1 }] }],
+    });
+    expect(byDefault?.chargingProfile.chargingSchedule[0].chargingSchedulePeriod).toEqual([{ startPeriod: 0, limit: 20 }]);
   });
 });
