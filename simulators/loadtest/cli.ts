@@ -49,6 +49,12 @@ const program = new Command('loadtest')
     number('--forecasts', { integer: true }),
     5,
   )
+  .option(
+    '--memory-settle <s>',
+    "longest wait for the agent's heap to stop shrinking once connected (RSS held idle; 0 = skip)",
+    number('--memory-settle', { min: 0 }),
+    45,
+  )
   .option('--forecast-timeout <s>', 'longest wait for one forecast to reach every station', number('--forecast-timeout', { min: 1 }), 60)
   .option('--no-deflate', 'do not offer permessage-deflate (offered by default, as ws and ocpp-rpc clients do)')
   .option('--agent-node-flags <flags>', 'node flags for the agent process only, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"', '')
@@ -87,6 +93,7 @@ interface CliOptions {
   connectStall: number;
   forecasts: number;
   forecastTimeout: number;
+  memorySettle: number;
   deflate: boolean;
   agentNodeFlags: string;
   loneSession: 'follow-cap' | 'own-limit';
@@ -137,6 +144,7 @@ async function main(): Promise<void> {
       connectStallS: cli.connectStall,
       forecasts: cli.forecasts,
       forecastTimeoutS: cli.forecastTimeout,
+      memorySettleS: cli.memorySettle,
       deflate: cli.deflate,
       agentNodeFlags: cli.agentNodeFlags,
       loneSession: cli.loneSession,

@@ -76,13 +76,14 @@ export type FromWorker =
   | { type: 'closed' };
 
 /**
- * The station, with this leased profile just acknowledged, lets its session draw `limitA` (within half an amp: the
- * agent rounds limits down to a tenth): the cap and the session's own limit, whichever the agent sent, are in.
+ * The station, with this live profile just acknowledged — the leased cap, a leased TxProfile, or a lone session's
+ * lift (a TxProfile without a lease, sent after the cap when the session had none yet) — lets its session draw
+ * `limitA` (within half an amp: the agent rounds limits down to a tenth): whatever the agent sent for the change is in.
  */
 function leasedAt(station: LeanStation, profile: ProfileSeen, limitA: number | undefined, atMs: number): boolean {
-  if (limitA === undefined || profile.endMs === undefined || profile.firstLimitA === undefined) return false;
-  if (profile.purpose !== 'TxProfile' && !CAP_PURPOSES.has(profile.purpose)) return false;
-  return Math.abs(station.compositeA(atMs) - limitA) <= 0.5;
+  if (limitA === undefined || profile.firstLimitA === undefined) return false;
+  const live = profile.purpose === 'TxProfile' || (CAP_PURPOSES.has(profile.purpose) && profile.endMs !== undefined);
+  return live && Math.abs(station.compositeA(atMs) - limitA) <= 0.5;
 }
 
 const CONNECT_ATTEMPTS = 3;

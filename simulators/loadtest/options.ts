@@ -32,6 +32,12 @@ export const LoadTestOptions = z.object({
   forecasts: z.number().int().min(0).max(100).default(5),
   /** Longest wait for one forecast to reach every station, s. */
   forecastTimeoutS: z.number().min(1).default(60),
+  /**
+   * Longest wait, s, for the agent's V8 heap to stop shrinking once the fleet is connected and idle (V8's memory
+   * reducer collects the connect storm's garbage a few seconds after allocation slows): what holding the fleet costs.
+   * 0 measures only right after the connect.
+   */
+  memorySettleS: z.number().min(0).max(300).default(45),
   /** Offer permessage-deflate like ws / ocpp-rpc clients do by default (the agent accepts it). */
   deflate: z.boolean().default(true),
   /**

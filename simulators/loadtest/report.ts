@@ -109,7 +109,20 @@ export function summaryTable(result: LoadTestResult): string {
   const memoryOk = memory.perStationKiB === undefined ? undefined : memory.perStationKiB <= TARGET.perStationKiB;
   table.push(
     ['agent RSS before / connected / end', `${mib(memory.beforeKiB)} / ${mib(memory.connectedKiB)} / ${mib(memory.endKiB)}`, ''],
-    ['agent RSS growth per station', `${fmt(memory.perStationKiB)} KiB`, `≤ ${TARGET.perStationKiB} KB  ${verdict(memoryOk)}`],
+    [
+      'agent RSS growth per station, just connected',
+      `${fmt(memory.perStationKiB)} KiB`,
+      `≤ ${TARGET.perStationKiB} KB  ${verdict(memoryOk)}`,
+    ],
+    ...(memory.perStationIdleKiB === undefined
+      ? []
+      : [
+          [
+            'agent RSS growth per station, held idle',
+            `${fmt(memory.perStationIdleKiB)} KiB (RSS ${mib(memory.idleKiB)}, heap used ${mib(memory.heapIdleKiB)}, after ${fmt(memory.idleAfterS)} s)`,
+            `≤ ${TARGET.perStationKiB} KB  ${verdict(memory.perStationIdleKiB <= TARGET.perStationKiB)}`,
+          ] as [string, string, string],
+        ]),
     [
       'agent V8 heap used before / connected',
       `${mib(memory.heapBeforeKiB)} / ${mib(memory.heapConnectedKiB)} (committed ${mib(memory.heapTotalConnectedKiB)})`,

@@ -33,6 +33,14 @@ export interface MemoryFigures {
   readonly endKiB: number | undefined;
   /** (connected − before) / ready stations, KiB. */
   readonly perStationKiB: number | undefined;
+  /**
+   * Held idle: once the V8 heap stopped shrinking after the connect (at most `memorySettleS`), RSS and heap used, KiB,
+   * (idle − before) / ready stations, and how long that took, s. Undefined with `memorySettleS` 0.
+   */
+  readonly idleKiB: number | undefined;
+  readonly heapIdleKiB: number | undefined;
+  readonly perStationIdleKiB: number | undefined;
+  readonly idleAfterS: number | undefined;
   /** V8 heap in use (/metrics flexbridge_process_nodejs_heap_size_used_bytes) before and once connected, KiB. */
   readonly heapBeforeKiB: number | undefined;
   readonly heapConnectedKiB: number | undefined;
@@ -187,6 +195,8 @@ export async function runLoadTest(input: LoadTestOptionsInput, progress: Progres
     const heapConnectedKiB = heapKiB(connectedMetrics);
     const heapTotalConnectedKiB = heapKiB(connectedMetrics, 'total');
     const csmsConnectedKiB = csms?.rssKiB();
+    const idle =
+      options.memorySettleS > 0 && connected.ready > 0 ? await heapSettled(agent, options.memorySettleS * 1000, progress) : undefined;
 
     const csmsBefore = await csms?.stats();
     const load =
@@ -266,7 +276,22 @@ export async function runLoadTest(input: LoadTestOptionsInput, progress: Progres
       },
       settleS,
       load,
-      memory: { beforeKiB, connectedKiB, endKiB, perStationKiB, heapBeforeKiB, heapConnectedKiB, heapTotalConnectedKiB },
+      memory: {
+        beforeKiB,
+        connectedKiB,
+        endKiB,
+        perStationKiB,
+        heapBeforeKiB,
+        heapConnectedKiB,
+        heapTotalConnectedKiB,
+        idleKiB: idle?.rssKiB,
+        heapIdleKiB: idle?.heapKiB,
+        perStationIdleKiB:
+          idle?.rssKiB !== undefined && beforeKiB !== undefined && connected.ready > 0
+            ? (idle.rssKiB - beforeKiB) / connected.ready
+            : undefined,
+        idleAfterS: idle?.afterS,
+      },
       forecasts,
       forecastMedianMs: completed.length === forecasts.length ? median(completed) : undefined,
       upstream,
@@ -330,6 +355,33 @@ async function directComparison(csms: CsmsChild, options: LoadTestOptions, progr
 
 function framesBetween(before: CsmsStats | undefined, after: CsmsStats | undefined): number | undefined {
   return before === undefined || after === undefined ? undefined : after.framesTotal - before.framesTotal;
+}
+
+/**
+ * Waits until the agent's V8 heap in use stopped shrinking — no fall of more than 1 % over the last three polls, 2 s
+ * apart, and at least 12 s after the start (V8's memory reducer starts some 8 s after allocation slows) — or `maxMs`.
+ */
+async function heapSettled(
+  agent: AgentChild,
+  maxMs: number,
+  progress: Progress,
+): Promise<{ rssKiB: number | undefined; heapKiB: number | undefined; afterS: number }> {
+  progress.phase('memory settle', 0);
+  progress.update(0, 'waiting for the heap to stop shrinking');
+  const startMs = Date.now();
+  const heaps: number[] = [];
+  for (;;) {
+    const heap = heapKiB(await agent.metrics().catch(() => undefined));
+    if (heap !== undefined) heaps.push(heap);
+    const recent = heaps.slice(-4);
+    const settled =
+      Date.now() - startMs >= 12_000 &&
+      recent.length === 4 &&
+      (recent[0] as number) - (recent[3] as number) <= 0.01 * (recent[0] as number);
+    if (settled || Date.now() - startMs >= maxMs) break;
+    await sleep(2000);
+  }
+  return { rssKiB: agent.rssKiB(), heapKiB: heaps.at(-1), afterS: (Date.now() - startMs) / 1000 };
 }
 
 function heapKiB(metrics: Map<string, number> | undefined, which: 'used' | 'total' = 'used'): number | undefined {

@@ -15,6 +15,7 @@ describe('load test restart storm (#15)', () => {
       restartStorm: true,
       connectStallS: 60,
       forecastTimeoutS: 60,
+      memorySettleS: 0,
     });
     expect(result.stations).toMatchObject({ ready: STATIONS, stalled: false, gaveUp: 0 });
     const storm = result.restartStorm;
