@@ -53,7 +53,7 @@ const program = new Command('loadtest')
     '--memory-settle <s>',
     "longest wait for the agent's heap to stop shrinking once connected (RSS held idle; 0 = skip)",
     number('--memory-settle', { min: 0 }),
-    45,
+    60,
   )
   .option('--forecast-timeout <s>', 'longest wait for one forecast to reach every station', number('--forecast-timeout', { min: 1 }), 60)
   .option('--no-deflate', 'do not offer permessage-deflate (offered by default, as ws and ocpp-rpc clients do)')

@@ -37,7 +37,7 @@ export const LoadTestOptions = z.object({
    * reducer collects the connect storm's garbage a few seconds after allocation slows): what holding the fleet costs.
    * 0 measures only right after the connect.
    */
-  memorySettleS: z.number().min(0).max(300).default(45),
+  memorySettleS: z.number().min(0).max(300).default(60),
   /** Offer permessage-deflate like ws / ocpp-rpc clients do by default (the agent accepts it). */
   deflate: z.boolean().default(true),
   /**

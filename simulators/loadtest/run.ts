@@ -41,6 +41,8 @@ export interface MemoryFigures {
   readonly heapIdleKiB: number | undefined;
   readonly perStationIdleKiB: number | undefined;
   readonly idleAfterS: number | undefined;
+  /** The heap in use at each poll of the wait, KiB. */
+  readonly idleHeapsKiB: readonly number[] | undefined;
   /** V8 heap in use (/metrics flexbridge_process_nodejs_heap_size_used_bytes) before and once connected, KiB. */
   readonly heapBeforeKiB: number | undefined;
   readonly heapConnectedKiB: number | undefined;
@@ -291,6 +293,7 @@ export async function runLoadTest(input: LoadTestOptionsInput, progress: Progres
             ? (idle.rssKiB - beforeKiB) / connected.ready
             : undefined,
         idleAfterS: idle?.afterS,
+        idleHeapsKiB: idle?.heapsKiB,
       },
       forecasts,
       forecastMedianMs: completed.length === forecasts.length ? median(completed) : undefined,
@@ -359,13 +362,20 @@ function framesBetween(before: CsmsStats | undefined, after: CsmsStats | undefin
 
 /**
  * Waits until the agent's V8 heap in use stopped shrinking — no fall of more than 1 % over the last three polls, 2 s
- * apart, and at least 12 s after the start (V8's memory reducer starts some 8 s after allocation slows) — or `maxMs`.
+ * apart, and at least `SETTLE_MIN_MS` after the start — or `maxMs`.
  */
+/**
+ * V8's memory reducer collects some 8 s after allocation slows, once the last collection has grown the heap; at 5,000
+ * stations the heap halved 15 s into the wait (344 → 172 MiB). Before that the heap is flat, so flatness alone is
+ * not enough.
+ */
+const SETTLE_MIN_MS = 30_000;
+
 async function heapSettled(
   agent: AgentChild,
   maxMs: number,
   progress: Progress,
-): Promise<{ rssKiB: number | undefined; heapKiB: number | undefined; afterS: number }> {
+): Promise<{ rssKiB: number | undefined; heapKiB: number | undefined; afterS: number; heapsKiB: number[] }> {
   progress.phase('memory settle', 0);
   progress.update(0, 'waiting for the heap to stop shrinking');
   const startMs = Date.now();
@@ -375,13 +385,13 @@ async function heapSettled(
     if (heap !== undefined) heaps.push(heap);
     const recent = heaps.slice(-4);
     const settled =
-      Date.now() - startMs >= 12_000 &&
+      Date.now() - startMs >= SETTLE_MIN_MS &&
       recent.length === 4 &&
       (recent[0] as number) - (recent[3] as number) <= 0.01 * (recent[0] as number);
     if (settled || Date.now() - startMs >= maxMs) break;
     await sleep(2000);
   }
-  return { rssKiB: agent.rssKiB(), heapKiB: heaps.at(-1), afterS: (Date.now() - startMs) / 1000 };
+  return { rssKiB: agent.rssKiB(), heapKiB: heaps.at(-1), afterS: (Date.now() - startMs) / 1000, heapsKiB: heaps.map(Math.round) };
 }
 
 function heapKiB(metrics: Map<string, number> | undefined, which: 'used' | 'total' = 'used'): number | undefined {

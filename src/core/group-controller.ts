@@ -305,7 +305,8 @@ export class GroupController {
       const held = committed(s);
       return held !== undefined && (shares.get(s.stationId) ?? 0) <= held;
     });
-    const higher = toSend.filter((s) => !lower.includes(s));
+    const lowerSet = new Set(lower);
+    const higher = toSend.filter((s) => !lowerSet.has(s));
     const lowered = await this.sendBatch(lower.map((s) => this.prepareStanding(s, shares.get(s.stationId) ?? 0)));
     if (!lowered.every(Boolean)) return higher.length > 0;
 

@@ -51,7 +51,7 @@ export function standingLimits(
         shares.set(station.stationId, limit);
         remaining -= limit;
       }
-      open = open.filter((s) => !capped.includes(s));
+      open = open.filter((s) => s.stationMaxCurrentA > share);
     }
     return shares;
   }

@@ -1,9 +1,11 @@
 // flexbridge's patch of ocpp-rpc 2.2.1 (patches/ocpp-rpc+2.2.1.patch, applied by `npm ci` through patch-package),
 // against a real peer on 127.0.0.1: the patch is in place, an answered call leaves no timer, an unanswered one
 // still rejects with a TimeoutError at its timeout, a handler that reads its signal still sees it aborted when the
-// connection goes, and calls on a closed connection still fail.
+// connection goes, and calls on a closed connection still fail; the upgrade's listeners leave the socket once it is a
+// WebSocket, and keep-alive pings run on one timer that stops with the connection.
 import fs from 'node:fs';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
+import { WebSocket } from 'ws';
 import { RPCServer, TimeoutError } from 'ocpp-rpc';
 import type RpcServerClient from 'ocpp-rpc/lib/server-client';
 import { strictClient } from './harness';
@@ -69,5 +71,70 @@ describe('ocpp-rpc as patched by flexbridge', () => {
     await client.close({ force: true });
     await closed;
     await expect(station.call('Heartbeat', {}, { callTimeoutMs: 60_000 })).rejects.toThrow('Cannot make call while socket not open');
+  });
+});
+
+describe('ocpp-rpc as patched by flexbridge: what a connection keeps', () => {
+  let server: RPCServer;
+  let url: string;
+  const peers: WebSocket[] = [];
+  beforeEach(async () => {
+    server = new RPCServer({ protocols: ['ocpp2.0.1'], pingIntervalMs: 40 });
+    const http = await server.listen(0, '127.0.0.1');
+    url = `ws://127.0.0.1:${(http.address() as AddressInfo).port}/CS-1`;
+  });
+  afterEach(async () => {
+    for (const peer of peers.splice(0)) peer.terminate();
+    await server.close({ force: true });
+  });
+  const connect = async (options: { autoPong?: boolean } = {}) => {
+    const accepted = new Promise<RpcServerClient>((resolve) => server.once('client', resolve));
+    const peer = new WebSocket(url, ['ocpp2.0.1'], options);
+    peers.push(peer);
+    await new Promise((resolve, reject) => peer.once('open', resolve).once('error', reject));
+    return { peer, station: await accepted };
+  };
+
+  it("the upgrade's socket listeners leave once it is a WebSocket (their closures held the request and handshake)", async () => {
+    const { station } = await connect();
+    const socket = (station as unknown as { _ws: { _socket: Socket } })._ws._socket;
+    const upgradeListeners = (['end', 'close', 'error'] as const).flatMap((event) =>
+      socket.listeners(event).filter((listener) => /upgrade|abortUpgrade/.test(String(listener))),
+    );
+    expect(upgradeListeners).toEqual([]);
+    // What ws put there for the connection is still there.
+    expect(socket.listenerCount('close')).toBeGreaterThan(0);
+    expect(socket.listenerCount('error')).toBeGreaterThan(0);
+  });
+
+  it('keep-alive: a peer that answers is pinged again and again and stays', async () => {
+    const { peer, station } = await connect();
+    let pings = 0;
+    await new Promise<void>((resolve) =>
+      peer.on('ping', () => {
+        if (++pings === 3) resolve();
+      }),
+    );
+    expect(station.state).toBe(1);
+  });
+
+  it('keep-alive: a peer that stops answering pings is cut off', async () => {
+    const { peer, station } = await connect({ autoPong: false });
+    const closed = new Promise((resolve) => station.once('close', resolve));
+    await new Promise((resolve) => peer.once('ping', resolve));
+    await closed;
+    expect(station.state).toBe(3);
+  });
+
+  it('keep-alive stops with the connection: its timer is cleared once it closed', async () => {
+    const { peer, station } = await connect();
+    const internals = station as unknown as { _nextPingTimeout: NodeJS.Timeout | undefined };
+    const timer = internals._nextPingTimeout;
+    expect(timer?.hasRef()).toBe(true);
+    const closed = new Promise((resolve) => station.once('close', resolve));
+    peer.close();
+    await closed;
+    expect(internals._nextPingTimeout).toBeUndefined();
+    expect((timer as unknown as { _destroyed: boolean })._destroyed).toBe(true);
   });
 });
