@@ -86,6 +86,8 @@ export class UpgradeAdmission {
       open = false;
       this.inProgress--;
       deadline.cancel();
+      // Left on, the listener would keep this closure and its cancelled timer for the connection's life.
+      socket.removeListener('close', finish);
     };
     socket.once('close', finish);
     return { done: finish };

@@ -81,8 +81,11 @@ export class StationCommandService implements StationCommands {
   applyLimits(stationId: string, request: StationLimitRequest): Promise<LimitOutcome> {
     const runtime = this.deps.registry.get(stationId);
     if (!runtime) return Promise.resolve('Offline');
-    if (request.kind === 'standing') runtime.lastLimits.standing = request;
-    else runtime.lastLimits.live = request;
+    // Kept only where they are folded again (Local Controller mode): a live request holds its schedules.
+    if (this.deps.layoutFor) {
+      if (request.kind === 'standing') runtime.lastLimits.standing = request;
+      else runtime.lastLimits.live = request;
+    }
     // The profiles are built when the command runs, so a fold that changed while it waited is applied.
     const outcome = runtime.queue.enqueue(
       request.kind,

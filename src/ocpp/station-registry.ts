@@ -47,7 +47,7 @@ export interface StationRuntime {
   /** External limits announced with NotifyChargingLimit, by EVSE (0 = station). */
   readonly externalLimits: Map<number, string>;
   readonly queue: CommandQueue;
-  /** The last standing and live limits core asked for (re-sent folded when the CSMS changes a limit, LC mode). */
+  /** The last standing and live limits core asked for (re-sent folded when the CSMS changes a limit; LC mode only). */
   readonly lastLimits: {
     standing?: Extract<StationLimitRequest, { kind: 'standing' }>;
     live?: Extract<StationLimitRequest, { kind: 'live' }>;
