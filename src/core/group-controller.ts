@@ -40,6 +40,8 @@ export interface GroupControllerDeps {
   readonly persist?: (groupId: string) => void;
   readonly scheduler: Scheduler;
   readonly nowMs: () => number;
+  /** Wall time in ms for what a reallocation computes (performance.now by default; the injected clock may be virtual). */
+  readonly computeClockMs?: () => number;
   readonly events: CoreEvents;
   readonly logger: Logger;
 }
@@ -49,6 +51,15 @@ const ACCEPTED: LimitOutcome = 'Accepted';
 const LENDING_GAP_A = 4;
 /** Longest plan block: the OSCP quarter hour. */
 const BLOCK_MS = 15 * 60_000;
+/**
+ * Churn waits at least this many times what the last reallocation computed, once that is long enough to matter
+ * (`SLOW_COMPUTE_MS`, some thousands of sessions): a storm of arrivals then costs a bounded share of the CPU the
+ * arrivals themselves need, instead of a back-to-back replan of the whole group every `coalesceMs`. Capacity changes
+ * never wait. New sessions are held by their standing limits meanwhile.
+ */
+const CHURN_COMPUTE_FACTOR = 3;
+const SLOW_COMPUTE_MS = 100;
+const MAX_CHURN_DELAY_MS = 5000;
 
 export class GroupController {
   private running: Promise<void> | undefined;
@@ -65,12 +76,15 @@ export class GroupController {
   /** Since when each session has been paused for lack of capacity: its credit for the next turn. */
   private readonly pausedSince = new Map<string, number>();
   private readonly log: Logger;
+  /** How long churn is coalesced now: `coalesceMs`, or longer after a slow reallocation (see CHURN_COMPUTE_FACTOR). */
+  private churnDelayMs: number;
 
   constructor(
     private readonly options: GroupControllerOptions,
     private readonly deps: GroupControllerDeps,
   ) {
     this.log = deps.logger.child({ groupId: options.layout.id });
+    this.churnDelayMs = options.coalesceMs;
     this.reports = new GridReports(options.layout, deps);
   }
 
@@ -98,7 +112,7 @@ export class GroupController {
     if (this.stopped) return;
     this.log.debug('reallocation requested', { reason, urgent });
     if (urgent) this.urgent = true;
-    const delayMs = urgent ? 0 : this.options.coalesceMs;
+    const delayMs = urgent ? 0 : this.churnDelayMs;
     this.deps.scheduler.scheduleNoLaterThan(this.key('realloc'), this.deps.nowMs() + delayMs, () => void this.runOnce());
   }
 
@@ -180,12 +194,17 @@ export class GroupController {
 
   private async reallocate(): Promise<void> {
     const started = this.deps.nowMs();
+    // Wall time of what this run computes (not what it waits for), to pace churn by (the injected clock may be virtual).
+    const computeNow = this.deps.computeClockMs ?? (() => performance.now());
+    let computeStarted = computeNow();
     const blocks = this.planBlocks(started);
     const first = blocks[0];
     if (!first) return;
     this.noteSource(first.source, started);
     const stations = this.deps.fleet.stationsOf(this.groupId);
+    let computeMs = computeNow() - computeStarted;
     const standingHeldBack = await this.applyStanding(stations, started);
+    computeStarted = computeNow();
 
     const allocatable = stations.filter(isAllocatable);
     const allocatableIds = new Set(allocatable.map((s) => s.stationId));
@@ -247,6 +266,11 @@ export class GroupController {
       limitsA: result.limitsA.get(s.transactionId) ?? [],
     }));
     const desired = stationSchedules(blocks, planned, allocatable, started, this.options.leaseMs);
+    computeMs += computeNow() - computeStarted;
+    this.churnDelayMs =
+      computeMs < SLOW_COMPUTE_MS
+        ? this.options.coalesceMs
+        : Math.min(MAX_CHURN_DELAY_MS, Math.max(this.options.coalesceMs, CHURN_COMPUTE_FACTOR * computeMs));
     const { changed, failed } = await this.transition(desired, started);
     this.applied = { computedAtMs: started, blocks, sessions, result, source: first.source };
     this.scheduleNext(blocks, started, failed > 0 || standingHeldBack);
@@ -275,9 +299,23 @@ export class GroupController {
     return since;
   }
 
-  /** What a station we do not allocate may draw in each block. */
+  /**
+   * What a station we do not allocate may draw in each block. Past the ledger's last change for it (its lease end,
+   * usually within the first block or two) the value holds for every later block: one lookup, not one per block.
+   */
   private fixedLoad(station: FleetStation, blocks: readonly PlanBlock[]): FixedLoad {
-    const limitsA = blocks.map((block) => mayDrawA(station, this.deps.ledger, block.startMs, block.endMs));
+    const { ledger } = this.deps;
+    const limitsA = new Array<number>(blocks.length);
+    let constantA: number | undefined;
+    for (let i = 0; i < blocks.length; i++) {
+      const block = blocks[i] as PlanBlock;
+      if (constantA !== undefined) {
+        limitsA[i] = constantA;
+        continue;
+      }
+      limitsA[i] = mayDrawA(station, ledger, block.startMs, block.endMs);
+      if (!station.controllable || ledger.nextChangeMs(station.stationId, block.startMs) === undefined) constantA = limitsA[i];
+    }
     return { id: station.stationId, limitsA };
   }
 

@@ -39,7 +39,15 @@ interface Sent {
 }
 
 function harness(
-  options: { consumptionA?: number; fallbackA?: number; online?: boolean; autoAck?: boolean; overrides?: Overrides; plan?: PlanFn } = {},
+  options: {
+    consumptionA?: number;
+    fallbackA?: number;
+    online?: boolean;
+    autoAck?: boolean;
+    overrides?: Overrides;
+    plan?: PlanFn;
+    computeClockMs?: () => number;
+  } = {},
 ) {
   let now = T0;
   const clock: Clock = { nowMs: () => now, setTimer: () => ({ cancel: () => undefined }) };
@@ -76,6 +84,7 @@ function harness(
       plan: options.plan ?? equalSplit,
       overrides: options.overrides,
       nowMs: () => now,
+      ...(options.computeClockMs && { computeClockMs: options.computeClockMs }),
       logger: silentLogger,
       forecasts: {
         blocks: (_g: string, type: CapacityForecastType) =>
@@ -459,5 +468,48 @@ describe('rotation across reallocations', () => {
     }
     expect(served.every((s) => s === 'CS-1' || s === 'CS-2')).toBe(true);
     expect(served.filter((s) => s === 'CS-1')).toHaveLength(2);
+  });
+
+  it('#15 — churn after a slow reallocation waits three times what it computed; a capacity change never waits', async () => {
+    let cpuMs = 0;
+    let planCostMs = 150;
+    const t = harness({
+      computeClockMs: () => cpuMs,
+      plan: (request) => {
+        cpuMs += planCostMs;
+        return equalSplit(request);
+      },
+    });
+    t.addStation('CS-1');
+    t.addSession('tx-1', 'CS-1');
+    await t.controller.runOnce();
+    const now = T0;
+    t.controller.markDirty('session started');
+    expect(t.scheduler.dueMs('realloc:g1')).toBe(now + 450);
+    // A fast run again: churn is back to the configured window (100 ms here).
+    planCostMs = 5;
+    await t.controller.runOnce();
+    t.controller.markDirty('session started');
+    expect(t.scheduler.dueMs('realloc:g1')).toBe(now + 100);
+    planCostMs = 150;
+    await t.controller.runOnce();
+    t.controller.markDirty('forecast', true);
+    expect(t.scheduler.dueMs('realloc:g1')).toBe(now);
+  });
+
+  it('#15 — the churn window is bounded (5 s), however slow a reallocation was', async () => {
+    let cpuMs = 0;
+    const t = harness({
+      computeClockMs: () => cpuMs,
+      plan: (request) => {
+        cpuMs += 4000;
+        return equalSplit(request);
+      },
+    });
+    t.addStation('CS-1');
+    t.addSession('tx-1', 'CS-1');
+    await t.controller.runOnce();
+    t.controller.markDirty('session started');
+    expect(t.scheduler.dueMs('realloc:g1')).toBe(T0 + 5000);
   });
 });
