@@ -80,7 +80,7 @@ export type FromWorker =
  * lift (a TxProfile without a lease, sent after the cap when the session had none yet) — lets its session draw
  * `limitA` (within half an amp: the agent rounds limits down to a tenth): whatever the agent sent for the change is in.
  */
-function leasedAt(station: LeanStation, profile: ProfileSeen, limitA: number | undefined, atMs: number): boolean {
+function limitInForceAfter(station: LeanStation, profile: ProfileSeen, limitA: number | undefined, atMs: number): boolean {
   if (limitA === undefined || profile.firstLimitA === undefined) return false;
   const live = profile.purpose === 'TxProfile' || (CAP_PURPOSES.has(profile.purpose) && profile.endMs !== undefined);
   return live && Math.abs(station.compositeA(atMs) - limitA) <= 0.5;
@@ -202,10 +202,10 @@ function start(init: WorkerInit): void {
     profileAcked: (station: LeanStation, profile: ProfileSeen, atMs: number) => {
       if (storm && atMs >= storm.startMs && profile.firstLimitA !== undefined) {
         if (CAP_PURPOSES.has(profile.purpose) && profile.endMs === undefined) noteOnce(storm.standing, station, 'stormStanding');
-        if (leasedAt(station, profile, storm.txLimitA, atMs)) noteOnce(storm.tx, station, 'stormTx');
+        if (limitInForceAfter(station, profile, storm.txLimitA, atMs)) noteOnce(storm.tx, station, 'stormTx');
         noteReprofiled(station);
       }
-      if (!expect || expect.matched.has(station) || !leasedAt(station, profile, expect.limitA, atMs)) return;
+      if (!expect || expect.matched.has(station) || !limitInForceAfter(station, profile, expect.limitA, atMs)) return;
       expect.matched.add(station);
       expect.firstAckMs = Math.min(expect.firstAckMs ?? atMs, atMs);
       expect.lastAckMs = Math.max(expect.lastAckMs ?? atMs, atMs);

@@ -93,7 +93,7 @@ export class StationCommandService implements StationCommands {
         this.sendProfiles(
           runtime,
           limitProfiles(request, this.deps.layoutFor?.(runtime), {
-            ...(this.deps.options.loneSessionFollowsCap && { loneSessionLiftA: runtime.record.evseMaxCurrentA }),
+            loneSessionLiftA: this.deps.options.loneSessionFollowsCap ? runtime.record.evseMaxCurrentA : undefined,
           }),
         ),
       LIMIT_OUTCOMES,

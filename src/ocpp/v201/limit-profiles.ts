@@ -1,6 +1,6 @@
 // Turns core's protocol-neutral limit requests into OCPP 2.0.1 SetChargingProfile requests, following the
 // profile layout of the OCPP digest §6.7: standing limits at stack 0 forever, live limits at stack 1 on a lease.
-import type { LeasedSchedule, StationLimitRequest } from '../../core/ports';
+import type { LeasedSchedule, SessionLimit, StationLimitRequest } from '../../core/ports';
 import { floorToTenth } from '../../domain/electrical';
 
 /** Stable profile ids per slot (K01.FR.05: resending an id replaces the profile); a private high range. */
@@ -143,41 +143,39 @@ export function limitProfiles(
   if (lone && options.loneSessionLiftA !== undefined) {
     // The station cap is the session's limit (it is the sum of one): the TxProfile only lifts the session above the
     // standing TxDefaultProfile, without a lease, and stays while the cap alone changes (`isLift`).
-    const liftA = capAt(floorToTenth(Math.max(0, options.loneSessionLiftA)), fold?.txLimitA(lone.transactionId) ?? fold?.txDefaultA);
-    return [
-      liveCap(cap, layout),
-      {
-        evseId: lone.evseId,
-        chargingProfile: absolute(
-          PROFILE_IDS.liveTxProfileBase + lone.evseId,
-          layout.liveStack,
-          'TxProfile',
-          cap.startIso,
-          [{ startPeriod: 0, limit: liftA }],
-          undefined,
-          lone.transactionId,
-        ),
-      },
-    ];
+    const liftA = floorToTenth(Math.max(0, options.loneSessionLiftA));
+    return [liveCap(cap, layout), txProfile(lone, layout, cap.startIso, [{ startPeriod: 0, limit: liftA }])];
   }
   return [
     liveCap(cap, layout),
     ...request.sessions.map((session) => {
       const tx = leased(session.schedule);
-      return {
-        evseId: session.evseId,
-        chargingProfile: absolute(
-          PROFILE_IDS.liveTxProfileBase + session.evseId,
-          layout.liveStack,
-          'TxProfile',
-          tx.startIso,
-          folded(tx.periods, fold?.txLimitA(session.transactionId) ?? fold?.txDefaultA),
-          tx.durationS,
-          session.transactionId,
-        ),
-      };
+      return txProfile(session, layout, tx.startIso, tx.periods, tx.durationS);
     }),
   ];
+}
+
+/** A session's TxProfile at the live level, folded with the CSMS's limit of its transaction (or its TxDefault). */
+function txProfile(
+  session: SessionLimit,
+  layout: ProfileLayout,
+  startIso: string,
+  periods: ChargingSchedulePeriod[],
+  durationS?: number,
+): SetChargingProfileRequest {
+  const { fold } = layout;
+  return {
+    evseId: session.evseId,
+    chargingProfile: absolute(
+      PROFILE_IDS.liveTxProfileBase + session.evseId,
+      layout.liveStack,
+      'TxProfile',
+      startIso,
+      folded(periods, fold?.txLimitA(session.transactionId) ?? fold?.txDefaultA),
+      durationS,
+      session.transactionId,
+    ),
+  };
 }
 
 /** The leased ChargingStationMaxProfile one level above the standing one. */
