@@ -127,6 +127,8 @@ describe('OCPP 1.6J station simulator over the wire', () => {
 
   const calls = (method: string, identity = 'SIM-00001'): unknown[] =>
     csms.received.filter((r) => r.identity === identity && r.method === method).map((r) => r.params);
+  const statuses = (identity = 'SIM-00001'): { connectorId: number; status: string }[] =>
+    calls('StatusNotification', identity).map((p) => z.object({ connectorId: z.number(), status: z.string() }).parse(p));
   const meterValues = (identity = 'SIM-00001'): z.infer<typeof MeterValues>[] =>
     calls('MeterValues', identity).map((p) => MeterValues.parse(p));
   const sample = (value: z.infer<typeof MeterValue> | undefined, measurand: string, phase?: string): string | undefined =>
@@ -347,9 +349,16 @@ describe('OCPP 1.6J station simulator over the wire', () => {
     const f = await startFleet({ evsesPerStation: 1 });
     f.plugIn('SIM-00001', 1, { batteryWh: 60_000, socPercent: 20, phases: 3, maxCurrentA: 16 });
     await until(() => calls('StartTransaction').length === 1, 'StartTransaction');
-    const before = calls('StatusNotification').length;
+    // The connector reports Charging on the tick after StartTransaction's conf; count only once it has, so the
+    // triggered pair is all that arrives after `before`.
+    await until(() => statuses().some((s) => s.connectorId === 1 && s.status === 'Charging'), 'the connector charging');
+    const before = statuses().length;
     expect(await client().call('TriggerMessage', { requestedMessage: 'StatusNotification' })).toEqual({ status: 'Accepted' });
-    await until(() => calls('StatusNotification').length === before + 2, 'the station and its connector');
+    await until(() => statuses().length >= before + 2, 'the station and its connector');
+    expect(statuses().slice(before).sort((a, b) => a.connectorId - b.connectorId)).toEqual([
+      { connectorId: 0, status: 'Available' },
+      { connectorId: 1, status: 'Charging' },
+    ]);
     expect(await client().call('TriggerMessage', { requestedMessage: 'MeterValues', connectorId: 1 })).toEqual({ status: 'Accepted' });
     await until(() => meterValues().some((m) => m.meterValue[0]?.sampledValue[0]?.measurand !== undefined), 'triggered MeterValues');
     expect(await client().call('TriggerMessage', { requestedMessage: 'MeterValues', connectorId: 7 })).toEqual({ status: 'Rejected' });
