@@ -23,6 +23,7 @@ import { Scheduler, systemClock } from './core/scheduler';
 import { allocatorPlan } from './core/allocator-plan';
 import { bindCoreMetrics } from './observability/core-metrics';
 import { AuthThrottle } from './observability/auth-throttle';
+import { DEFAULT_HEAP_TRIM, HeapTrim, processHeap } from './observability/heap-trim';
 
 export interface Agent {
   readonly config: FlexbridgeConfig;
@@ -126,6 +127,7 @@ export async function startAgent(config: FlexbridgeConfig, options: StartOptions
     scheduler.schedule('energy-flush', nowMs() + ENERGY_FLUSH_MS, flushEnergy);
   };
   flushEnergy();
+  if (config.heap.trimWhenIdle) trimHeapWhenIdle(foundation);
   const ocppPort = csms.port;
   const httpPort = listener.port;
   const scheme = (tls: unknown): string => (tls ? 's' : '');
@@ -250,6 +252,27 @@ interface Running {
   readonly core: FlexibilityProvider;
   readonly oscp: OscpAdapter;
   readonly energy: GroupEnergyRegister;
+}
+
+/** The idle heap trim on the one scheduler: a check every 10 s (2 s between passes), a log line and two metrics per pass. */
+function trimHeapWhenIdle({ scheduler, logger, metrics, nowMs }: Foundation): void {
+  const trim = new HeapTrim(processHeap());
+  const MiB = 2 ** 20;
+  const check = (): void => {
+    const outcome = trim.check(nowMs());
+    if (outcome.kind === 'trimmed') {
+      metrics.heapTrimSeconds.observe(outcome.pauseMs / 1000);
+      metrics.heapTrimFreedBytes.set(outcome.beforeBytes - outcome.afterBytes);
+      logger.info('heap trimmed after a burst', {
+        pass: outcome.pass,
+        usedMiB: [Math.round(outcome.beforeBytes / MiB), Math.round(outcome.afterBytes / MiB)],
+        committedMiB: [Math.round(outcome.committedBeforeBytes / MiB), Math.round(outcome.committedAfterBytes / MiB)],
+        pauseMs: Math.round(outcome.pauseMs),
+      });
+    }
+    scheduler.schedule('heap-trim', nowMs() + trim.nextCheckInMs, check);
+  };
+  scheduler.schedule('heap-trim', nowMs() + DEFAULT_HEAP_TRIM.checkEveryMs, check);
 }
 
 /**

@@ -16,6 +16,8 @@ export interface AgentSettings {
   readonly nodeFlags: string;
   /** `ocpp.loneSession` (the agent's default when absent). */
   readonly loneSession?: 'follow-cap' | 'own-limit';
+  /** `heap.trimWhenIdle` (the agent's default, on, when absent). */
+  readonly heapTrim?: boolean;
   /** Local Controller mode: the CSMS the agent relays every station to (`ocpp.upstream.url`), credentials forwarded. */
   readonly upstreamUrl?: string;
 }
@@ -134,6 +136,7 @@ export async function startAgentChild(settings: AgentSettings): Promise<AgentChi
     http: { host: '127.0.0.1', port: httpPort },
     store: { path: path.join(settings.dir, 'agent.db') },
     log: { level: 'warn' },
+    ...(settings.heapTrim !== undefined && { heap: { trimWhenIdle: settings.heapTrim } }),
     ocpp: {
       host: '127.0.0.1',
       port: ocppPort,

@@ -63,6 +63,7 @@ const program = new Command('loadtest')
       .choices(['follow-cap', 'own-limit'])
       .default('follow-cap'),
   )
+  .option('--no-heap-trim', "switch the agent's idle heap trim off (heap.trimWhenIdle false): V8 alone decides when to collect")
   .option(
     '--upstream',
     'Local Controller mode: relay every station to a CSMS simulator, then compare with the same fleet connected to it directly',
@@ -97,6 +98,7 @@ interface CliOptions {
   deflate: boolean;
   agentNodeFlags: string;
   loneSession: 'follow-cap' | 'own-limit';
+  heapTrim: boolean;
   upstream: boolean;
   restartStorm: boolean;
   keep: boolean;
@@ -148,6 +150,7 @@ async function main(): Promise<void> {
       deflate: cli.deflate,
       agentNodeFlags: cli.agentNodeFlags,
       loneSession: cli.loneSession,
+      heapTrim: cli.heapTrim,
       upstream: cli.upstream,
       restartStorm: cli.restartStorm,
       keep: cli.keep,

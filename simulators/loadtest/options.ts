@@ -47,6 +47,8 @@ export const LoadTestOptions = z.object({
   agentNodeFlags: z.string().default(''),
   /** The agent's `ocpp.loneSession`: one SetChargingProfile per station per change (follow-cap) or two (own-limit). */
   loneSession: z.enum(['follow-cap', 'own-limit']).default('follow-cap'),
+  /** The agent's `heap.trimWhenIdle`: one to three full collections once a burst is over (off: V8 alone decides). */
+  heapTrim: z.boolean().default(true),
   /**
    * Local Controller mode: the agent relays every station to a CSMS simulator (its own process) as `ocpp.upstream`,
    * and after the forecasts the same number of lean stations connect to that simulator directly and repeat the rate

@@ -16,6 +16,9 @@ const TARGET = {
 
 const int = (value: number | undefined): string => (value === undefined ? '–' : Math.round(value).toLocaleString('en'));
 const mib = (kib: number | undefined): string => (kib === undefined ? '–' : `${(kib / 1024).toFixed(1)} MiB`);
+/** The agent's idle heap trims during the memory settle, if any ran. */
+const trims = (t: { count: number; pauseMs: number } | undefined): string =>
+  t === undefined || t.count === 0 ? '' : `; ${t.count} heap trim${t.count === 1 ? '' : 's'}, ${Math.round(t.pauseMs)} ms paused`;
 const verdict = (ok: boolean | undefined): string => (ok === undefined ? '' : ok ? 'met' : 'MISSED');
 
 export function summaryTable(result: LoadTestResult): string {
@@ -36,6 +39,7 @@ export function summaryTable(result: LoadTestResult): string {
         : 'own-limit: the cap and a TxProfile per change',
       '',
     ],
+    ['heap.trimWhenIdle', options.heapTrim ? 'on: full collections once a burst is over' : 'off: V8 alone decides', ''],
     [
       'stations ready / requested',
       `${int(stations.ready)} / ${int(options.stations)}${stations.stalled ? ' (stalled)' : ''}`,
@@ -119,7 +123,8 @@ export function summaryTable(result: LoadTestResult): string {
       : [
           [
             'agent RSS growth per station, held idle',
-            `${fmt(memory.perStationIdleKiB)} KiB (RSS ${mib(memory.idleKiB)}, heap used ${mib(memory.heapIdleKiB)}, after ${fmt(memory.idleAfterS)} s)`,
+            `${fmt(memory.perStationIdleKiB)} KiB (RSS ${mib(memory.idleKiB)}, heap used ${mib(memory.heapIdleKiB)} ` +
+              `of ${mib(memory.heapTotalIdleKiB)} committed, after ${fmt(memory.idleAfterS)} s${trims(memory.heapTrims)})`,
             `≤ ${TARGET.perStationKiB} KB  ${verdict(memory.perStationIdleKiB <= TARGET.perStationKiB)}`,
           ] as [string, string, string],
         ]),

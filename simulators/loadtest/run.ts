@@ -43,6 +43,10 @@ export interface MemoryFigures {
   readonly idleAfterS: number | undefined;
   /** The heap in use at each poll of the wait, KiB. */
   readonly idleHeapsKiB: readonly number[] | undefined;
+  /** V8 heap committed at the end of the wait, KiB. */
+  readonly heapTotalIdleKiB: number | undefined;
+  /** The agent's idle heap trims by then (flexbridge_heap_trim_seconds): how many, and their pauses together, ms. */
+  readonly heapTrims: { readonly count: number; readonly pauseMs: number } | undefined;
   /** V8 heap in use (/metrics flexbridge_process_nodejs_heap_size_used_bytes) before and once connected, KiB. */
   readonly heapBeforeKiB: number | undefined;
   readonly heapConnectedKiB: number | undefined;
@@ -153,6 +157,7 @@ export async function runLoadTest(input: LoadTestOptionsInput, progress: Progres
       groupId: GROUP_ID,
       nodeFlags: options.agentNodeFlags,
       loneSession: options.loneSession,
+      heapTrim: options.heapTrim,
       ...(csms && { upstreamUrl: csms.url }),
     });
     await sleep(1000);
@@ -294,6 +299,8 @@ export async function runLoadTest(input: LoadTestOptionsInput, progress: Progres
             : undefined,
         idleAfterS: idle?.afterS,
         idleHeapsKiB: idle?.heapsKiB,
+        heapTotalIdleKiB: idle?.heapTotalKiB,
+        heapTrims: idle?.trims,
       },
       forecasts,
       forecastMedianMs: completed.length === forecasts.length ? median(completed) : undefined,
@@ -375,13 +382,22 @@ async function heapSettled(
   agent: AgentChild,
   maxMs: number,
   progress: Progress,
-): Promise<{ rssKiB: number | undefined; heapKiB: number | undefined; afterS: number; heapsKiB: number[] }> {
+): Promise<{
+  rssKiB: number | undefined;
+  heapKiB: number | undefined;
+  heapTotalKiB: number | undefined;
+  trims: { count: number; pauseMs: number } | undefined;
+  afterS: number;
+  heapsKiB: number[];
+}> {
   progress.phase('memory settle', 0);
   progress.update(0, 'waiting for the heap to stop shrinking');
   const startMs = Date.now();
   const heaps: number[] = [];
+  let last: Map<string, number> | undefined;
   for (;;) {
-    const heap = heapKiB(await agent.metrics().catch(() => undefined));
+    last = await agent.metrics().catch(() => undefined);
+    const heap = heapKiB(last);
     if (heap !== undefined) heaps.push(heap);
     const recent = heaps.slice(-4);
     const settled =
@@ -391,7 +407,16 @@ async function heapSettled(
     if (settled || Date.now() - startMs >= maxMs) break;
     await sleep(2000);
   }
-  return { rssKiB: agent.rssKiB(), heapKiB: heaps.at(-1), afterS: (Date.now() - startMs) / 1000, heapsKiB: heaps.map(Math.round) };
+  const trimCount = last?.get('flexbridge_heap_trim_seconds_count');
+  const trimSeconds = last?.get('flexbridge_heap_trim_seconds_sum');
+  return {
+    rssKiB: agent.rssKiB(),
+    heapKiB: heaps.at(-1),
+    heapTotalKiB: heapKiB(last, 'total'),
+    trims: trimCount === undefined ? undefined : { count: trimCount, pauseMs: (trimSeconds ?? 0) * 1000 },
+    afterS: (Date.now() - startMs) / 1000,
+    heapsKiB: heaps.map(Math.round),
+  };
 }
 
 function heapKiB(metrics: Map<string, number> | undefined, which: 'used' | 'total' = 'used'): number | undefined {

@@ -50,6 +50,15 @@ export const LogConfig = z.strictObject({
   level: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
 });
 
+export const HeapConfig = z.strictObject({
+  /**
+   * One full garbage collection once a burst is over and the heap has grown by half since the last one, only while
+   * the event loop is mostly idle (src/observability/heap-trim.ts). Off: V8 alone decides, and a fleet holds about
+   * twice its live heap after a storm.
+   */
+  trimWhenIdle: z.boolean().default(true),
+});
+
 export const OscpPeerConfig = z.strictObject({
   id: identifier,
   role: z.enum(['CP', 'CO']).default('CP'),

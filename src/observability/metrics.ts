@@ -28,6 +28,10 @@ export interface Metrics {
   readonly ocppAdmissionRefused: Counter<'reason'>;
   /** Malformed OCPP frames received, and connections closed for too many in a row (result: answered, disconnected). */
   readonly ocppBadMessages: Counter<'result'>;
+  /** Full collections run by the idle heap trim, and how long each stopped the event loop. */
+  readonly heapTrimSeconds: Histogram;
+  /** Heap in use the last trim freed, bytes. */
+  readonly heapTrimFreedBytes: Gauge;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
@@ -125,6 +129,17 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       name: 'flexbridge_ocpp_bad_messages_total',
       help: 'Malformed OCPP frames (answered) and connections closed for too many in a row (disconnected)',
       labelNames: ['result'],
+      registers,
+    }),
+    heapTrimSeconds: new Histogram({
+      name: 'flexbridge_heap_trim_seconds',
+      help: 'Full garbage collections run by the idle heap trim, by how long each stopped the event loop',
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2],
+      registers,
+    }),
+    heapTrimFreedBytes: new Gauge({
+      name: 'flexbridge_heap_trim_freed_bytes',
+      help: 'Heap in use freed by the last idle heap trim, bytes',
       registers,
     }),
   };

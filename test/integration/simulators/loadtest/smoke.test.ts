@@ -20,6 +20,9 @@ describe('load test smoke (#15)', () => {
     });
     expect(result.memory.idleKiB).toBeGreaterThan(0);
     expect(result.memory.perStationIdleKiB).toBeDefined();
+    expect(result.memory.heapTotalIdleKiB).toBeGreaterThanOrEqual(result.memory.heapIdleKiB ?? Infinity);
+    // The agent's idle heap trim is on by default and reports on /metrics (whether it ran in 1 s is not the point).
+    expect(result.memory.heapTrims).toEqual({ count: expect.any(Number), pauseMs: expect.any(Number) });
     expect(result.stations).toMatchObject({ ready: STATIONS, stalled: false, connectFailures: 0, gaveUp: 0 });
     expect(result.load).toBeDefined();
     const load = result.load;

@@ -1,0 +1,162 @@
+import { DEFAULT_HEAP_TRIM, HeapTrim, processHeap, type HeapPort } from '../../../src/observability/heap-trim';
+
+const MiB = 2 ** 20;
+
+/** A heap the test moves by hand: `collect` leaves `liveBytes` in use and shrinks the committed heap by `compacts`. */
+class FakeHeap implements HeapPort {
+  used = 0;
+  committed = 0;
+  busy = 0;
+  liveBytes = 0;
+  /** Committed bytes each collection gives back, pass by pass (then none). */
+  compacts: number[] = [];
+  collections = 0;
+
+  constructor(usedMiB: number, committedMiB = usedMiB) {
+    this.used = usedMiB * MiB;
+    this.committed = committedMiB * MiB;
+    this.liveBytes = this.used;
+  }
+
+  usedBytes(): number {
+    return this.used;
+  }
+  committedBytes(): number {
+    return this.committed;
+  }
+  busyFraction(): number {
+    return this.busy;
+  }
+  collect(): void {
+    this.collections++;
+    this.used = this.liveBytes;
+    this.committed -= this.compacts.shift() ?? 0;
+  }
+}
+
+/** A pause clock that advances 300 ms per reading pair: each collection "takes" 300 ms. */
+function pauseClock(): () => number {
+  let t = 0;
+  let odd = false;
+  return () => {
+    odd = !odd;
+    if (odd) return t;
+    t += 300;
+    return t;
+  };
+}
+
+describe('HeapTrim: one full collection once a burst is over', () => {
+  it('waits while the heap has grown by less than half of what the last collection left (and at least 64 MiB)', () => {
+    const heap = new FakeHeap(100);
+    const trim = new HeapTrim(heap, DEFAULT_HEAP_TRIM, pauseClock());
+    expect(trim.thresholdBytes).toBe(164 * MiB); // 100 + max(64, 50)
+    heap.used = 163 * MiB;
+    expect(trim.check(60_000)).toEqual({ kind: 'small', usedBytes: 163 * MiB, thresholdBytes: 164 * MiB });
+    expect(heap.collections).toBe(0);
+  });
+
+  it('never collects while the event loop is busy (a storm or a forecast is still under way)', () => {
+    const heap = new FakeHeap(40);
+    const trim = new HeapTrim(heap, DEFAULT_HEAP_TRIM, pauseClock());
+    heap.used = 900 * MiB;
+    heap.liveBytes = 400 * MiB;
+    heap.busy = 0.5;
+    expect(trim.check(60_000)).toEqual({ kind: 'busy', busyFraction: 0.5 });
+    expect(heap.collections).toBe(0);
+    heap.busy = 0.1;
+    expect(trim.check(70_000)).toMatchObject({ kind: 'trimmed', pass: 1, beforeBytes: 900 * MiB, afterBytes: 400 * MiB, pauseMs: 300 });
+  });
+
+  it('measures growth from what the last collection left, so the live heap of a connected fleet is not trimmed again', () => {
+    const heap = new FakeHeap(40);
+    const trim = new HeapTrim(heap, DEFAULT_HEAP_TRIM, pauseClock());
+    heap.used = 900 * MiB;
+    heap.liveBytes = 400 * MiB;
+    expect(trim.check(60_000).kind).toBe('trimmed');
+    expect(trim.thresholdBytes).toBe(600 * MiB);
+    heap.used = 599 * MiB;
+    expect(trim.check(200_000).kind).toBe('small');
+    heap.used = 600 * MiB;
+    expect(trim.check(210_000).kind).toBe('trimmed');
+    expect(heap.collections).toBe(2);
+  });
+
+  it('trims at most once a minute, however fast the heap grows', () => {
+    const heap = new FakeHeap(40);
+    const trim = new HeapTrim(heap, DEFAULT_HEAP_TRIM, pauseClock());
+    heap.used = 500 * MiB;
+    heap.liveBytes = 40 * MiB;
+    expect(trim.check(60_000).kind).toBe('trimmed');
+    heap.used = 500 * MiB;
+    expect(trim.check(119_999)).toEqual({ kind: 'recent', sinceLastMs: 59_999 });
+    expect(trim.check(120_000).kind).toBe('trimmed');
+  });
+
+  it('follows a pass with up to two more, 2 s apart, while more than 1.25 × used stays committed', () => {
+    const heap = new FakeHeap(40, 60);
+    const trim = new HeapTrim(heap, DEFAULT_HEAP_TRIM, pauseClock());
+    heap.used = 950 * MiB;
+    heap.committed = 990 * MiB;
+    heap.liveBytes = 400 * MiB;
+    heap.compacts = [270 * MiB, 100 * MiB, 50 * MiB, 50 * MiB];
+    expect(trim.nextCheckInMs).toBe(10_000);
+    expect(trim.check(60_000)).toMatchObject({ kind: 'trimmed', pass: 1, committedAfterBytes: 720 * MiB });
+    expect(trim.nextCheckInMs).toBe(2_000);
+    expect(trim.check(62_000)).toMatchObject({ kind: 'trimmed', pass: 2, committedAfterBytes: 620 * MiB });
+    expect(trim.check(64_000)).toMatchObject({ kind: 'trimmed', pass: 3, committedAfterBytes: 570 * MiB });
+    // Three passes in all: the fourth waits for the heap to grow again.
+    expect(trim.nextCheckInMs).toBe(10_000);
+    expect(trim.check(74_000).kind).toBe('small');
+    expect(heap.collections).toBe(3);
+  });
+
+  it('stops following up once the heap is compact, or once a pass gave back less than 16 MiB', () => {
+    const compact = new FakeHeap(40);
+    const first = new HeapTrim(compact, DEFAULT_HEAP_TRIM, pauseClock());
+    compact.used = 900 * MiB;
+    compact.committed = 950 * MiB;
+    compact.liveBytes = 400 * MiB;
+    compact.compacts = [450 * MiB]; // 500 MiB committed for 400 used: below 1.25 ×
+    expect(first.check(60_000)).toMatchObject({ kind: 'trimmed', pass: 1 });
+    expect(first.nextCheckInMs).toBe(10_000);
+
+    const stuck = new FakeHeap(40);
+    const second = new HeapTrim(stuck, DEFAULT_HEAP_TRIM, pauseClock());
+    stuck.used = 900 * MiB;
+    stuck.committed = 950 * MiB;
+    stuck.liveBytes = 400 * MiB;
+    stuck.compacts = [200 * MiB, 15 * MiB];
+    expect(second.check(60_000)).toMatchObject({ kind: 'trimmed', pass: 1 });
+    expect(second.check(62_000)).toMatchObject({ kind: 'trimmed', pass: 2 });
+    expect(second.nextCheckInMs).toBe(10_000);
+  });
+
+  it('drops the follow-up passes when a burst starts between them', () => {
+    const heap = new FakeHeap(40);
+    const trim = new HeapTrim(heap, DEFAULT_HEAP_TRIM, pauseClock());
+    heap.used = 950 * MiB;
+    heap.committed = 990 * MiB;
+    heap.liveBytes = 400 * MiB;
+    heap.compacts = [270 * MiB];
+    expect(trim.check(60_000)).toMatchObject({ kind: 'trimmed', pass: 1 });
+    heap.busy = 0.9;
+    expect(trim.check(62_000)).toEqual({ kind: 'busy', busyFraction: 0.9 });
+    expect(trim.nextCheckInMs).toBe(10_000);
+    expect(heap.collections).toBe(1);
+  });
+});
+
+describe('processHeap: the process’s own heap', () => {
+  it('reads the heap and the event loop, and its collection frees what nothing holds', () => {
+    const heap = processHeap();
+    expect(heap.busyFraction()).toBeGreaterThanOrEqual(0);
+    expect(heap.committedBytes()).toBeGreaterThanOrEqual(heap.usedBytes());
+    // Built and dropped inside a function, so nothing on this frame holds it.
+    const litter = (): number => Array.from({ length: 200_000 }, (_, i) => ({ i, text: `frame ${i}` })).length;
+    expect(litter()).toBe(200_000);
+    const before = heap.usedBytes();
+    heap.collect();
+    expect(heap.usedBytes()).toBeLessThan(before - 8 * MiB);
+  });
+});
