@@ -47,18 +47,13 @@ export function sqliteSessions(db: Database): SessionRepository {
   const activeByStation = db.prepare('SELECT data FROM sessions WHERE ended_at IS NULL AND station_id = ? ORDER BY transaction_id').pluck();
   const upsert = db.prepare(`
     INSERT INTO sessions (transaction_id, station_id, group_id, ended_at, data)
-    VALUES (@transaction_id, @station_id, @group_id, @ended_at, @data)
+    VALUES (?, ?, ?, ?, ?)
     ON CONFLICT (transaction_id) DO UPDATE SET station_id = excluded.station_id, group_id = excluded.group_id,
       ended_at = excluded.ended_at, data = excluded.data`);
   const upsertMany = db.transaction((sessions: readonly ChargingSession[]) => {
     for (const session of sessions) {
-      upsert.run({
-        transaction_id: session.transactionId,
-        station_id: session.stationId,
-        group_id: session.groupId,
-        ended_at: session.endedAt ?? null,
-        data: JSON.stringify(session),
-      });
+      // Positional: no parameter object per row, and no name lookups in the binding (this runs per meter value).
+      upsert.run(session.transactionId, session.stationId, session.groupId, session.endedAt ?? null, JSON.stringify(session));
     }
   });
   const prune = db.prepare('DELETE FROM sessions WHERE ended_at IS NOT NULL AND ended_at < ?');

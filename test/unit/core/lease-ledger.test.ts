@@ -68,6 +68,26 @@ describe('lease ledger', () => {
     expect(ledger.nextChangeMs('CS-1', 1000)).toBeUndefined();
   });
 
+  it('the next change is the earliest period start or lease end after t, over the live, the pending and the uncertain schedule', () => {
+    const ledger = new LeaseLedger();
+    ledger.track('CS-1', 32);
+    ledger.liveAcknowledged('CS-1', ledger.liveSent('CS-1', schedule(9000, [0, 20], [4000, 16])));
+    expect([ledger.nextChangeMs('CS-1', 0), ledger.nextChangeMs('CS-1', 4000), ledger.nextChangeMs('CS-1', 9000)]).toEqual([
+      4000,
+      9000,
+      undefined,
+    ]);
+    // A send that timed out may be in force: its changes count until an acknowledged one replaces it.
+    ledger.liveFailed('CS-1', ledger.liveSent('CS-1', schedule(7000, [0, 10], [2500, 12])), 'Timeout');
+    expect(ledger.nextChangeMs('CS-1', 0)).toBe(2500);
+    expect(ledger.nextChangeMs('CS-1', 4000)).toBe(7000);
+    // A send in flight counts too.
+    ledger.liveSent('CS-1', schedule(8000, [0, 8], [1000, 9]));
+    expect(ledger.nextChangeMs('CS-1', 0)).toBe(1000);
+    expect(ledger.nextChangeMs('CS-1', 7000)).toBe(8000);
+    expect(ledger.nextChangeMs('unknown', 0)).toBeUndefined();
+  });
+
   it('a pending standing change counts at the higher of the two', () => {
     const ledger = new LeaseLedger();
     ledger.track('CS-1', 32);
