@@ -46,6 +46,25 @@ function pauseClock(): () => number {
   };
 }
 
+/**
+ * A heap the agent started on at 40 MiB, then a storm: `usedMiB` in use, `liveMiB` of it live. Unless told otherwise,
+ * the first collection gives every dead page back (so no follow-up pass is due).
+ */
+function afterStorm(
+  usedMiB: number,
+  liveMiB: number,
+  committedMiB = usedMiB,
+  compactsMiB: number[] = [committedMiB - liveMiB],
+): { heap: FakeHeap; trim: HeapTrim } {
+  const heap = new FakeHeap(40);
+  const trim = new HeapTrim(heap, DEFAULT_HEAP_TRIM, pauseClock());
+  heap.used = usedMiB * MiB;
+  heap.committed = committedMiB * MiB;
+  heap.liveBytes = liveMiB * MiB;
+  heap.compacts = compactsMiB.map((c) => c * MiB);
+  return { heap, trim };
+}
+
 describe('HeapTrim: one full collection once a burst is over', () => {
   it('waits while the heap has grown by less than half of what the last collection left (and at least 64 MiB)', () => {
     const heap = new FakeHeap(100);
@@ -57,10 +76,7 @@ describe('HeapTrim: one full collection once a burst is over', () => {
   });
 
   it('never collects while the event loop is busy (a storm or a forecast is still under way)', () => {
-    const heap = new FakeHeap(40);
-    const trim = new HeapTrim(heap, DEFAULT_HEAP_TRIM, pauseClock());
-    heap.used = 900 * MiB;
-    heap.liveBytes = 400 * MiB;
+    const { heap, trim } = afterStorm(900, 400);
     heap.busy = 0.5;
     expect(trim.check(60_000)).toEqual({ kind: 'busy', busyFraction: 0.5 });
     expect(heap.collections).toBe(0);
@@ -69,10 +85,7 @@ describe('HeapTrim: one full collection once a burst is over', () => {
   });
 
   it('measures growth from what the last collection left, so the live heap of a connected fleet is not trimmed again', () => {
-    const heap = new FakeHeap(40);
-    const trim = new HeapTrim(heap, DEFAULT_HEAP_TRIM, pauseClock());
-    heap.used = 900 * MiB;
-    heap.liveBytes = 400 * MiB;
+    const { heap, trim } = afterStorm(900, 400);
     expect(trim.check(60_000).kind).toBe('trimmed');
     expect(trim.thresholdBytes).toBe(600 * MiB);
     heap.used = 599 * MiB;
@@ -83,10 +96,7 @@ describe('HeapTrim: one full collection once a burst is over', () => {
   });
 
   it('trims at most once a minute, however fast the heap grows', () => {
-    const heap = new FakeHeap(40);
-    const trim = new HeapTrim(heap, DEFAULT_HEAP_TRIM, pauseClock());
-    heap.used = 500 * MiB;
-    heap.liveBytes = 40 * MiB;
+    const { heap, trim } = afterStorm(500, 40);
     expect(trim.check(60_000).kind).toBe('trimmed');
     heap.used = 500 * MiB;
     expect(trim.check(119_999)).toEqual({ kind: 'recent', sinceLastMs: 59_999 });
@@ -94,12 +104,7 @@ describe('HeapTrim: one full collection once a burst is over', () => {
   });
 
   it('follows a pass with up to two more, 2 s apart, while more than 1.25 × used stays committed', () => {
-    const heap = new FakeHeap(40, 60);
-    const trim = new HeapTrim(heap, DEFAULT_HEAP_TRIM, pauseClock());
-    heap.used = 950 * MiB;
-    heap.committed = 990 * MiB;
-    heap.liveBytes = 400 * MiB;
-    heap.compacts = [270 * MiB, 100 * MiB, 50 * MiB, 50 * MiB];
+    const { heap, trim } = afterStorm(950, 400, 990, [270, 100, 50, 50]);
     expect(trim.nextCheckInMs).toBe(10_000);
     expect(trim.check(60_000)).toMatchObject({ kind: 'trimmed', pass: 1, committedAfterBytes: 720 * MiB });
     expect(trim.nextCheckInMs).toBe(2_000);
@@ -112,33 +117,19 @@ describe('HeapTrim: one full collection once a burst is over', () => {
   });
 
   it('stops following up once the heap is compact, or once a pass gave back less than 16 MiB', () => {
-    const compact = new FakeHeap(40);
-    const first = new HeapTrim(compact, DEFAULT_HEAP_TRIM, pauseClock());
-    compact.used = 900 * MiB;
-    compact.committed = 950 * MiB;
-    compact.liveBytes = 400 * MiB;
-    compact.compacts = [450 * MiB]; // 500 MiB committed for 400 used: below 1.25 ×
+    // 500 MiB committed for 400 used after the first pass: below 1.25 ×.
+    const { trim: first } = afterStorm(900, 400, 950, [450]);
     expect(first.check(60_000)).toMatchObject({ kind: 'trimmed', pass: 1 });
     expect(first.nextCheckInMs).toBe(10_000);
 
-    const stuck = new FakeHeap(40);
-    const second = new HeapTrim(stuck, DEFAULT_HEAP_TRIM, pauseClock());
-    stuck.used = 900 * MiB;
-    stuck.committed = 950 * MiB;
-    stuck.liveBytes = 400 * MiB;
-    stuck.compacts = [200 * MiB, 15 * MiB];
+    const { trim: second } = afterStorm(900, 400, 950, [200, 15]);
     expect(second.check(60_000)).toMatchObject({ kind: 'trimmed', pass: 1 });
     expect(second.check(62_000)).toMatchObject({ kind: 'trimmed', pass: 2 });
     expect(second.nextCheckInMs).toBe(10_000);
   });
 
   it('drops the follow-up passes when a burst starts between them', () => {
-    const heap = new FakeHeap(40);
-    const trim = new HeapTrim(heap, DEFAULT_HEAP_TRIM, pauseClock());
-    heap.used = 950 * MiB;
-    heap.committed = 990 * MiB;
-    heap.liveBytes = 400 * MiB;
-    heap.compacts = [270 * MiB];
+    const { heap, trim } = afterStorm(950, 400, 990, [270]);
     expect(trim.check(60_000)).toMatchObject({ kind: 'trimmed', pass: 1 });
     heap.busy = 0.9;
     expect(trim.check(62_000)).toEqual({ kind: 'busy', busyFraction: 0.9 });
