@@ -355,7 +355,11 @@ describe('OCPP 1.6J station simulator over the wire', () => {
     const before = statuses().length;
     expect(await client().call('TriggerMessage', { requestedMessage: 'StatusNotification' })).toEqual({ status: 'Accepted' });
     await until(() => statuses().length >= before + 2, 'the station and its connector');
-    expect(statuses().slice(before).sort((a, b) => a.connectorId - b.connectorId)).toEqual([
+    expect(
+      statuses()
+        .slice(before)
+        .sort((a, b) => a.connectorId - b.connectorId),
+    ).toEqual([
       { connectorId: 0, status: 'Available' },
       { connectorId: 1, status: 'Charging' },
     ]);
