@@ -260,6 +260,7 @@ function trimHeapWhenIdle({ scheduler, logger, metrics, nowMs }: Foundation): vo
   const MiB = 2 ** 20;
   const check = (): void => {
     const outcome = trim.check(nowMs());
+    metrics.heapTrimDue.set(trim.due ? 1 : 0);
     if (outcome.kind === 'trimmed') {
       metrics.heapTrimSeconds.observe(outcome.pauseMs / 1000);
       metrics.heapTrimFreedBytes.set(outcome.beforeBytes - outcome.afterBytes);

@@ -400,7 +400,10 @@ async function heapSettled(
     const heap = heapKiB(last);
     if (heap !== undefined) heaps.push(heap);
     const recent = heaps.slice(-4);
+    // The agent's idle heap trim may still be due (blocked while busy or too soon after its last run): wait for it.
+    const trimDue = last?.get('flexbridge_heap_trim_due') === 1;
     const settled =
+      !trimDue &&
       Date.now() - startMs >= SETTLE_MIN_MS &&
       recent.length === 4 &&
       (recent[0] as number) - (recent[3] as number) <= 0.01 * (recent[0] as number);

@@ -79,6 +79,8 @@ export class HeapTrim {
   private lastTrimMs = -Infinity;
   /** The pass the next follow-up would be; 0 when none is due. */
   private nextPass = 0;
+  /** The last check found a trim or a pass due that it could not run yet (busy, or too soon after the last). */
+  private waiting = false;
 
   constructor(
     private readonly heap: HeapPort,
@@ -94,12 +96,23 @@ export class HeapTrim {
     return this.liveBytes + Math.max(this.options.minGrowthBytes, this.liveBytes * this.options.growthFraction);
   }
 
+  /** A trim or a follow-up pass is due and has not run yet: what a benchmark waits for before it reads RSS. */
+  get due(): boolean {
+    return this.waiting || this.nextPass > 0;
+  }
+
   /** When the driver should call `check` again: soon while a follow-up pass is due. */
   get nextCheckInMs(): number {
     return this.nextPass > 0 ? this.options.followUpMs : this.options.checkEveryMs;
   }
 
   check(nowMs: number): TrimCheck {
+    const outcome = this.decide(nowMs);
+    this.waiting = outcome.kind === 'busy' || outcome.kind === 'recent';
+    return outcome;
+  }
+
+  private decide(nowMs: number): TrimCheck {
     // Read every time, so the fraction covers exactly the time since the last check.
     const busyFraction = this.heap.busyFraction();
     if (this.nextPass > 0) {

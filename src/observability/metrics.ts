@@ -32,6 +32,8 @@ export interface Metrics {
   readonly heapTrimSeconds: Histogram;
   /** Heap in use the last trim freed, bytes. */
   readonly heapTrimFreedBytes: Gauge;
+  /** 1 while a trim or a follow-up pass is due but not yet run (the agent busy, or the last trim too recent). */
+  readonly heapTrimDue: Gauge;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
@@ -140,6 +142,11 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     heapTrimFreedBytes: new Gauge({
       name: 'flexbridge_heap_trim_freed_bytes',
       help: 'Heap in use freed by the last idle heap trim, bytes',
+      registers,
+    }),
+    heapTrimDue: new Gauge({
+      name: 'flexbridge_heap_trim_due',
+      help: '1 while an idle heap trim or one of its passes is due but not yet run',
       registers,
     }),
   };
