@@ -23,7 +23,7 @@ import { Scheduler, systemClock } from './core/scheduler';
 import { allocatorPlan } from './core/allocator-plan';
 import { bindCoreMetrics } from './observability/core-metrics';
 import { AuthThrottle } from './observability/auth-throttle';
-import { DEFAULT_HEAP_TRIM, HeapTrim, processHeap } from './observability/heap-trim';
+import { HeapTrim, processHeap } from './observability/heap-trim';
 
 export interface Agent {
   readonly config: FlexbridgeConfig;
@@ -271,9 +271,10 @@ function trimHeapWhenIdle({ scheduler, logger, metrics, nowMs }: Foundation): vo
         pauseMs: Math.round(outcome.pauseMs),
       });
     }
-    scheduler.schedule('heap-trim', nowMs() + trim.nextCheckInMs, check);
+    arm();
   };
-  scheduler.schedule('heap-trim', nowMs() + DEFAULT_HEAP_TRIM.checkEveryMs, check);
+  const arm = (): void => scheduler.schedule('heap-trim', nowMs() + trim.nextCheckInMs, check);
+  arm();
 }
 
 /**

@@ -2,7 +2,7 @@
 import Table from 'cli-table3';
 import { median } from './histogram';
 import { fmt } from './phases';
-import type { LoadTestResult } from './run';
+import type { HeapTrims, LoadTestResult } from './run';
 
 /** Issue #15's targets: the forecast is judged at 1,000 and 19,000 stations only. */
 const TARGET = {
@@ -17,7 +17,7 @@ const TARGET = {
 const int = (value: number | undefined): string => (value === undefined ? '–' : Math.round(value).toLocaleString('en'));
 const mib = (kib: number | undefined): string => (kib === undefined ? '–' : `${(kib / 1024).toFixed(1)} MiB`);
 /** The agent's idle heap trims during the memory settle, if any ran. */
-const trims = (t: { count: number; pauseMs: number } | undefined): string =>
+const trims = (t: HeapTrims | undefined): string =>
   t === undefined || t.count === 0 ? '' : `; ${t.count} heap trim${t.count === 1 ? '' : 's'}, ${Math.round(t.pauseMs)} ms paused`;
 const verdict = (ok: boolean | undefined): string => (ok === undefined ? '' : ok ? 'met' : 'MISSED');
 

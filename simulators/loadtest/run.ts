@@ -45,13 +45,18 @@ export interface MemoryFigures {
   readonly idleHeapsKiB: readonly number[] | undefined;
   /** V8 heap committed at the end of the wait, KiB. */
   readonly heapTotalIdleKiB: number | undefined;
-  /** The agent's idle heap trims by then (flexbridge_heap_trim_seconds): how many, and their pauses together, ms. */
-  readonly heapTrims: { readonly count: number; readonly pauseMs: number } | undefined;
+  readonly heapTrims: HeapTrims | undefined;
   /** V8 heap in use (/metrics flexbridge_process_nodejs_heap_size_used_bytes) before and once connected, KiB. */
   readonly heapBeforeKiB: number | undefined;
   readonly heapConnectedKiB: number | undefined;
   /** V8 heap committed (flexbridge_process_nodejs_heap_size_total_bytes) once connected, KiB: the part of RSS the GC keeps. */
   readonly heapTotalConnectedKiB: number | undefined;
+}
+
+/** The agent's idle heap trims by the end of the memory wait (flexbridge_heap_trim_seconds): passes, pauses together. */
+export interface HeapTrims {
+  readonly count: number;
+  readonly pauseMs: number;
 }
 
 /** Local Controller mode (`--upstream`): the CSMS simulator behind the agent, and the same fleet connected to it directly. */
@@ -386,7 +391,7 @@ async function heapSettled(
   rssKiB: number | undefined;
   heapKiB: number | undefined;
   heapTotalKiB: number | undefined;
-  trims: { count: number; pauseMs: number } | undefined;
+  trims: HeapTrims | undefined;
   afterS: number;
   heapsKiB: number[];
 }> {
