@@ -108,7 +108,8 @@ export class HeapTrim {
 
   check(nowMs: number): TrimCheck {
     const outcome = this.decide(nowMs);
-    this.waiting = outcome.kind === 'busy' || outcome.kind === 'recent';
+    // Busy only holds a trim back when the heap has grown enough for one (not when it cut follow-up passes short).
+    this.waiting = outcome.kind === 'recent' || (outcome.kind === 'busy' && this.heap.usedBytes() >= this.thresholdBytes);
     return outcome;
   }
 
