@@ -49,8 +49,9 @@ export function attachConnection(client: RpcServerClient, deps: ConnectionDeps):
   runtime.relay?.close();
   runtime.relay = relay;
   if (relay) client.handle(async ({ method, params }) => relay.fromStation(method ?? '', params));
-  else if (protocol === '1.6') client.handle(async ({ method, params }) => dispatch16(deps.actions, station, method ?? '', params));
-  else client.handle(async ({ method, params }) => dispatch(deps.actions, station, method ?? '', params));
+  else if (protocol === '1.6')
+    client.handle(answeredAtOnce(({ method, params }) => dispatch16(deps.actions, station, method ?? '', params)));
+  else client.handle(answeredAtOnce(({ method, params }) => dispatch(deps.actions, station, method ?? '', params)));
   // Every frame both ways into the station's trace ring (O(1); parsed only when read or while traced live).
   client.on('message', ({ message, outbound }: { message: unknown; outbound: boolean }) =>
     runtime.trace.record('station', outbound, message),
@@ -78,6 +79,17 @@ export function attachConnection(client: RpcServerClient, deps: ConnectionDeps):
       if (runtime.client === client && runtime.bootStatus === 'none') deps.actions.spoke(station);
     });
   }
+}
+
+type Answer = (call: { readonly method?: string; readonly params?: unknown }) => object;
+
+/**
+ * Direct mode answers every call in the same turn (the action tables return or throw, never wait): marked so, ocpp-rpc
+ * as patched answers it without a promise, an async function or a microtask per call. Its types know only handlers that
+ * return a promise, hence the cast.
+ */
+function answeredAtOnce(answer: Answer): Parameters<RpcServerClient['handle']>[0] {
+  return Object.assign(answer, { answersSynchronously: true }) as unknown as Parameters<RpcServerClient['handle']>[0];
 }
 
 function resetForConnection(runtime: StationRuntime, client: RpcServerClient): void {

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocket } from 'ws';
-import { RPCServer, TimeoutError } from 'ocpp-rpc';
+import { createRPCError, RPCServer, TimeoutError } from 'ocpp-rpc';
 import type RpcServerClient from 'ocpp-rpc/lib/server-client';
 import { strictClient } from './harness';
 
@@ -136,5 +136,102 @@ describe('ocpp-rpc as patched by flexbridge: what a connection keeps', () => {
     await closed;
     expect(internals._nextPingTimeout).toBeUndefined();
     expect((timer as unknown as { _destroyed: boolean })._destroyed).toBe(true);
+  });
+});
+
+describe('ocpp-rpc as patched by flexbridge: handlers that answer at once', () => {
+  let server: RPCServer;
+  let client: ReturnType<typeof strictClient>;
+  let station: RpcServerClient;
+  const atOnce = (answer: (call: { method?: string; params?: unknown }) => object) =>
+    Object.assign(answer, { answersSynchronously: true }) as unknown as Parameters<RpcServerClient['handle']>[0];
+  beforeEach(async () => {
+    server = new RPCServer({ protocols: ['ocpp2.0.1'], strictMode: true });
+    const connected = new Promise<RpcServerClient>((resolve) => server.on('client', resolve));
+    const http = await server.listen(0, '127.0.0.1');
+    client = strictClient(`ws://127.0.0.1:${(http.address() as AddressInfo).port}`, 'CS-1', ['ocpp2.0.1'], null, {});
+    await client.connect();
+    station = await connected;
+  });
+  afterEach(async () => {
+    await client.close({ force: true });
+    await server.close({ force: true });
+  });
+
+  it('the answer is sent in the same turn, before any microtask the handler queued', async () => {
+    let sentBeforeMicrotask: boolean | undefined;
+    let sent = false;
+    station.on('response', ({ outbound }: { outbound: boolean }) => {
+      if (outbound) sent = true;
+    });
+    station.handle(
+      atOnce(() => {
+        queueMicrotask(() => (sentBeforeMicrotask = sent));
+        return { currentTime: '2026-01-01T00:00:00Z' };
+      }),
+    );
+    await expect(client.call('Heartbeat', {})).resolves.toEqual({ currentTime: '2026-01-01T00:00:00Z' });
+    expect(sentBeforeMicrotask).toBe(true);
+  });
+
+  it('an unmarked handler still takes the published path: its answer goes after its microtasks', async () => {
+    let sentBeforeMicrotask: boolean | undefined;
+    let sent = false;
+    station.on('response', ({ outbound }: { outbound: boolean }) => {
+      if (outbound) sent = true;
+    });
+    station.handle(() => {
+      queueMicrotask(() => (sentBeforeMicrotask = sent));
+      return Promise.resolve({ currentTime: '2026-01-01T00:00:00Z' });
+    });
+    await expect(client.call('Heartbeat', {})).resolves.toEqual({ currentTime: '2026-01-01T00:00:00Z' });
+    expect(sentBeforeMicrotask).toBe(false);
+  });
+
+  it('a thrown RPC error goes back as that CALLERROR, and is told as a callError', async () => {
+    const told = new Promise<{ method: string }>((resolve) => station.once('callError', resolve));
+    station.handle(
+      atOnce(() => {
+        throw createRPCError('SecurityError', 'not while Pending');
+      }),
+    );
+    await expect(client.call('Heartbeat', {})).rejects.toMatchObject({ rpcErrorCode: 'SecurityError', message: 'not while Pending' });
+    await expect(told).resolves.toMatchObject({ method: 'Heartbeat' });
+  });
+
+  it('strict mode: an invalid request never reaches the handler, an invalid answer goes back as InternalError', async () => {
+    const calls: unknown[] = [];
+    station.handle(
+      atOnce(({ method, params }) => {
+        calls.push(params);
+        return method === 'Heartbeat' ? { currentTime: 'not a date' } : { currentTime: '2026-01-01T00:00:00Z' };
+      }),
+    );
+    // The client is strict too: send the bad request raw.
+    const raw = (client as unknown as { _ws: WebSocket })._ws;
+    const answer = new Promise<unknown>((resolve) => raw.once('message', (data) => resolve(JSON.parse(String(data)))));
+    raw.send(JSON.stringify([2, 'bad-1', 'MeterValues', { evseId: 1 }])); // meterValue missing
+    await expect(answer).resolves.toEqual([4, 'bad-1', 'OccurenceConstraintViolation', expect.any(String), expect.anything()]);
+    expect(calls).toEqual([]);
+    await expect(client.call('Heartbeat', {})).rejects.toMatchObject({ rpcErrorCode: 'InternalError' });
+    expect(calls).toEqual([{}]);
+  });
+
+  it('a message id still being answered elsewhere is refused, not answered twice', async () => {
+    // The published path holds the id while its handler waits: a marked handler for another action must not answer it.
+    let release: (value: object) => void = () => undefined;
+    station.handle('ClearCache', () => new Promise<object>((resolve) => (release = resolve)));
+    station.handle(atOnce(() => ({ currentTime: '2026-01-01T00:00:00Z' })));
+    const raw = (client as unknown as { _ws: WebSocket })._ws;
+    const frames: unknown[] = [];
+    raw.on('message', (data) => frames.push(JSON.parse(String(data))));
+    raw.send(JSON.stringify([2, 'same-id', 'ClearCache', {}]));
+    raw.send(JSON.stringify([2, 'same-id', 'Heartbeat', {}]));
+    await new Promise<void>((resolve) => {
+      const check = (): void => (frames.length >= 1 ? resolve() : void setImmediate(check));
+      check();
+    });
+    expect(frames).toEqual([[4, 'same-id', 'RpcFrameworkError', expect.stringContaining('Already processing'), expect.anything()]]);
+    release({ status: 'Accepted' });
   });
 });
