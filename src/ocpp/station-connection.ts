@@ -48,10 +48,10 @@ export function attachConnection(client: RpcServerClient, deps: ConnectionDeps):
   const relay = upstream && deps.relay ? deps.relay(station, upstream) : undefined;
   runtime.relay?.close();
   runtime.relay = relay;
-  if (relay) client.handle(async ({ method, params }) => relay.fromStation(method ?? '', params));
+  if (relay) client.handle(answeredByReturn(({ method, params }) => relay.fromStation(method ?? '', params)));
   else if (protocol === '1.6')
-    client.handle(answeredAtOnce(({ method, params }) => dispatch16(deps.actions, station, method ?? '', params)));
-  else client.handle(answeredAtOnce(({ method, params }) => dispatch(deps.actions, station, method ?? '', params)));
+    client.handle(answeredByReturn(({ method, params }) => dispatch16(deps.actions, station, method ?? '', params)));
+  else client.handle(answeredByReturn(({ method, params }) => dispatch(deps.actions, station, method ?? '', params)));
   // Every frame both ways into the station's trace ring (O(1); parsed only when read or while traced live).
   client.on('message', ({ message, outbound }: { message: unknown; outbound: boolean }) =>
     runtime.trace.record('station', outbound, message),
@@ -81,15 +81,16 @@ export function attachConnection(client: RpcServerClient, deps: ConnectionDeps):
   }
 }
 
-type Answer = (call: { readonly method?: string; readonly params?: unknown }) => object;
+type Answer = (call: { readonly method?: string; readonly params?: unknown }) => object | Promise<object>;
 
 /**
- * Direct mode answers every call in the same turn (the action tables return or throw, never wait): marked so, ocpp-rpc
- * as patched answers it without a promise, an async function or a microtask per call. Its types know only handlers that
- * return a promise, hence the cast.
+ * Both handlers answer by returning (or throwing), and read neither ocpp-rpc's `signal` nor its `reply`: direct mode's
+ * action tables answer in the same turn, the relay with a promise of the CSMS's answer. Marked so, ocpp-rpc as patched
+ * sends an answer at once, or after one `then`, instead of through an async function and two promises per call. Its
+ * types know only handlers that return a promise, hence the cast.
  */
-function answeredAtOnce(answer: Answer): Parameters<RpcServerClient['handle']>[0] {
-  return Object.assign(answer, { answersSynchronously: true }) as unknown as Parameters<RpcServerClient['handle']>[0];
+function answeredByReturn(answer: Answer): Parameters<RpcServerClient['handle']>[0] {
+  return Object.assign(answer, { answersByReturn: true }) as unknown as Parameters<RpcServerClient['handle']>[0];
 }
 
 function resetForConnection(runtime: StationRuntime, client: RpcServerClient): void {

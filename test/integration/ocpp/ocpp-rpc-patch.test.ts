@@ -10,6 +10,10 @@ import { createRPCError, RPCServer, TimeoutError } from 'ocpp-rpc';
 import type RpcServerClient from 'ocpp-rpc/lib/server-client';
 import { strictClient } from './harness';
 
+const until = async (done: () => boolean): Promise<void> => {
+  while (!done()) await new Promise((resolve) => setImmediate(resolve));
+};
+
 const timers = (): number => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
 
 describe('ocpp-rpc as patched by flexbridge', () => {
@@ -139,12 +143,12 @@ describe('ocpp-rpc as patched by flexbridge: what a connection keeps', () => {
   });
 });
 
-describe('ocpp-rpc as patched by flexbridge: handlers that answer at once', () => {
+describe('ocpp-rpc as patched by flexbridge: handlers that answer by returning', () => {
   let server: RPCServer;
   let client: ReturnType<typeof strictClient>;
   let station: RpcServerClient;
   const atOnce = (answer: (call: { method?: string; params?: unknown }) => object) =>
-    Object.assign(answer, { answersSynchronously: true }) as unknown as Parameters<RpcServerClient['handle']>[0];
+    Object.assign(answer, { answersByReturn: true }) as unknown as Parameters<RpcServerClient['handle']>[0];
   beforeEach(async () => {
     server = new RPCServer({ protocols: ['ocpp2.0.1'], strictMode: true });
     const connected = new Promise<RpcServerClient>((resolve) => server.on('client', resolve));
@@ -217,21 +221,60 @@ describe('ocpp-rpc as patched by flexbridge: handlers that answer at once', () =
     expect(calls).toEqual([{}]);
   });
 
-  it('a message id still being answered elsewhere is refused, not answered twice', async () => {
-    // The published path holds the id while its handler waits: a marked handler for another action must not answer it.
+  it('a returned promise is awaited: its value is the answer, its rejection the CALLERROR', async () => {
+    station.handle(
+      atOnce(({ method }) =>
+        method === 'Heartbeat'
+          ? new Promise((resolve) => setImmediate(() => resolve({ currentTime: '2026-01-01T00:00:00Z' })))
+          : Promise.reject(createRPCError('GenericError', 'the CSMS is unreachable')),
+      ),
+    );
+    await expect(client.call('Heartbeat', {})).resolves.toEqual({ currentTime: '2026-01-01T00:00:00Z' });
+    await expect(client.call('ClearCache', {})).rejects.toMatchObject({ rpcErrorCode: 'GenericError', message: 'the CSMS is unreachable' });
+  });
+
+  it('a message id whose promise still waits is refused, not answered twice', async () => {
     let release: (value: object) => void = () => undefined;
-    station.handle('ClearCache', () => new Promise<object>((resolve) => (release = resolve)));
-    station.handle(atOnce(() => ({ currentTime: '2026-01-01T00:00:00Z' })));
+    station.handle(
+      atOnce(({ method }) =>
+        method === 'ClearCache' ? new Promise<object>((resolve) => (release = resolve)) : { currentTime: '2026-01-01T00:00:00Z' },
+      ),
+    );
     const raw = (client as unknown as { _ws: WebSocket })._ws;
     const frames: unknown[] = [];
     raw.on('message', (data) => frames.push(JSON.parse(String(data))));
     raw.send(JSON.stringify([2, 'same-id', 'ClearCache', {}]));
     raw.send(JSON.stringify([2, 'same-id', 'Heartbeat', {}]));
-    await new Promise<void>((resolve) => {
-      const check = (): void => (frames.length >= 1 ? resolve() : void setImmediate(check));
-      check();
-    });
+    await until(() => frames.length >= 1);
     expect(frames).toEqual([[4, 'same-id', 'RpcFrameworkError', expect.stringContaining('Already processing'), expect.anything()]]);
     release({ status: 'Accepted' });
+    await until(() => frames.length >= 2);
+    expect(frames[1]).toEqual([3, 'same-id', { status: 'Accepted' }]);
+    // Answered, the id is free again.
+    raw.send(JSON.stringify([2, 'same-id', 'Heartbeat', {}]));
+    await until(() => frames.length >= 3);
+    expect(frames[2]).toEqual([3, 'same-id', { currentTime: '2026-01-01T00:00:00Z' }]);
+  });
+
+  it('a promise that settles after the connection closed sends nothing and throws nothing', async () => {
+    let release: (value: object) => void = () => undefined;
+    const asked = new Promise<void>((resolve) =>
+      station.handle(
+        atOnce(() => {
+          resolve();
+          return new Promise<object>((settle) => (release = settle));
+        }),
+      ),
+    );
+    void client.call('Heartbeat', {}).catch(() => undefined);
+    await asked;
+    const closed = new Promise((resolve) => station.once('close', resolve));
+    await client.close({ force: true });
+    await closed;
+    const sent: unknown[] = [];
+    station.on('message', ({ outbound }: { outbound: boolean }) => outbound && sent.push(outbound));
+    release({ currentTime: '2026-01-01T00:00:00Z' });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(sent).toEqual([]);
   });
 });
