@@ -258,6 +258,15 @@ export class FlexibilityProvider implements StationInbound, GridInbound, CoreQue
   }
 
   /**
+   * A session read back after a restart: the energy it drew up to its last stored reading is in the group's total
+   * already (persisted before the stop), so it counts from that reading on, not from its start.
+   */
+  onSessionRestored(session: ChargingSession): void {
+    if (session.meterWh !== undefined) this.energy.baseline(session.transactionId, session.groupId, session.meterWh);
+    this.onSession(session);
+  }
+
+  /**
    * A controllable station whose measured draw stays above what it may draw (what it acknowledged; a change in flight
    * at the higher) for a minute ignores its profiles: the adapter records it as uncontrollable, and core counts it at
    * its maximum from then on (field quirk: "Accepted but not applied").

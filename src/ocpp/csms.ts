@@ -107,7 +107,7 @@ export async function startCsms(deps: CsmsDeps): Promise<Csms> {
   });
   const sessions = new SessionTracker(
     store.sessions,
-    { session: (s) => inbound.onSession(s) },
+    { session: (s) => inbound.onSession(s), restored: (s) => inbound.onSessionRestored(s) },
     logger,
     deps.sessionFlushMs ?? 250,
     deps.metrics,

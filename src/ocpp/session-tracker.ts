@@ -13,6 +13,8 @@ const RECENTLY_ENDED_KEPT = 4096;
 
 export interface SessionSink {
   session(session: ChargingSession): void;
+  /** A session read back from the store at start (its energy so far is counted already). */
+  restored(session: ChargingSession): void;
 }
 
 export class SessionTracker {
@@ -35,7 +37,7 @@ export class SessionTracker {
     const sessions = this.repository.active();
     for (const session of sessions) {
       this.active.set(session.transactionId, session);
-      this.sink.session(session);
+      this.sink.restored(session);
     }
     for (const session of sessions) this.metrics?.sessionsActive.inc({ group: session.groupId });
     return sessions;

@@ -17,6 +17,8 @@ export interface StationInbound {
   onStationUncontrollable(stationId: StationId): void;
   /** A session started, changed or ended. */
   onSession(session: ChargingSession): void;
+  /** A session that was running when the agent stopped, read back from the store before any station reconnects. */
+  onSessionRestored(session: ChargingSession): void;
 }
 
 /** What the OSCP adapter tells core about the grid. */

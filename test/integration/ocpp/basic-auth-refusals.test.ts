@@ -56,6 +56,7 @@ describe('A00 — Basic-auth refusals say why', () => {
         onStationBooted: () => undefined,
         onStationUncontrollable: () => undefined,
         onSession: () => undefined,
+        onSessionRestored: () => undefined,
       },
       logger: createLogger({ level: 'info', stream }),
     });

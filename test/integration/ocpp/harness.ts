@@ -58,6 +58,7 @@ export async function startTestCsms(
     },
     onStationUncontrollable: (id) => recorded.uncontrollable.push(id),
     onSession: (s) => recorded.sessions.push(s),
+    onSessionRestored: (s) => recorded.sessions.push(s),
   };
   const metrics = createMetrics({ defaultMetrics: false });
   // HARNESS_LOG=1 shows the CSMS's log when a test needs reading.

@@ -9,10 +9,9 @@ import type { ChargingSession } from '../../../src/domain/session';
 import { silentLogger } from '../../../src/observability/log';
 import { openSqliteStore } from '../../../src/store/sqlite';
 
-function setup() {
+function setup(store = openSqliteStore(':memory:')) {
   const clock: Clock = { nowMs: () => 0, setTimer: () => ({ cancel: () => undefined }) };
   const scheduler = new Scheduler(clock);
-  const store = openSqliteStore(':memory:');
   const fp = new FlexibilityProvider({
     groups: [
       { id: 'g1', peerId: 'dso', phaseVoltageV: 230, phases: 3, safetyMarginA: 1, safeLimitA: 32, leaseS: 900 },
@@ -61,6 +60,21 @@ describe('FlexibilityProvider', () => {
     expect(scheduler.has('realloc:g2')).toBe(false);
     expect(fp.energy.totalWh('g1')).toBe(800);
     expect(fp.fleet.sessionsOf('g1')).toEqual([]);
+    store.close();
+  });
+
+  it('a session restored after a restart counts only what it draws from then on (its energy so far is in the total)', () => {
+    const { fp, store } = setup();
+    fp.onSession(session({ meterStartWh: 100, meterWh: 100 }));
+    fp.onSession(session({ meterStartWh: 100, meterWh: 600, lastSeqNo: 1 }));
+    fp.energy.flush();
+    expect(fp.energy.totalWh('g1')).toBe(500);
+    // The agent restarts: the session comes back from the store as it was last written.
+    const restarted = setup(store).fp;
+    restarted.onSessionRestored(session({ meterStartWh: 100, meterWh: 600, lastSeqNo: 1 }));
+    expect(restarted.energy.totalWh('g1')).toBe(500);
+    restarted.onSession(session({ meterStartWh: 100, meterWh: 650, lastSeqNo: 2 }));
+    expect(restarted.energy.totalWh('g1')).toBe(550);
     store.close();
   });
 
