@@ -4,12 +4,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ChargingSession } from '../../../src/domain/session';
-import { CoreEvents } from '../../../src/core/events';
-import { FlexibilityProvider } from '../../../src/core/flexibility-provider';
 import { SessionTracker } from '../../../src/ocpp/session-tracker';
 import { silentLogger } from '../../../src/observability/log';
 import { openSqliteStore } from '../../../src/store/sqlite';
 import type { Store } from '../../../src/core/ports';
+import { quietCore } from '../../helpers/quiet-core';
 import { virtualTime } from '../../helpers/virtual-clock';
 
 const started: ChargingSession = {
@@ -28,17 +27,7 @@ const started: ChargingSession = {
 /** One life of the agent's session path on `store`: the tracker restores, then feeds core, as csms.ts wires them. */
 function life(store: Store) {
   const time = virtualTime();
-  const core = new FlexibilityProvider({
-    groups: [{ id: 'g1', phaseVoltageV: 230, phases: 3, safetyMarginA: 1, safeLimitA: 32, leaseS: 900 }],
-    forecasts: { blocks: () => [], requestIdAt: () => undefined, peerOnline: () => false },
-    grid: { complianceError: () => undefined, adjustForecast: () => undefined },
-    plan: () => ({ limitsA: new Map(), reasons: new Map(), overloadedBlocks: [] }),
-    kv: store.kv,
-    scheduler: time.scheduler,
-    nowMs: time.nowMs,
-    events: new CoreEvents(),
-    logger: silentLogger,
-  });
+  const core = quietCore(store, time);
   const tracker = new SessionTracker(
     store.sessions,
     { session: (s) => core.onSession(s), restored: (s) => core.onSessionRestored(s) },

@@ -4,13 +4,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { CoreEvents } from '../../../src/core/events';
-import { FlexibilityProvider } from '../../../src/core/flexibility-provider';
 import { Scheduler } from '../../../src/core/scheduler';
 import type { Logger } from '../../../src/observability/log';
 import { silentLogger } from '../../../src/observability/log';
 import { openSqliteStore } from '../../../src/store/sqlite';
 import { CorruptRowError } from '../../../src/store/sqlite/rows';
+import { quietCore } from '../../helpers/quiet-core';
 import { VirtualClock } from '../../helpers/virtual-clock';
 
 const session = {
@@ -119,18 +118,7 @@ describe('rows read back from the store are checked', () => {
     const errors: { message: string; meta: unknown }[] = [];
     const logger: Logger = { ...silentLogger, error: (message, meta) => errors.push({ message, meta }), child: () => logger };
     const clock = new VirtualClock(0);
-    const core = new FlexibilityProvider({
-      groups: [{ id: 'g1', phaseVoltageV: 230, phases: 3, safetyMarginA: 1, safeLimitA: 32, leaseS: 900 }],
-      forecasts: { blocks: () => [], requestIdAt: () => undefined, peerOnline: () => false },
-      grid: { complianceError: () => undefined, adjustForecast: () => undefined },
-      plan: () => ({ limitsA: new Map(), reasons: new Map(), overloadedBlocks: [] }),
-      kv: store.kv,
-      plans: store.plans,
-      scheduler: new Scheduler(clock),
-      nowMs: () => clock.nowMs(),
-      events: new CoreEvents(),
-      logger,
-    });
+    const core = quietCore(store, { scheduler: new Scheduler(clock), nowMs: () => clock.nowMs() }, logger);
     core.onStationUpdated({
       stationId: 'CS-1',
       groupId: 'g1',
