@@ -197,6 +197,8 @@ describe('OSCP endpoint refusals change nothing', () => {
       fp = await FpRig.start({ peers: [{ id: 'dso', registerUrl: cp.baseUrl, registerToken: 'cp-bootstrap', heartbeatIntervalS: 0 }] });
       const ours = tokenOf(await cp.waitFor('register'));
       await until(() => fp.peer()?.inboundTokenHash !== undefined, 'token minted');
+      // The CP has our Register; its answer still has to reach our outbox (on a loaded box, after the first snapshot).
+      await until(() => fp.store.outbox.pending().length === 0, 'our Register delivered');
       await expectRefused(fp.send('update_group_capacity_forecast', { token: ours, body: forecast() }), 403, /not registered/);
       await expectRefused(fp.send('handshake', { token: ours, body: {} }), 403, /not registered/);
       expect(fp.peer()).toMatchObject({ state: 'UNREGISTERED', awaitingRegisterReply: true });
