@@ -31,12 +31,16 @@ interface StationLedger {
 /** Limit of a schedule at `t`, or undefined outside it (before its first period or from its lease end on). */
 export function scheduleLimitAt(schedule: LeasedSchedule, t: number): number | undefined {
   if (t >= schedule.leaseEndMs) return undefined;
-  let limit: number | undefined;
-  for (const period of schedule.periods) {
-    if (period.startMs > t) break;
-    limit = period.limitA;
+  // Periods ascend: the last one started at or before `t`, by bisection (read per meter value, up to 96 periods).
+  const periods = schedule.periods;
+  let low = 0;
+  let high = periods.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if ((periods[middle] as { startMs: number }).startMs <= t) low = middle + 1;
+    else high = middle;
   }
-  return limit;
+  return low === 0 ? undefined : (periods[low - 1] as { limitA: number }).limitA;
 }
 
 /** The earlier of `next` and the schedule's first change after `t` (a period start or its lease end); periods ascend. */

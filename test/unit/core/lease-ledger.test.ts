@@ -1,4 +1,5 @@
 // Invariant 1 — count what you cannot see; invariant 2 — every limit is a lease.
+import fc from 'fast-check';
 import { LeaseLedger, scheduleLimitAt } from '../../../src/core/lease-ledger';
 
 const schedule = (leaseEndMs: number, ...periods: [number, number][]) => ({
@@ -101,6 +102,26 @@ describe('lease ledger', () => {
   it('scheduleLimitAt: nothing before the first period, the last started period after', () => {
     const s = schedule(100, [10, 6], [50, 12]);
     expect([5, 10, 49, 50, 99, 100].map((t) => scheduleLimitAt(s, t))).toEqual([undefined, 6, 6, 12, 12, undefined]);
+  });
+
+  it('scheduleLimitAt reads any schedule as a walk through its periods does (its bisection misses no period)', () => {
+    const walked = (s: ReturnType<typeof schedule>, t: number): number | undefined => {
+      if (t >= s.leaseEndMs) return undefined;
+      let limit: number | undefined;
+      for (const period of s.periods) if (period.startMs <= t) limit = period.limitA;
+      return limit;
+    };
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 1_000 }), fc.integer({ min: 0, max: 63 })), { maxLength: 100 }),
+        fc.integer({ min: 0, max: 1_200 }),
+        fc.integer({ min: -10, max: 1_210 }),
+        (periods, leaseEndMs, t) => {
+          const s = schedule(leaseEndMs, ...[...periods].sort((a, b) => a[0] - b[0]));
+          expect(scheduleLimitAt(s, t)).toBe(walked(s, t));
+        },
+      ),
+    );
   });
 });
 
