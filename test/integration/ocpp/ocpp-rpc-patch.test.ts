@@ -6,7 +6,8 @@
 import fs from 'node:fs';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocket } from 'ws';
-import { createRPCError, RPCServer, TimeoutError } from 'ocpp-rpc';
+import { createRPCError, createValidator, RPCError, RPCServer, TimeoutError } from 'ocpp-rpc';
+import schemas from 'ocpp-rpc/lib/schemas/ocpp2_0_1.json';
 import type RpcServerClient from 'ocpp-rpc/lib/server-client';
 import { strictClient } from './harness';
 
@@ -276,5 +277,31 @@ describe('ocpp-rpc as patched by flexbridge: handlers that answer by returning',
     release({ currentTime: '2026-01-01T00:00:00Z' });
     await new Promise((resolve) => setImmediate(resolve));
     expect(sent).toEqual([]);
+  });
+});
+
+describe('ocpp-rpc as patched by flexbridge: the strict-mode validator', () => {
+  it('looks a schema up once and keeps its verdicts, call after call', () => {
+    const validator = createValidator('ocpp2.0.1', schemas);
+    const ajv = Reflect.get(validator, '_ajv') as { getSchema(id: string): unknown };
+    const getSchema = jest.spyOn(ajv, 'getSchema');
+    for (let i = 0; i < 3; i++) {
+      expect(validator.validate('urn:Heartbeat.conf', { currentTime: '2026-01-01T00:00:00Z' })).toBe(true);
+      expect(() => validator.validate('urn:Heartbeat.conf', { currentTime: 7 })).toThrow(RPCError);
+    }
+    expect(getSchema).toHaveBeenCalledTimes(1);
+  });
+
+  it('a schema it does not have is still a ProtocolError each time (nothing missing is kept)', () => {
+    const validator = createValidator('ocpp2.0.1', schemas);
+    for (let i = 0; i < 2; i++) {
+      try {
+        validator.validate('urn:NoSuch.req', {});
+        throw new Error('validated against a schema that does not exist');
+      } catch (error) {
+        expect(error).toBeInstanceOf(RPCError);
+        expect((error as RPCError).rpcErrorCode).toBe('ProtocolError');
+      }
+    }
   });
 });
