@@ -48,9 +48,6 @@ export interface StartOptions {
   secretsKey?: string;
 }
 
-/** How often the group energy registers are written to the store (one transaction per tick). */
-const ENERGY_FLUSH_MS = 5_000;
-
 /** The parts every later step uses: the store, the one scheduler, core's events, logs and metrics. */
 interface Foundation {
   readonly config: FlexbridgeConfig;
@@ -112,6 +109,8 @@ export async function startAgent(config: FlexbridgeConfig, options: StartOptions
       scheduler,
       nowMs,
       throttle: foundation.throttle,
+      // The energy totals go with the session rows whose readings they count (one transaction, consistent after kill -9).
+      withSessions: () => energy.flush(),
     });
   } catch (error) {
     await listener.close(config.http.shutdownTimeoutMs);
@@ -122,11 +121,6 @@ export async function startAgent(config: FlexbridgeConfig, options: StartOptions
   core.start(csms.commands);
   oscp.start(core);
   const api = mountOperatorApi(foundation, app, core, backendOf(csms, oscp, store, core));
-  const flushEnergy = (): void => {
-    energy.flush();
-    scheduler.schedule('energy-flush', nowMs() + ENERGY_FLUSH_MS, flushEnergy);
-  };
-  flushEnergy();
   if (config.heap.trimWhenIdle) trimHeapWhenIdle(foundation);
   const ocppPort = csms.port;
   const httpPort = listener.port;
@@ -144,7 +138,7 @@ export async function startAgent(config: FlexbridgeConfig, options: StartOptions
 
   let stopping: Promise<void> | undefined;
   const stop = (reason = 'stop requested'): Promise<void> =>
-    (stopping ??= shutDown(foundation, { api, listener, csms, core, oscp, energy }, reason));
+    (stopping ??= shutDown(foundation, { api, listener, csms, core, oscp }, reason));
   return { config, store, logger, metrics: foundation.metrics, oscp, csms, provider: core, events, httpPort, ocppPort, stop };
 }
 
@@ -251,7 +245,6 @@ interface Running {
   readonly csms: Csms;
   readonly core: FlexibilityProvider;
   readonly oscp: OscpAdapter;
-  readonly energy: GroupEnergyRegister;
 }
 
 /** The idle heap trim on the one scheduler: a check every 10 s (2 s between passes), a log line and two metrics per pass. */
@@ -299,7 +292,6 @@ async function shutDown(foundation: Foundation, running: Running, reason: string
   timer?.cancel();
   if (outcome === 'timeout') logger.warn('stop took longer than http.shutdownTimeoutMs; flushing the store anyway', { reason });
   scheduler.stop();
-  running.energy.flush();
   running.csms.sessions.flush();
   store.close();
   logger.info('flexbridge stopped');

@@ -96,10 +96,16 @@ export class GroupHistory {
   session(session: ChargingSession, atMs: number): void {
     const previous = this.sessions.get(session.transactionId);
     const measuredA: PhaseCurrentsA = session.endedAt === undefined ? (session.measuredCurrentA ?? ZERO) : ZERO;
-    if (session.endedAt === undefined) this.sessions.set(session.transactionId, { groupId: session.groupId, measuredA });
-    else this.sessions.delete(session.transactionId);
-    if (previous && previous.groupId !== session.groupId) this.add(previous.groupId, previous.measuredA, -1, atMs);
-    const before = previous && previous.groupId === session.groupId ? previous.measuredA : ZERO;
+    const previousGroupId = previous?.groupId;
+    const previousA = previous?.measuredA ?? ZERO;
+    if (session.endedAt !== undefined) this.sessions.delete(session.transactionId);
+    else if (previous) {
+      // In place: a record replaced per reading would outlive the young generation at fleet scale.
+      previous.groupId = session.groupId;
+      previous.measuredA = measuredA;
+    } else this.sessions.set(session.transactionId, { groupId: session.groupId, measuredA });
+    if (previousGroupId !== undefined && previousGroupId !== session.groupId) this.add(previousGroupId, previousA, -1, atMs);
+    const before = previousGroupId === session.groupId ? previousA : ZERO;
     const state = this.groups.get(session.groupId);
     if (!state || (before[0] === measuredA[0] && before[1] === measuredA[1] && before[2] === measuredA[2])) return;
     this.add(session.groupId, before, -1, atMs, false);

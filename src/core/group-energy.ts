@@ -25,9 +25,17 @@ export class GroupEnergyRegister {
   record(transactionId: string, groupId: GroupId, meterWh: number): void {
     if (!Number.isFinite(meterWh) || meterWh < 0) return;
     const previous = this.lastReading.get(transactionId);
-    this.lastReading.set(transactionId, { groupId, meterWh });
-    if (!previous || previous.groupId !== groupId || meterWh <= previous.meterWh) return;
-    this.totals.set(groupId, this.totalWh(groupId) + (meterWh - previous.meterWh));
+    if (!previous) {
+      this.lastReading.set(transactionId, { groupId, meterWh });
+      return;
+    }
+    // Updated in place: a record replaced per reading would outlive the young generation at fleet scale.
+    const counts = previous.groupId === groupId && meterWh > previous.meterWh;
+    const addedWh = meterWh - previous.meterWh;
+    previous.groupId = groupId;
+    previous.meterWh = meterWh;
+    if (!counts) return;
+    this.totals.set(groupId, this.totalWh(groupId) + addedWh);
     this.dirty.add(groupId);
   }
 

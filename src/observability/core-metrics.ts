@@ -32,7 +32,11 @@ export class MeasuredCurrent {
     const currentA = session.endedAt !== undefined ? 0 : Math.max(0, ...(session.measuredCurrentA ?? [0]));
     const delta = currentA - (previous?.currentA ?? 0);
     if (session.endedAt !== undefined) this.bySession.delete(session.transactionId);
-    else this.bySession.set(session.transactionId, { groupId: session.groupId, currentA });
+    else if (previous) {
+      // In place: a record replaced per reading would outlive the young generation at fleet scale.
+      previous.groupId = session.groupId;
+      previous.currentA = currentA;
+    } else this.bySession.set(session.transactionId, { groupId: session.groupId, currentA });
     if (delta === 0) return;
     const total = (this.byGroup.get(session.groupId) ?? 0) + delta;
     this.byGroup.set(session.groupId, total);

@@ -40,6 +40,8 @@ export interface CsmsDeps {
   readonly scheduler?: Scheduler;
   /** Session store writes are batched per this many ms. */
   readonly sessionFlushMs?: number;
+  /** Written in the same transaction as each batch of sessions: the groups' energy totals (core counts them per reading). */
+  readonly withSessions?: () => void;
   /** The agent's failed-authentication back-off (shared with OSCP and the API); one of its own from `authThrottle` if not given. */
   readonly throttle?: AuthThrottle;
   readonly authThrottle?: AuthThrottleConfig;
@@ -109,8 +111,11 @@ export async function startCsms(deps: CsmsDeps): Promise<Csms> {
     store.sessions,
     { session: (s) => inbound.onSession(s), restored: (s) => inbound.onSessionRestored(s) },
     logger,
-    deps.sessionFlushMs ?? 250,
-    deps.metrics,
+    {
+      ...(deps.sessionFlushMs !== undefined && { flushMs: deps.sessionFlushMs }),
+      ...(deps.metrics && { metrics: deps.metrics }),
+      ...(deps.withSessions && { withBatch: { transaction: (work) => store.transaction(work), write: deps.withSessions } }),
+    },
   );
   await provisioning.restore(deps.stations);
   for (const session of sessions.restore()) registry.get(session.stationId)?.transactionByEvse.set(session.evseId, session.transactionId);

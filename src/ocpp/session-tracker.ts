@@ -1,11 +1,12 @@
 // Active charging sessions of all stations: applies transaction events and meter values, tells core, and writes
-// to the store in one batch per tick (starts and ends at once, so a crash right after the answer loses neither).
+// to the store in one batch per tick (starts and ends at once, so a crash right after the answer loses neither),
+// the groups' energy totals in the same transaction.
 import type { ChargingSession, EvChargingNeeds } from '../domain/session';
-import { systemClock } from '../core/scheduler';
+import { systemClock, type Clock } from '../core/scheduler';
 import type { Logger } from '../observability/log';
 import type { Metrics } from '../observability/metrics';
 import type { SessionRepository } from '../core/ports';
-import { applyMeterValues, applyTransactionEvent, type TransactionContext } from './v201/transaction-events';
+import { applyMeterValues, applyTransactionEvent, type LiveSession, type TransactionContext } from './v201/transaction-events';
 import type { MeterValue, TransactionEventRequest } from './v201/payloads';
 
 /** Ended sessions kept in memory to recognise late events without a store read. */
@@ -17,20 +18,41 @@ export interface SessionSink {
   restored(session: ChargingSession): void;
 }
 
+export interface SessionTrackerOptions {
+  /** Meter-only changes are written in one batch per this many ms; starts and ends at once. */
+  readonly flushMs?: number;
+  /** The batch timer's clock (the system's by default). */
+  readonly clock?: Clock;
+  readonly metrics?: Metrics;
+  /**
+   * Written in the same transaction as each batch of sessions (the groups' energy registers): whatever ends the
+   * process, even kill -9, the stored total then counts exactly up to each stored reading, so a session restored
+   * after it neither counts energy twice nor loses any.
+   */
+  readonly withBatch?: { readonly transaction: <T>(work: () => T) => T; readonly write: () => void };
+}
+
 export class SessionTracker {
-  private readonly active = new Map<string, ChargingSession>();
+  private readonly active = new Map<string, LiveSession>();
   private readonly dirty = new Map<string, ChargingSession>();
   /** Insertion-ordered, bounded: the oldest is dropped first (it is still in the store). */
   private readonly recentlyEnded = new Map<string, ChargingSession>();
   private flushTimer: { cancel(): void } | undefined;
 
+  private readonly flushMs: number;
+  private readonly clock: Clock;
+  private readonly metrics: Metrics | undefined;
+
   constructor(
     private readonly repository: SessionRepository,
     private readonly sink: SessionSink,
     private readonly logger: Logger,
-    private readonly flushMs = 250,
-    private readonly metrics?: Metrics,
-  ) {}
+    private readonly options: SessionTrackerOptions = {},
+  ) {
+    this.flushMs = options.flushMs ?? 250;
+    this.clock = options.clock ?? systemClock;
+    this.metrics = options.metrics;
+  }
 
   /** Sessions that were running when the agent stopped; core gets them before any station reconnects. */
   restore(): ChargingSession[] {
@@ -124,12 +146,13 @@ export class SessionTracker {
     }
   }
 
+  /**
+   * A meter reading updates the active session's record in place, the one record the tracker owns: core, the store's
+   * batch and the API read it when told, and none keeps it to compare with the next (the reading fields only).
+   */
   meterValues(transactionId: string, values: readonly MeterValue[]): void {
-    const previous = this.active.get(transactionId);
-    if (!previous) return;
-    const session = applyMeterValues(previous, values);
-    if (session === previous) return;
-    this.active.set(transactionId, session);
+    const session = this.active.get(transactionId);
+    if (!session || !applyMeterValues(session, values)) return;
     this.sink.session(session);
     this.write(session, false);
   }
@@ -176,14 +199,19 @@ export class SessionTracker {
     this.logger.info('session ended: connector available again', { stationId: session.stationId, transactionId });
   }
 
-  /** Writes everything pending in one transaction. */
+  /** Writes everything pending, and what goes with each batch, in one transaction. */
   flush(): void {
     this.flushTimer?.cancel();
     this.flushTimer = undefined;
     if (this.dirty.size === 0) return;
     const batch = [...this.dirty.values()];
     this.dirty.clear();
-    this.repository.upsertMany(batch);
+    const withBatch = this.options.withBatch;
+    if (!withBatch) return this.repository.upsertMany(batch);
+    withBatch.transaction(() => {
+      this.repository.upsertMany(batch);
+      withBatch.write();
+    });
   }
 
   stop(): void {
@@ -193,6 +221,6 @@ export class SessionTracker {
   private write(session: ChargingSession, now: boolean): void {
     this.dirty.set(session.transactionId, session);
     if (now) this.flush();
-    else this.flushTimer ??= systemClock.setTimer(() => this.flush(), this.flushMs);
+    else this.flushTimer ??= this.clock.setTimer(() => this.flush(), this.flushMs);
   }
 }

@@ -9,7 +9,7 @@ import { silentLogger } from '../../../src/observability/log';
 import { openSqliteStore } from '../../../src/store/sqlite';
 import type { Store } from '../../../src/core/ports';
 import { quietCore } from '../../helpers/quiet-core';
-import { virtualTime } from '../../helpers/virtual-clock';
+import { VirtualClock, virtualTime } from '../../helpers/virtual-clock';
 
 const started: ChargingSession = {
   transactionId: 'tx-1',
@@ -24,26 +24,28 @@ const started: ChargingSession = {
   priority: 0,
 };
 
-/** One life of the agent's session path on `store`: the tracker restores, then feeds core, as csms.ts wires them. */
+/**
+ * One life of the agent's session path on `store`: the tracker restores, then feeds core, and writes the energy totals
+ * with each batch of sessions, as csms.ts and agent.ts wire them. Its batch timer runs on virtual time.
+ */
 function life(store: Store) {
   const time = virtualTime();
+  const clock = new VirtualClock(time.nowMs());
   const core = quietCore(store, time);
   const tracker = new SessionTracker(
     store.sessions,
     { session: (s) => core.onSession(s), restored: (s) => core.onSessionRestored(s) },
     silentLogger,
+    { clock, flushMs: 250, withBatch: { transaction: (work) => store.transaction(work), write: () => core.energy.flush() } },
   );
   tracker.restore();
   const reading = (meterWh: number, seqNo: number): void => {
     const session = tracker.get(started.transactionId) ?? started;
     tracker.record(session, { ...session, meterWh, lastSeqNo: seqNo }, { started: seqNo === 0, ended: false });
   };
-  /** What the agent's tick and stop do: the totals and the sessions written. */
-  const stop = (): void => {
-    store.transaction(() => core.energy.flush());
-    tracker.stop();
-  };
-  return { core, reading, stop };
+  /** The batch's tick: what the tracker writes 250 ms after a change. */
+  const tick = (): void => clock.advance(250);
+  return { core, reading, tick, stop: () => tracker.stop() };
 }
 
 describe('group energy across a restart', () => {
@@ -65,6 +67,28 @@ describe('group energy across a restart', () => {
     const second = life(store);
     expect(second.core.energy.totalWh('g1')).toBe(3_000);
     second.reading(6_000, 2);
+    expect(second.core.energy.totalWh('g1')).toBe(5_000);
+    second.stop();
+    store.close();
+  });
+
+  it('killed between batches: the stored total counts exactly up to the stored reading, so the next reading adds the rest once', () => {
+    const file = path.join(dir, 'store.db');
+    let store = openSqliteStore(file);
+    const first = life(store);
+    first.reading(1_000, 0);
+    first.reading(4_000, 1);
+    first.tick();
+    first.reading(5_000, 2);
+    expect(first.core.energy.totalWh('g1')).toBe(4_000);
+    // kill -9: the process is gone before the next batch; nothing more is written.
+    store.close();
+
+    store = openSqliteStore(file);
+    const second = life(store);
+    expect(store.sessions.get('tx-1')?.meterWh).toBe(4_000);
+    expect(second.core.energy.totalWh('g1')).toBe(3_000);
+    second.reading(6_000, 3);
     expect(second.core.energy.totalWh('g1')).toBe(5_000);
     second.stop();
     store.close();

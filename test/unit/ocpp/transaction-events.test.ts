@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import type { ChargingSession } from '../../../src/domain/session';
 import type { TransactionEventRequest } from '../../../src/ocpp/v201/payloads';
-import { applyTransactionEvent } from '../../../src/ocpp/v201/transaction-events';
+import { applyMeterValues, applyTransactionEvent, type LiveSession } from '../../../src/ocpp/v201/transaction-events';
 
 const context = { stationId: 'CS-1', groupId: 'g1', nowMs: Date.parse('2026-12-01T12:00:00Z') };
 const T0 = Date.parse('2026-12-01T10:00:00Z');
@@ -140,5 +140,47 @@ describe('E-block — a transaction is the set of its events, whatever their ord
     const final = replay(clean.slice(2), inferred);
     expect(final).toEqual(replay(clean));
     expect(final?.endInferred).toBeUndefined();
+  });
+});
+
+describe('MeterValues — a reading updates the tracker’s own record in place', () => {
+  const live = (): LiveSession => ({
+    transactionId: 'tx-1',
+    stationId: 'CS-1',
+    groupId: 'g1',
+    evseId: 1,
+    chargingState: 'Charging',
+    startedAt: '2026-12-01T10:00:00.000Z',
+    lastSeqNo: 0,
+    priority: 0,
+  });
+  const sample = (timestamp: string, wh: number, currentA: number) => ({
+    timestamp,
+    sampledValue: [
+      { value: wh, measurand: 'Energy.Active.Import.Register' },
+      { value: currentA, measurand: 'Current.Import', phase: 'L2' },
+    ],
+  });
+
+  test('the register and the current change on the same record; the first register is the start', () => {
+    const session = live();
+    expect(applyMeterValues(session, [sample('2026-12-01T10:01:00Z', 2_000, 16)])).toBe(true);
+    expect(applyMeterValues(session, [sample('2026-12-01T10:02:00Z', 2_300, 10)])).toBe(true);
+    expect(session).toMatchObject({ meterStartWh: 2_000, meterWh: 2_300, measuredCurrentA: [0, 10, 0] });
+  });
+
+  test('values without a register or a current leave the record as it was', () => {
+    const session = live();
+    const before = { ...session };
+    expect(applyMeterValues(session, [{ timestamp: '2026-12-01T10:01:00Z', sampledValue: [{ value: 230, measurand: 'Voltage' }] }])).toBe(
+      false,
+    );
+    expect(session).toEqual(before);
+  });
+
+  test('several values are read in time order, whatever order they came in', () => {
+    const session = live();
+    applyMeterValues(session, [sample('2026-12-01T10:03:00Z', 2_600, 8), sample('2026-12-01T10:01:00Z', 2_000, 16)]);
+    expect(session).toMatchObject({ meterWh: 2_600, measuredCurrentA: [0, 8, 0] });
   });
 });
