@@ -129,6 +129,8 @@ export async function startCsms(deps: CsmsDeps): Promise<Csms> {
     heartbeatIntervalS: config.heartbeatIntervalS,
     authorize: config.authorize,
     nowMs,
+    // Direct mode: ocpp-rpc's strict mode checks each payload (server.ts); the relay's taps see what it relays unchecked.
+    schemaChecked: !upstream,
     booted: (station) => gate.boot(station),
     bootReported: (runtime, bootInfo) => provisioning.identified(runtime, { bootInfo }),
     mintTransactionId: () => transactionIds.mint(),

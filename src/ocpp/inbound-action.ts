@@ -16,6 +16,11 @@ export interface InboundContext {
   readonly heartbeatIntervalS: number;
   readonly authorize: 'accept-all' | 'reject-all';
   readonly nowMs: () => number;
+  /**
+   * Every payload reaching the handlers was checked against the official schema first (ocpp-rpc's strict mode, the
+   * direct mode); false where they come unchecked (the Local Controller's relay, which taps what it relays).
+   */
+  readonly schemaChecked: boolean;
   /** BootNotification: the boot gate's answer (Pending while the standing limits are not installed, else Accepted). */
   readonly booted: (station: StationConnection) => 'Pending' | 'Accepted';
   /** What the BootNotification said of the station (stored when it changed). */
@@ -47,14 +52,27 @@ export interface InboundAction {
 export type InboundOutcome =
   { readonly kind: 'answer'; readonly response: object } | { readonly kind: 'invalid'; readonly problem: string };
 
+export interface ActionOptions {
+  readonly whilePending?: boolean;
+  /**
+   * The schema is a subset of the official one (its fields, types and enums, nothing stricter): where the official
+   * schema was checked (`schemaChecked`), the payload is read as it is, not parsed a second time. For the messages a
+   * fleet sends all the time (meter values, transaction events): one validation each instead of two.
+   */
+  readonly officialSubset?: boolean;
+}
+
 export function action<S extends z.ZodType>(
   schema: S,
   handle: (context: InboundContext, station: StationConnection, payload: z.infer<S>) => object,
-  options: { readonly whilePending?: boolean } = {},
+  options: ActionOptions = {},
 ): InboundAction {
+  const officialSubset = options.officialSubset ?? false;
   return {
     whilePending: options.whilePending ?? false,
     run: (context, station, params) => {
+      // Checked already against a schema that demands everything this one does: its type holds (the one cast).
+      if (officialSubset && context.schemaChecked) return { kind: 'answer', response: handle(context, station, params as z.infer<S>) };
       const parsed = schema.safeParse(params);
       if (!parsed.success) return { kind: 'invalid', problem: parsed.error.issues[0]?.message ?? 'invalid payload' };
       return { kind: 'answer', response: handle(context, station, parsed.data) };

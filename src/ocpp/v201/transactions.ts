@@ -9,24 +9,35 @@ function authorizationStatus(policy: 'accept-all' | 'reject-all'): 'Accepted' | 
   return policy === 'accept-all' ? 'Accepted' : 'Invalid';
 }
 
-export const TRANSACTION_ACTIONS: Record<string, InboundAction> = {
-  TransactionEvent: action(TransactionEventRequest, (context, { runtime }, event) => {
-    if (event.evse) context.evseSeen(runtime, event.evse.id);
-    const { stationId, groupId } = runtime.record;
-    const session = context.sessions.transactionEvent(event, { stationId, groupId, nowMs: context.nowMs() });
-    if (session) {
-      if (session.endedAt !== undefined) {
-        if (runtime.transactionByEvse.get(session.evseId) === session.transactionId) runtime.transactionByEvse.delete(session.evseId);
-      } else runtime.transactionByEvse.set(session.evseId, session.transactionId);
-    }
-    return event.idToken ? { idTokenInfo: { status: authorizationStatus(context.authorize) } } : {};
-  }),
+/** Sent by every charging station every few seconds; their payload views are subsets of the official schemas. */
+const HOT = { officialSubset: true } as const;
 
-  MeterValues: action(MeterValuesRequest, (context, { runtime }, meter) => {
-    const transactionId = meter.evseId > 0 ? runtime.transactionByEvse.get(meter.evseId) : undefined;
-    if (transactionId) context.sessions.meterValues(transactionId, meter.meterValue);
-    return {};
-  }),
+export const TRANSACTION_ACTIONS: Record<string, InboundAction> = {
+  TransactionEvent: action(
+    TransactionEventRequest,
+    (context, { runtime }, event) => {
+      if (event.evse) context.evseSeen(runtime, event.evse.id);
+      const { stationId, groupId } = runtime.record;
+      const session = context.sessions.transactionEvent(event, { stationId, groupId, nowMs: context.nowMs() });
+      if (session) {
+        if (session.endedAt !== undefined) {
+          if (runtime.transactionByEvse.get(session.evseId) === session.transactionId) runtime.transactionByEvse.delete(session.evseId);
+        } else runtime.transactionByEvse.set(session.evseId, session.transactionId);
+      }
+      return event.idToken ? { idTokenInfo: { status: authorizationStatus(context.authorize) } } : {};
+    },
+    HOT,
+  ),
+
+  MeterValues: action(
+    MeterValuesRequest,
+    (context, { runtime }, meter) => {
+      const transactionId = meter.evseId > 0 ? runtime.transactionByEvse.get(meter.evseId) : undefined;
+      if (transactionId) context.sessions.meterValues(transactionId, meter.meterValue);
+      return {};
+    },
+    HOT,
+  ),
 
   Authorize: action(AuthorizeRequest, (context) => ({ idTokenInfo: { status: authorizationStatus(context.authorize) } })),
 
