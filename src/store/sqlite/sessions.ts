@@ -50,10 +50,19 @@ export function sqliteSessions(db: Database): SessionRepository {
     VALUES (?, ?, ?, ?, ?)
     ON CONFLICT (transaction_id) DO UPDATE SET station_id = excluded.station_id, group_id = excluded.group_id,
       ended_at = excluded.ended_at, data = excluded.data`);
+  // A row whose keys stay (a meter reading, nearly every write) rewrites its document only: SQLite then leaves the
+  // five indexes on station, group and end alone, which an upsert naming those columns rewrites (~1.5× the cost).
+  const updateData = db.prepare(
+    'UPDATE sessions SET data = ? WHERE transaction_id = ? AND station_id = ? AND group_id = ? AND ended_at IS ?',
+  );
   const upsertMany = db.transaction((sessions: readonly ChargingSession[]) => {
     for (const session of sessions) {
       // Positional: no parameter object per row, and no name lookups in the binding (this runs per meter value).
-      upsert.run(session.transactionId, session.stationId, session.groupId, session.endedAt ?? null, JSON.stringify(session));
+      const { transactionId, stationId, groupId } = session;
+      const endedAt = session.endedAt ?? null;
+      const data = JSON.stringify(session);
+      if (updateData.run(data, transactionId, stationId, groupId, endedAt).changes === 0)
+        upsert.run(transactionId, stationId, groupId, endedAt, data);
     }
   });
   const prune = db.prepare('DELETE FROM sessions WHERE ended_at IS NOT NULL AND ended_at < ?');

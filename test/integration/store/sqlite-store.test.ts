@@ -227,6 +227,31 @@ describe('SQLite store', () => {
     expect(store.sessions.get('t1')).toBeUndefined();
   });
 
+  it('sessions: a reading rewrites the document only; a move to another group or station rewrites the keys too', () => {
+    const session = {
+      transactionId: 't1',
+      stationId: 'CS-1',
+      groupId: 'g1',
+      evseId: 1,
+      chargingState: 'Charging' as const,
+      startedAt: '2026-01-01T00:00:00.000Z',
+      lastSeqNo: 0,
+      priority: 0,
+    };
+    store.sessions.upsertMany([session]);
+    store.sessions.upsertMany([{ ...session, meterWh: 1_500 }]);
+    store.sessions.upsertMany([{ ...session, meterWh: 1_600, groupId: 'g2', stationId: 'CS-2' }]);
+    reopen();
+    expect(store.sessions.active({ groupId: 'g1' })).toEqual([]);
+    expect(store.sessions.active({ stationId: 'CS-1' })).toEqual([]);
+    expect(store.sessions.active({ groupId: 'g2', stationId: 'CS-2' })).toEqual([
+      { ...session, meterWh: 1_600, groupId: 'g2', stationId: 'CS-2' },
+    ]);
+    store.sessions.upsertMany([{ ...session, groupId: 'g2', stationId: 'CS-2', endedAt: '2026-01-01T01:00:00.000Z' }]);
+    expect(store.sessions.active()).toEqual([]);
+    expect(store.sessions.ended({ groupId: 'g2', limit: 5 }).sessions.map((s) => s.transactionId)).toEqual(['t1']);
+  });
+
   it('sessions: ended ones page newest first by (endedAt, transactionId) with the filtered total, through their indexes', () => {
     const base = { evseId: 1, chargingState: 'Idle' as const, startedAt: '2026-01-01T00:00:00.000Z', lastSeqNo: 0, priority: 0 };
     const endedAt = (minute: number): string => new Date(Date.UTC(2026, 0, 2, 0, minute)).toISOString();
