@@ -10,6 +10,17 @@ import { migrate, MIGRATIONS } from '../../../src/store/sqlite/migrations';
 import type { Store } from '../../../src/core/ports';
 import { tempDir } from '../../helpers/processes';
 
+/** A running session's fields, less its transaction id. */
+const charging = {
+  stationId: 'CS-1',
+  groupId: 'g1',
+  evseId: 1,
+  chargingState: 'Charging' as const,
+  startedAt: '2026-01-01T00:00:00.000Z',
+  lastSeqNo: 0,
+  priority: 0,
+};
+
 describe('SQLite store', () => {
   let dir: string;
   let cleanup: () => void;
@@ -204,15 +215,7 @@ describe('SQLite store', () => {
   });
 
   it('sessions: batched upsert, active filters, ended sessions drop out and are pruned', () => {
-    const session = {
-      stationId: 'CS-1',
-      groupId: 'g1',
-      evseId: 1,
-      chargingState: 'Charging' as const,
-      startedAt: '2026-01-01T00:00:00.000Z',
-      lastSeqNo: 0,
-      priority: 0,
-    };
+    const session = charging;
     store.sessions.upsertMany([
       { ...session, transactionId: 't1' },
       { ...session, transactionId: 't2', stationId: 'CS-2' },
@@ -228,16 +231,7 @@ describe('SQLite store', () => {
   });
 
   it('sessions: a reading rewrites the document only; a move to another group or station rewrites the keys too', () => {
-    const session = {
-      transactionId: 't1',
-      stationId: 'CS-1',
-      groupId: 'g1',
-      evseId: 1,
-      chargingState: 'Charging' as const,
-      startedAt: '2026-01-01T00:00:00.000Z',
-      lastSeqNo: 0,
-      priority: 0,
-    };
+    const session = { ...charging, transactionId: 't1' };
     store.sessions.upsertMany([session]);
     store.sessions.upsertMany([{ ...session, meterWh: 1_500 }]);
     store.sessions.upsertMany([{ ...session, meterWh: 1_600, groupId: 'g2', stationId: 'CS-2' }]);
