@@ -1,5 +1,6 @@
 // The agent under test as a child process: a temporary config (free ports, SQLite file in a temp folder, log level
-// warn), `node --require tsx/cjs src/main.ts`, readiness via /readyz, and its RSS and CPU read from /proc.
+// warn), built and run as `npm start` runs it (`npm run build`, then `node dist/src/main.js`) or from src/ through tsx,
+// readiness via /readyz, and its RSS and CPU read from /proc.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -14,6 +15,8 @@ export interface AgentSettings {
   readonly groupId: string;
   /** Extra node flags, whitespace-separated, before the script. */
   readonly nodeFlags: string;
+  /** `built`: `npm run build` once, then `node dist/src/main.js`; `source`: `node --require tsx/cjs src/main.ts`. */
+  readonly from: 'built' | 'source';
   /** `ocpp.loneSession` (the agent's default when absent). */
   readonly loneSession?: 'follow-cap' | 'own-limit';
   /** `heap.trimWhenIdle` (the agent's default, on, when absent). */
@@ -129,7 +132,29 @@ export function parseMetrics(text: string): Map<string, number> {
   return values;
 }
 
+/** `npm run build` (incremental tsc into dist/): the JavaScript `npm start` runs. */
+function buildAgent(): void {
+  try {
+    execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      stdio: 'pipe',
+    });
+  } catch (error) {
+    const output = (error as { stdout?: string }).stdout ?? String(error);
+    throw new AgentStartError(`npm run build failed, so there is no agent to run:\n${output.slice(0, 2000)}`);
+  }
+}
+
+/** The agent's command line after the node flags. */
+function agentEntry(from: AgentSettings['from']): string[] {
+  return from === 'built'
+    ? [path.join(REPO_ROOT, 'dist', 'src', 'main.js')]
+    : ['--require', require.resolve('tsx/cjs'), path.join(REPO_ROOT, 'src', 'main.ts')];
+}
+
 export async function startAgentChild(settings: AgentSettings): Promise<AgentChild> {
+  if (settings.from === 'built') buildAgent();
   const [httpPort, ocppPort] = [await freePort(), await freePort()];
   const httpUrl = `http://127.0.0.1:${httpPort}`;
   const config = {
@@ -176,14 +201,7 @@ async function launchAgent(
   const log = fs.createWriteStream(logFile, { flags: append ? 'a' : 'w' });
   const child: ChildProcessWithoutNullStreams = spawn(
     process.execPath,
-    [
-      ...settings.nodeFlags.split(/\s+/).filter((flag) => flag !== ''),
-      '--require',
-      require.resolve('tsx/cjs'),
-      path.join(REPO_ROOT, 'src', 'main.ts'),
-      '--config',
-      configFile,
-    ],
+    [...settings.nodeFlags.split(/\s+/).filter((flag) => flag !== ''), ...agentEntry(settings.from), '--config', configFile],
     { cwd: REPO_ROOT, env: process.env, stdio: 'pipe' },
   );
   let partial = '';

@@ -59,6 +59,11 @@ const program = new Command('loadtest')
   .option('--no-deflate', 'do not offer permessage-deflate (offered by default, as ws and ocpp-rpc clients do)')
   .option('--agent-node-flags <flags>', 'node flags for the agent process only, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"', '')
   .addOption(
+    new Option('--agent-from <what>', 'run the agent as npm start does (built: npm run build, then dist/) or from src/ through tsx')
+      .choices(['built', 'source'])
+      .default('built'),
+  )
+  .addOption(
     new Option('--lone-session <mode>', "the agent's ocpp.loneSession: cap only per change, or cap and TxProfile")
       .choices(['follow-cap', 'own-limit'])
       .default('follow-cap'),
@@ -97,6 +102,7 @@ interface CliOptions {
   memorySettle: number;
   deflate: boolean;
   agentNodeFlags: string;
+  agentFrom: 'built' | 'source';
   loneSession: 'follow-cap' | 'own-limit';
   heapTrim: boolean;
   upstream: boolean;
@@ -149,6 +155,7 @@ async function main(): Promise<void> {
       memorySettleS: cli.memorySettle,
       deflate: cli.deflate,
       agentNodeFlags: cli.agentNodeFlags,
+      agentFrom: cli.agentFrom,
       loneSession: cli.loneSession,
       heapTrim: cli.heapTrim,
       upstream: cli.upstream,

@@ -45,6 +45,12 @@ export const LoadTestOptions = z.object({
    * e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
    */
   agentNodeFlags: z.string().default(''),
+  /**
+   * What the agent process runs: `built`, the JavaScript `npm run build` writes to dist/ (what `npm start` runs, so
+   * what a CPO's figures are), or `source`, src/ through tsx (no build step; tsx keeps function names by wrapping
+   * every closure, which costs a few KiB per station, so memory figures from it overstate the agent's).
+   */
+  agentFrom: z.enum(['built', 'source']).default('built'),
   /** The agent's `ocpp.loneSession`: one SetChargingProfile per station per change (follow-cap) or two (own-limit). */
   loneSession: z.enum(['follow-cap', 'own-limit']).default('follow-cap'),
   /** The agent's `heap.trimWhenIdle`: one to three full collections once a burst is over (off: V8 alone decides). */

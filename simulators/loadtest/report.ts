@@ -191,7 +191,14 @@ export function summaryTable(result: LoadTestResult): string {
       ['TxProfile above the cap in force (clipped by the station)', `${int(r.sessionAboveCap)} stations, up to ${amps(r.maxExcessA)}`, ''],
     );
   }
-  table.push(['agent open-files limit', int(result.agent.openFilesLimit), ''], ['agent sources', result.agent.version, '']);
+  table.push(
+    ['agent open-files limit', int(result.agent.openFilesLimit), ''],
+    [
+      'agent sources',
+      result.agent.version,
+      result.agent.from === 'built' ? 'built (npm run build), run as npm start' : 'src/ through tsx (memory overstated)',
+    ],
+  );
   return table.toString();
 }
 

@@ -106,6 +106,8 @@ export interface LoadTestResult {
   readonly agent: {
     /** Commit of the agent's sources at the start of the run. */
     readonly version: string;
+    /** What the agent process ran: the built dist/ (as `npm start`) or src/ through tsx. */
+    readonly from: 'built' | 'source';
     readonly openFilesLimit: number | undefined;
     readonly warnings: readonly (readonly [string, number])[];
     readonly exitCode: number | null;
@@ -161,6 +163,7 @@ export async function runLoadTest(input: LoadTestOptionsInput, progress: Progres
       bootstrapToken,
       groupId: GROUP_ID,
       nodeFlags: options.agentNodeFlags,
+      from: options.agentFrom,
       loneSession: options.loneSession,
       heapTrim: options.heapTrim,
       ...(csms && { upstreamUrl: csms.url }),
@@ -311,7 +314,7 @@ export async function runLoadTest(input: LoadTestOptionsInput, progress: Progres
       forecastMedianMs: completed.length === forecasts.length ? median(completed) : undefined,
       upstream,
       restartStorm: storm,
-      agent: { version, openFilesLimit, warnings, exitCode, dir: options.keep ? dir : undefined },
+      agent: { version, from: options.agentFrom, openFilesLimit, warnings, exitCode, dir: options.keep ? dir : undefined },
       advice: advice(options, stats.emfile, connected.ready, openFilesLimit),
     };
   } finally {

@@ -16,6 +16,8 @@ describe('load test restart storm (#15)', () => {
       connectStallS: 60,
       forecastTimeoutS: 60,
       memorySettleS: 0,
+      // From src/ through tsx: only the smoke test builds dist/ (two builds at once would write the same files).
+      agentFrom: 'source',
     });
     expect(result.stations).toMatchObject({ ready: STATIONS, stalled: false, gaveUp: 0 });
     const storm = result.restartStorm;

@@ -17,7 +17,10 @@ describe('load test smoke (#15)', () => {
       forecastTimeoutS: 60,
       // One poll: the held-idle figures are there (how long V8 takes to shrink the heap is a benchmark's business).
       memorySettleS: 1,
+      // The default, spelt out: the agent as `npm start` runs it, so this also checks that the build runs.
+      agentFrom: 'built',
     });
+    expect(result.agent.from).toBe('built');
     expect(result.memory.idleKiB).toBeGreaterThan(0);
     expect(result.memory.perStationIdleKiB).toBeDefined();
     expect(result.memory.heapTotalIdleKiB).toBeGreaterThanOrEqual(result.memory.heapIdleKiB ?? Infinity);
