@@ -11,18 +11,15 @@ import type { CsmsProfileGuard, Interception } from './csms-profiles';
 import { clearAs201, clearById16, setAs201, setBack16 } from './csms-profiles-v16';
 import type { UpstreamAnswer } from './upstream-link';
 
+/** What every station's CSMS calls share (the relay's deps). */
 export interface CsmsCallsDeps {
   readonly config: UpstreamConfig;
   readonly kv: KeyValueRepository;
   readonly logger: Logger;
   readonly metrics?: Metrics;
-  readonly guard: CsmsProfileGuard;
-  readonly station: StationConnection;
-  /** Prefix of this station's keys in the key/value store. */
-  readonly key: string;
   readonly stationCallTimeoutMs: number;
   /** A new station password the station accepted (SetVariables SecurityCtrlr.BasicAuthPassword): hashed and kept. */
-  readonly stationPasswordChanged: (password: string) => void;
+  readonly stationPasswordChanged: (station: StationConnection, password: string) => void;
 }
 
 /** The component/variable pair both SetVariables messages name each entry by. */
@@ -34,12 +31,18 @@ const SetVariablesResult = z.object({ setVariableResult: z.array(Entry.extend({ 
 export class CsmsCalls {
   private callCounter = 0;
 
-  constructor(private readonly deps: CsmsCallsDeps) {}
+  /** @param key prefix of this station's keys in the key/value store. */
+  constructor(
+    private readonly deps: CsmsCallsDeps,
+    private readonly station: StationConnection,
+    private readonly guard: CsmsProfileGuard,
+    private readonly key: string,
+  ) {}
 
   /** A CALL from the CSMS: guarded, then through the station's one command queue (never coalesced, never two at once). */
   async handle(action: string, payload: unknown): Promise<UpstreamAnswer> {
     this.deps.metrics?.relayedMessages.inc({ direction: 'csms-to-station', result: 'relayed' });
-    const v16 = this.deps.station.runtime.protocol === '1.6';
+    const v16 = this.station.runtime.protocol === '1.6';
     const interception = this.intercept(action, payload, v16);
     switch (interception.kind) {
       case 'answer':
@@ -55,7 +58,7 @@ export class CsmsCalls {
           const answer = await this.callStation('ClearChargingProfile', v16 ? clearById16(id) : { chargingProfileId: id });
           if (answer.kind === 'result' && statusOf(answer.payload) === 'Accepted') cleared.push(id);
         }
-        this.deps.guard.forget(cleared);
+        this.guard.forget(cleared);
         return { kind: 'result', payload: { status: cleared.length > 0 ? 'Accepted' : 'Unknown' } };
       }
       case 'forward': {
@@ -71,7 +74,7 @@ export class CsmsCalls {
 
   /** The guard's decision; a 1.6 call is read as the guard reads 2.0.1 and its decision put back in 1.6 terms. */
   private intercept(action: string, payload: unknown, v16: boolean): Interception {
-    const { guard } = this.deps;
+    const { guard } = this;
     if (action === 'SetChargingProfile')
       return v16 ? setBack16(payload, guard.setChargingProfile(setAs201(payload))) : guard.setChargingProfile(payload);
     if (action === 'ClearChargingProfile') {
@@ -83,7 +86,7 @@ export class CsmsCalls {
   }
 
   private async callStation(action: string, payload: unknown): Promise<UpstreamAnswer> {
-    const { runtime, client } = this.deps.station;
+    const { runtime, client } = this.station;
     const closed: UpstreamAnswer = { kind: 'closed' };
     return runtime.queue.enqueue(
       `csms:${this.callCounter++}`,
@@ -132,10 +135,10 @@ export class CsmsCalls {
 
   private keyAccepted(password: string): void {
     // The station uses the new password toward flexbridge from its next connection: flexbridge's hash follows.
-    this.deps.stationPasswordChanged(password);
-    if (this.deps.config.credentials === 'stored') this.deps.kv.set(`${this.deps.key}:password`, password);
+    this.deps.stationPasswordChanged(this.station, password);
+    if (this.deps.config.credentials === 'stored') this.deps.kv.set(`${this.key}:password`, password);
     this.deps.logger.info('station password changed by the CSMS; used from the next connection', {
-      stationId: this.deps.station.runtime.record.stationId,
+      stationId: this.station.runtime.record.stationId,
       upstreamCredentials: this.deps.config.credentials,
     });
   }

@@ -8,7 +8,6 @@ import { SERVED_SUBPROTOCOLS } from '../protocol';
 import type { BootGate } from '../boot-gate';
 import type { CsmsDeps } from '../csms';
 import { encodedIdentity } from '../identity';
-import type { ConnectionSession } from '../server';
 import type { StationCommandService } from '../station-commands';
 import type { StationProvisioning } from '../provisioning';
 import type { StationRegistry, StationRuntime } from '../station-registry';
@@ -16,7 +15,7 @@ import type { InboundContext, StationConnection } from '../inbound-action';
 import type { ProfileLayout } from '../v201/limit-profiles';
 import { CsmsProfileGuard, flexbridgeStacks } from './csms-profiles';
 import { createPairing, type PairOutcome } from './pairing';
-import { StationRelay } from './relay';
+import { StationRelay, type RelayDeps, type RelaySession } from './relay';
 
 /** Local Controller mode: flexbridge's profiles on the station's top two stack levels, folded with the CSMS's limits. */
 export function localControllerLayout(runtime: StationRuntime): ProfileLayout {
@@ -39,7 +38,7 @@ export interface LocalControllerParts {
 /** The pairing of upgrades with their upstream twins, and the relay each connection gets. */
 export interface LocalController {
   pair(handshake: StationHandshake, decision: Extract<AuthDecision, { accept: true }>): Promise<PairOutcome>;
-  relay(station: StationConnection, session: NonNullable<ConnectionSession['upstream']>): StationRelay;
+  relay(station: StationConnection, session: RelaySession): StationRelay;
 }
 
 export function localController(upstream: UpstreamConfig, parts: LocalControllerParts): LocalController {
@@ -102,6 +101,26 @@ export function localController(upstream: UpstreamConfig, parts: LocalController
     outage: upstream.outage.mode,
     queued: waiting,
   });
+  const relayDeps: RelayDeps = {
+    config: upstream,
+    scheduler,
+    nowMs,
+    logger,
+    metrics: deps.metrics,
+    queue: deps.store.relayQueue,
+    kv: deps.store.kv,
+    actions: parts.actions,
+    gate: parts.gate,
+    redial: (station, session) =>
+      pairing.redial({ id: station.runtime.record.stationId, encoded: session.encoded }, session.protocols, session.authorization),
+    stationCallTimeoutMs: deps.config.callTimeoutMs,
+    stationPasswordChanged: (station, password) => {
+      const { record } = station.runtime;
+      void parts.provisioning
+        .upsert({ ...record, id: record.stationId, password })
+        .catch((error: unknown) => logger.error('station password not stored', { stationId: record.stationId, error: String(error) }));
+    },
+  };
   return {
     pair: (handshake: StationHandshake, decision: Extract<AuthDecision, { accept: true }>): Promise<PairOutcome> => {
       // Newest wins on both legs: the older twin closes before the new one opens.
@@ -114,34 +133,7 @@ export function localController(upstream: UpstreamConfig, parts: LocalController
         decision.verified,
       );
     },
-    relay: (station: StationConnection, session: NonNullable<ConnectionSession['upstream']>): StationRelay => {
-      const stationId = station.runtime.record.stationId;
-      const guard = guardOf(station.runtime);
-      return new StationRelay(
-        {
-          config: upstream,
-          scheduler,
-          nowMs,
-          logger,
-          metrics: deps.metrics,
-          queue: deps.store.relayQueue,
-          kv: deps.store.kv,
-          actions: parts.actions,
-          gate: parts.gate,
-          dial: () => pairing.redial({ id: stationId, encoded: session.encoded }, session.protocols, session.authorization),
-          guard,
-          stationCallTimeoutMs: deps.config.callTimeoutMs,
-          stationPasswordChanged: (password) => {
-            const { record } = station.runtime;
-            void parts.provisioning
-              .upsert({ ...record, id: record.stationId, password })
-              .catch((error: unknown) => logger.error('station password not stored', { stationId, error: String(error) }));
-          },
-        },
-        station,
-        session.link,
-        session.reason,
-      );
-    },
+    relay: (station: StationConnection, session: RelaySession): StationRelay =>
+      new StationRelay(relayDeps, station, session, guardOf(station.runtime)),
   };
 }

@@ -10,6 +10,7 @@ import type { Logger } from '../../observability/log';
 import type { Metrics } from '../../observability/metrics';
 import type { BootGate } from '../boot-gate';
 import type { InboundContext, StationConnection } from '../inbound-action';
+import type { ConnectionSession } from '../server';
 import { dialectOf, type RelayDialect } from './dialects';
 import type { CsmsProfileGuard } from './csms-profiles';
 import { CsmsCalls } from './csms-calls';
@@ -27,6 +28,7 @@ export interface UpstreamStatus {
   readonly replayLagMs?: number;
 }
 
+/** What every station's relay shares: one object per Local Controller, so a relay adds no closures of its own. */
 export interface RelayDeps {
   readonly config: UpstreamConfig;
   readonly scheduler: Scheduler;
@@ -38,14 +40,16 @@ export interface RelayDeps {
   /** The action tables' context: taps what flexbridge consumes and gives the local answers of an outage. */
   readonly actions: InboundContext;
   readonly gate: BootGate;
-  /** Opens a new twin for this station (dial rate, credentials). */
-  readonly dial: () => Promise<DialOutcome>;
-  /** The station's CSMS profiles as flexbridge folds them; one per station, kept across its connections. */
-  readonly guard: CsmsProfileGuard;
+  /** Opens a new twin for a station (dial rate, credentials), with what its upgrade carried. */
+  readonly redial: (station: StationConnection, session: RelaySession) => Promise<DialOutcome>;
   /** A station that is asked something by the CSMS has this long to answer. */
   readonly stationCallTimeoutMs: number;
-  readonly stationPasswordChanged: (password: string) => void;
+  /** A new station password the station accepted: hashed and kept. */
+  readonly stationPasswordChanged: (station: StationConnection, password: string) => void;
 }
+
+/** What a station's upgrade carried for its twin: the open link or why there is none, and what a redial needs. */
+export type RelaySession = NonNullable<ConnectionSession['upstream']>;
 
 /**
  * 1 s doubling to 1 min, less up to half at random: stations that lost the CSMS together do not come back together,
@@ -75,21 +79,24 @@ export class StationRelay {
   /** Sessions that started while the CSMS was away: the replay marks them offline as a station would. */
   private readonly key: string;
 
+  /**
+   * @param guard the station's CSMS profiles as flexbridge folds them; one per station, kept across its connections.
+   */
   constructor(
     private readonly deps: RelayDeps,
     private readonly station: StationConnection,
-    link: UpstreamLink | undefined,
-    reason?: string,
+    private readonly session: RelaySession,
+    guard: CsmsProfileGuard,
   ) {
     this.stationId = station.runtime.record.stationId;
     this.dialect = dialectOf(station.runtime.protocol);
     this.key = `relay:${this.stationId}`;
-    this.guard = deps.guard;
-    this.csmsCalls = new CsmsCalls({ ...deps, guard: this.guard, station, key: this.key });
+    this.guard = guard;
+    this.csmsCalls = new CsmsCalls(deps, station, guard, this.key);
     this.depth = deps.queue.depth(this.stationId);
     this.status = { state: 'connecting', sinceMs: deps.nowMs(), queueDepth: this.depth };
-    if (link) this.attach(link);
-    else this.lost(reason ?? 'CSMS unreachable');
+    if (session.link) this.attach(session.link);
+    else this.lost(session.reason ?? 'CSMS unreachable');
   }
 
   get upstream(): UpstreamStatus {
@@ -315,7 +322,7 @@ export class StationRelay {
   private async redial(): Promise<void> {
     if (this.closed || this.link) return;
     this.setState('connecting', this.status.reason);
-    const outcome = await this.deps.dial();
+    const outcome = await this.deps.redial(this.station, this.session);
     if (this.closed) {
       if (outcome.kind === 'open') outcome.link.close(1000);
       return;
