@@ -167,8 +167,22 @@ export function processHeap(): HeapPort {
       last = now;
       return delta.utilization;
     },
-    collect: () => gc(),
+    collect: () => compacting(gc),
   };
+}
+
+/**
+ * One full collection that also compacts every page it can. V8's own full GCs compact only the pages its heuristics
+ * pick, so after a storm the survivors stay spread over half-empty pages that remain committed (at 9,500 relayed
+ * stations 494 MiB committed for 290 MiB in use). The flag is V8's, on for this collection only.
+ */
+function compacting(gc: () => void): void {
+  setFlagsFromString('--compact-on-every-full-gc');
+  try {
+    gc();
+  } finally {
+    setFlagsFromString('--no-compact-on-every-full-gc');
+  }
 }
 
 function exposedGc(): () => void {
