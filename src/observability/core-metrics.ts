@@ -29,17 +29,26 @@ export class MeasuredCurrent {
 
   update(session: ChargingSession): void {
     const previous = this.bySession.get(session.transactionId);
-    const currentA = session.endedAt !== undefined ? 0 : Math.max(0, ...(session.measuredCurrentA ?? [0]));
-    const delta = currentA - (previous?.currentA ?? 0);
-    if (session.endedAt !== undefined) this.bySession.delete(session.transactionId);
-    else if (previous) {
-      // In place: a record replaced per reading would outlive the young generation at fleet scale.
+    const ended = session.endedAt !== undefined;
+    const currentA = ended ? 0 : Math.max(0, ...(session.measuredCurrentA ?? [0]));
+    if (previous && previous.groupId !== session.groupId) {
+      // The station moved to another group: what the session drew leaves the old group's sum.
+      this.add(previous.groupId, -previous.currentA);
       previous.groupId = session.groupId;
-      previous.currentA = currentA;
-    } else this.bySession.set(session.transactionId, { groupId: session.groupId, currentA });
-    if (delta === 0) return;
-    const total = (this.byGroup.get(session.groupId) ?? 0) + delta;
-    this.byGroup.set(session.groupId, total);
-    this.metrics.groupMeasuredA.set({ group: session.groupId }, readableNumber(Math.max(0, total)));
+      previous.currentA = 0;
+    }
+    const delta = currentA - (previous?.currentA ?? 0);
+    if (ended) this.bySession.delete(session.transactionId);
+    // In place: a record replaced per reading would outlive the young generation at fleet scale.
+    else if (previous) previous.currentA = currentA;
+    else this.bySession.set(session.transactionId, { groupId: session.groupId, currentA });
+    this.add(session.groupId, delta);
+  }
+
+  private add(groupId: string, deltaA: number): void {
+    if (deltaA === 0) return;
+    const total = (this.byGroup.get(groupId) ?? 0) + deltaA;
+    this.byGroup.set(groupId, total);
+    this.metrics.groupMeasuredA.set({ group: groupId }, readableNumber(Math.max(0, total)));
   }
 }
