@@ -36,24 +36,25 @@ export interface TraceState {
 const FLAG_OUT = 1;
 const FLAG_CSMS = 2;
 
-/** Fixed-size ring in three parallel arrays: pushing a frame allocates nothing (the text is the socket's string). */
+/**
+ * Fixed-size ring in two parallel arrays: pushing a frame allocates nothing (the text is the socket's string). The
+ * time and the flags share one number (ms × 4 + flags, exact far beyond year 9999): two plain arrays per station cost
+ * less than typed arrays, each of which carries an ArrayBuffer and a backing store of its own.
+ */
 class FrameRing {
-  private readonly atMs: Float64Array;
-  private readonly flags: Uint8Array;
+  private readonly stamps: number[];
   private readonly texts: string[];
   private next = 0;
   size = 0;
 
   constructor(readonly capacity: number) {
-    this.atMs = new Float64Array(capacity);
-    this.flags = new Uint8Array(capacity);
+    this.stamps = new Array<number>(capacity).fill(0.5); // a double from the start: the array stays unboxed doubles
     this.texts = new Array<string>(capacity).fill('');
   }
 
   push(atMs: number, flags: number, text: string): void {
     const i = this.next;
-    this.atMs[i] = atMs;
-    this.flags[i] = flags;
+    this.stamps[i] = atMs * 4 + flags;
     this.texts[i] = text;
     this.next = i + 1 === this.capacity ? 0 : i + 1;
     if (this.size < this.capacity) this.size++;
@@ -64,7 +65,8 @@ class FrameRing {
     const start = (this.next - this.size + this.capacity) % this.capacity;
     for (let k = 0; k < this.size; k++) {
       const i = (start + k) % this.capacity;
-      visit(this.atMs[i] ?? 0, this.flags[i] ?? 0, this.texts[i] ?? '');
+      const stamp = this.stamps[i] ?? 0;
+      visit(Math.floor(stamp / 4), stamp % 4, this.texts[i] ?? '');
     }
   }
 }
@@ -110,8 +112,11 @@ export class StationTrace {
   private ring: FrameRing | undefined;
   private on = false;
   private size: number;
-  /** While on: the action of each CALL awaiting its answer, per leg, so a live answer names what it answers. */
-  private readonly openCalls = new Map<string, string>();
+  /**
+   * While on: the action of each CALL awaiting its answer, per leg, so a live answer names what it answers. Made when
+   * the trace is switched on: the fleet's stations are not traced.
+   */
+  private openCalls: Map<string, string> | undefined;
 
   constructor(
     private readonly stationId: string,
@@ -139,7 +144,7 @@ export class StationTrace {
     const { defaultFrames, maxFrames } = this.traces.settings;
     const size = enabled ? Math.min(capacity ?? maxFrames, maxFrames) : defaultFrames;
     this.on = enabled;
-    this.openCalls.clear();
+    this.openCalls = enabled ? new Map() : undefined;
     if (size !== this.size) {
       const old = this.ring;
       this.size = size;
@@ -171,14 +176,15 @@ export class StationTrace {
   private live(atMs: number, flags: number, text: string): TraceEntry {
     const entry = toEntry(atMs, flags, text);
     const key = `${flags & FLAG_CSMS}:${entry.messageId ?? ''}`;
+    const openCalls = (this.openCalls ??= new Map());
     if (entry.messageType === 'CALL' && entry.action !== undefined) {
       // Bounded: a station that never answers cannot grow it past the ring it is traced with.
-      if (this.openCalls.size >= this.size) this.openCalls.clear();
-      this.openCalls.set(key, entry.action);
+      if (openCalls.size >= this.size) openCalls.clear();
+      openCalls.set(key, entry.action);
       return entry;
     }
-    const action = this.openCalls.get(key);
-    this.openCalls.delete(key);
+    const action = openCalls.get(key);
+    openCalls.delete(key);
     return action === undefined ? entry : { ...entry, action };
   }
 }
