@@ -1,6 +1,7 @@
 // One station's twin connection to the CPO's CSMS (Local Controller mode, Part 4 §6.2): a plain OCPP-J client on ws,
 // so the URL keeps the station's encoded identity exactly, the subprotocol is the CSMS's choice, and ids are ours.
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import { WebSocket, type RawData } from 'ws';
 import type { Clock } from '../../core/ports';
 
@@ -58,18 +59,28 @@ export function dialUpstream(options: DialOptions): Promise<DialOutcome> {
       settled = true;
       resolve(outcome);
     };
-    ws.once('unexpected-response', (_request, response) => {
+    const refused = (_request: unknown, response: IncomingMessage): void => {
       settle({ kind: 'refused', status: response.statusCode ?? 502, reason: response.statusMessage ?? 'refused by the CSMS' });
       response.resume();
       ws.terminate();
-    });
-    ws.once('open', () => settle({ kind: 'open', link: new UpstreamLink(ws, options.clock) }));
-    ws.once('error', (error: Error & { code?: string }) => {
+    };
+    const failed = (error: Error & { code?: string }): void => {
       const tls = /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY/i.test(`${error.code ?? ''} ${error.message}`);
       settle({ kind: 'unreachable', reason: error.message, tls });
+    };
+    ws.once('unexpected-response', refused);
+    ws.once('error', failed);
+    ws.once('open', () => {
+      const link = new UpstreamLink(ws, options.clock); // listens for errors itself from here on
+      // What only a dial can meet goes: two pending once-listeners per link are ~300 bytes on each of 19,000 twins.
+      ws.off('unexpected-response', refused);
+      ws.off('error', failed);
+      settle({ kind: 'open', link });
     });
   });
 }
+
+const NO_LISTENERS: readonly ((code: number) => void)[] = [];
 
 /** CSMS CALLs held while the station's side of the pairing finishes (a CSMS should have one outstanding at most). */
 const MAX_EARLY_CALLS = 10;
@@ -88,7 +99,8 @@ export class UpstreamLink {
    * speaks first (a TriggerMessage right after the connect), before the station's socket is accepted. Held, not refused.
    */
   private readonly early: { readonly id: string; readonly action: string; readonly payload: unknown }[] = [];
-  private readonly closedListeners: ((code: number) => void)[] = [];
+  /** Made at the first listener, one slot each (a pushed-to empty array reserves 17). */
+  private closedListeners: readonly ((code: number) => void)[] = NO_LISTENERS;
   /** Frames the CSMS sent that were not valid OCPP-J, or answers to ids we never used. */
   unexpectedFrames = 0;
   /** Sees every frame on this link, both ways (the station's trace, upstream leg). */
@@ -130,7 +142,7 @@ export class UpstreamLink {
   }
 
   onClose(listener: (code: number) => void): void {
-    this.closedListeners.push(listener);
+    this.closedListeners = [...this.closedListeners, listener];
   }
 
   /** Sends a CALL with a fresh id (Part 4 §6.4: never one the CSMS could confuse) and waits for its answer. */
