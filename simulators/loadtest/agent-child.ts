@@ -21,6 +21,8 @@ export interface AgentSettings {
   readonly loneSession?: 'follow-cap' | 'own-limit';
   /** `heap.trimWhenIdle` (the agent's default, on, when absent). */
   readonly heapTrim?: boolean;
+  /** `ocpp.trace.frames` (the agent's default when absent). */
+  readonly traceFrames?: number;
   /** Local Controller mode: the CSMS the agent relays every station to (`ocpp.upstream.url`), credentials forwarded. */
   readonly upstreamUrl?: string;
 }
@@ -169,6 +171,7 @@ export async function startAgentChild(settings: AgentSettings): Promise<AgentChi
       heartbeatIntervalS: 3600,
       callTimeoutMs: 30_000,
       ...(settings.loneSession !== undefined && { loneSession: settings.loneSession }),
+      ...(settings.traceFrames !== undefined && { trace: { frames: settings.traceFrames } }),
       // The whole fleet comes from one address (this machine): above ocpp.admission's 10,000 sockets per address.
       admission: { maxConnectionsPerAddress: 100_000 },
       ...(settings.upstreamUrl !== undefined && {

@@ -68,6 +68,11 @@ const program = new Command('loadtest')
       .choices(['follow-cap', 'own-limit'])
       .default('follow-cap'),
   )
+  .option(
+    '--trace-frames <n>',
+    "the agent's ocpp.trace.frames: OCPP frames each station keeps for its trace (default: the agent's, 20)",
+    number('--trace-frames', { integer: true, min: 0 }),
+  )
   .option('--no-heap-trim', "switch the agent's idle heap trim off (heap.trimWhenIdle false): V8 alone decides when to collect")
   .option(
     '--upstream',
@@ -105,6 +110,7 @@ interface CliOptions {
   agentFrom: 'built' | 'source';
   loneSession: 'follow-cap' | 'own-limit';
   heapTrim: boolean;
+  traceFrames?: number;
   upstream: boolean;
   restartStorm: boolean;
   keep: boolean;
@@ -158,6 +164,7 @@ async function main(): Promise<void> {
       agentFrom: cli.agentFrom,
       loneSession: cli.loneSession,
       heapTrim: cli.heapTrim,
+      traceFrames: cli.traceFrames,
       upstream: cli.upstream,
       restartStorm: cli.restartStorm,
       keep: cli.keep,

@@ -55,6 +55,8 @@ export const LoadTestOptions = z.object({
   loneSession: z.enum(['follow-cap', 'own-limit']).default('follow-cap'),
   /** The agent's `heap.trimWhenIdle`: one to three full collections once a burst is over (off: V8 alone decides). */
   heapTrim: z.boolean().default(true),
+  /** The agent's `ocpp.trace.frames` (frames each station keeps for its trace); absent: the agent's default. */
+  traceFrames: z.number().int().min(0).max(1000).optional(),
   /**
    * Local Controller mode: the agent relays every station to a CSMS simulator (its own process) as `ocpp.upstream`,
    * and after the forecasts the same number of lean stations connect to that simulator directly and repeat the rate

@@ -40,6 +40,7 @@ export function summaryTable(result: LoadTestResult): string {
       '',
     ],
     ['heap.trimWhenIdle', options.heapTrim ? 'on: full collections once a burst is over' : 'off: V8 alone decides', ''],
+    ['ocpp.trace.frames', options.traceFrames === undefined ? "the agent's default" : String(options.traceFrames), ''],
     [
       'stations ready / requested',
       `${int(stations.ready)} / ${int(options.stations)}${stations.stalled ? ' (stalled)' : ''}`,

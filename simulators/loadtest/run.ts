@@ -166,6 +166,7 @@ export async function runLoadTest(input: LoadTestOptionsInput, progress: Progres
       from: options.agentFrom,
       loneSession: options.loneSession,
       heapTrim: options.heapTrim,
+      traceFrames: options.traceFrames,
       ...(csms && { upstreamUrl: csms.url }),
     });
     await sleep(1000);
