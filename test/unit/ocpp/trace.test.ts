@@ -1,5 +1,6 @@
 // The per-station OCPP trace ring (#16 item 2): bounded, oldest out first, resized keeping the newest, live only while
 // traced; secrets (BasicAuthPassword, AuthorizationKey, certificates, keys) never leave it; and the upstream leg's tap.
+import fc from 'fast-check';
 import { WebSocketServer } from 'ws';
 import { redact, StationTraces } from '../../../src/ocpp/trace';
 import { dialUpstream } from '../../../src/ocpp/upstream/upstream-link';
@@ -68,6 +69,52 @@ describe('StationTrace ring', () => {
     const [plain, secret] = trace.entries();
     expect(plain).toMatchObject({ messageType: 'unparseable', raw: 'not json' });
     expect(secret?.raw).not.toContain('"x');
+  });
+});
+
+describe('StationTrace ring: the arena the frames are copied to', () => {
+  const frame = (id: number, text: string): string => call(id, 'DataTransfer', { data: text });
+  const hub = (frames: number): StationTraces => new StationTraces({ defaultFrames: frames, maxFrames: 50 }, () => 0);
+
+  test('frames of any size and script: what it keeps is the newest ones, in order, byte for byte', () => {
+    // Rings of 4–12 frames (arenas of 1–3 KiB): frames of ~50–650 bytes wrap the arena many times over; a few are
+    // too large for it; multi-byte characters make the bytes differ from the characters.
+    const text = fc.oneof(
+      { weight: 3, arbitrary: fc.string({ maxLength: 60 }) },
+      { weight: 5, arbitrary: fc.string({ minLength: 200, maxLength: 700 }) },
+      { weight: 3, arbitrary: fc.string({ unit: 'binary', minLength: 50, maxLength: 150 }) },
+      { weight: 1, arbitrary: fc.string({ minLength: 800, maxLength: 3000 }) },
+    );
+    fc.assert(
+      fc.property(fc.integer({ min: 4, max: 12 }), fc.array(text, { minLength: 0, maxLength: 120, size: 'max' }), (capacity, texts) => {
+        const trace = hub(capacity).create('CS-1');
+        texts.forEach((data, id) => trace.record('station', false, frame(id, data)));
+        const entries = trace.entries();
+        expect(entries.length).toBeLessThanOrEqual(Math.min(capacity, texts.length));
+        if (texts.length > 0) expect(entries.length).toBeGreaterThan(0);
+        // A suffix of what was recorded: the newest always, nothing older than what was dropped.
+        const first = texts.length - entries.length;
+        expect(entries.map((e) => e.payload)).toEqual(texts.slice(first).map((data) => ({ data })));
+        expect(entries.map((e) => e.messageId)).toEqual(texts.slice(first).map((_, k) => String(first + k)));
+      }),
+      // A failure is reported as found: shrinking 120 frames of up to 3,000 characters takes minutes.
+      { numRuns: 300, endOnFailure: true },
+    );
+  });
+
+  test('frames of typical size: the ring holds as many as it is sized for', () => {
+    const trace = hub(20).create('CS-1');
+    for (let id = 0; id < 100; id++) trace.record('station', id % 2 === 1, frame(id, 'x'.repeat(id % 3 === 0 ? 180 : 20)));
+    expect(trace.entries().map((e) => e.messageId)).toEqual(Array.from({ length: 20 }, (_, k) => String(80 + k)));
+  });
+
+  test('a frame too large for the arena is kept whole, beside the small ones', () => {
+    const trace = hub(4).create('CS-1');
+    const big = 'é'.repeat(5000);
+    trace.record('station', false, frame(1, 'small'));
+    trace.record('station', false, frame(2, big));
+    trace.record('station', false, frame(3, 'small again'));
+    expect(trace.entries().map((e) => e.payload)).toEqual([{ data: 'small' }, { data: big }, { data: 'small again' }]);
   });
 });
 
