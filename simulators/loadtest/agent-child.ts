@@ -23,6 +23,8 @@ export interface AgentSettings {
   readonly heapTrim?: boolean;
   /** `ocpp.trace.frames` (the agent's default when absent). */
   readonly traceFrames?: number;
+  /** `ocpp.upstream.dialRate` (the agent's default when absent). */
+  readonly dialRate?: number;
   /** Local Controller mode: the CSMS the agent relays every station to (`ocpp.upstream.url`), credentials forwarded. */
   readonly upstreamUrl?: string;
 }
@@ -175,8 +177,12 @@ export async function startAgentChild(settings: AgentSettings): Promise<AgentChi
       // The whole fleet comes from one address (this machine): above ocpp.admission's 10,000 sockets per address.
       admission: { maxConnectionsPerAddress: 100_000 },
       ...(settings.upstreamUrl !== undefined && {
-        // dialRate stays at its default (50/s): the password hash limits connects to ~40/s here anyway.
-        upstream: { url: settings.upstreamUrl, credentials: 'forward' },
+        // dialRate: the agent's default (50/s) unless --dial-rate; it protects the CPO's CSMS from a reconnect storm.
+        upstream: {
+          url: settings.upstreamUrl,
+          credentials: 'forward',
+          ...(settings.dialRate !== undefined && { dialRate: settings.dialRate }),
+        },
       }),
     },
     oscp: {

@@ -73,6 +73,11 @@ const program = new Command('loadtest')
     "the agent's ocpp.trace.frames: OCPP frames each station keeps for its trace (default: the agent's, 20)",
     number('--trace-frames', { integer: true, min: 0 }),
   )
+  .option(
+    '--dial-rate <n>',
+    "with --upstream: the agent's ocpp.upstream.dialRate, CSMS connections opened per second (default: the agent's, 50)",
+    number('--dial-rate', { min: 1 }),
+  )
   .option('--no-heap-trim', "switch the agent's idle heap trim off (heap.trimWhenIdle false): V8 alone decides when to collect")
   .option(
     '--upstream',
@@ -111,6 +116,7 @@ interface CliOptions {
   loneSession: 'follow-cap' | 'own-limit';
   heapTrim: boolean;
   traceFrames?: number;
+  dialRate?: number;
   upstream: boolean;
   restartStorm: boolean;
   keep: boolean;
@@ -165,6 +171,7 @@ async function main(): Promise<void> {
       loneSession: cli.loneSession,
       heapTrim: cli.heapTrim,
       traceFrames: cli.traceFrames,
+      dialRate: cli.dialRate,
       upstream: cli.upstream,
       restartStorm: cli.restartStorm,
       keep: cli.keep,

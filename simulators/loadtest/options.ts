@@ -63,6 +63,8 @@ export const LoadTestOptions = z.object({
    * phase, so the round trip through flexbridge can be compared with the direct one in the same run.
    */
   upstream: z.boolean().default(false),
+  /** With `upstream`: the agent's `ocpp.upstream.dialRate` (twins opened per second); absent: the agent's default. */
+  dialRate: z.number().positive().optional(),
   /**
    * After the forecasts: kill -9 the agent, restart it on the same config and store, and time until every station
    * reconnected, booted and was re-profiled (the stations record what they drew against the cap they held).
@@ -89,6 +91,9 @@ export function parseLoadTestOptions(input: LoadTestOptionsInput): LoadTestOptio
   }
   if (parsed.data.upstream && parsed.data.ocpp === 'mixed') {
     throw new LoadTestConfigError('--upstream needs one OCPP version: the CSMS simulator speaks either 2.0.1 or 1.6, not both');
+  }
+  if (parsed.data.dialRate !== undefined && !parsed.data.upstream) {
+    throw new LoadTestConfigError('--dial-rate needs --upstream: it is the rate the agent opens connections to the CSMS');
   }
   return parsed.data;
 }

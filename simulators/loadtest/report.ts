@@ -40,6 +40,9 @@ export function summaryTable(result: LoadTestResult): string {
       '',
     ],
     ['heap.trimWhenIdle', options.heapTrim ? 'on: full collections once a burst is over' : 'off: V8 alone decides', ''],
+    ...(options.upstream
+      ? [['ocpp.upstream.dialRate', options.dialRate === undefined ? "the agent's default" : `${options.dialRate}/s`, '']]
+      : []),
     ['ocpp.trace.frames', options.traceFrames === undefined ? "the agent's default" : String(options.traceFrames), ''],
     [
       'stations ready / requested',

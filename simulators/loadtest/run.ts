@@ -167,6 +167,7 @@ export async function runLoadTest(input: LoadTestOptionsInput, progress: Progres
       loneSession: options.loneSession,
       heapTrim: options.heapTrim,
       traceFrames: options.traceFrames,
+      dialRate: options.dialRate,
       ...(csms && { upstreamUrl: csms.url }),
     });
     await sleep(1000);
