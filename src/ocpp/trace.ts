@@ -48,9 +48,10 @@ const NO_SPAN = -1;
  * Fixed-size ring of a station's last frames, their text copied into a byte arena of its own. The frames are not kept
  * as the strings they came as: a station's frame stays in its ring for its last ten exchanges, seconds at fleet rates,
  * long enough for V8 to copy it out of the young generation twice and into the old one, where it dies (at 19,000
- * stations and 14,000 msg/s that was megabytes a second of old-generation garbage, one full collection every few
- * seconds). In the arena it costs one copy and no collection. Time and flags share one double per frame (ms × 4 +
- * flags), the arena span another; a frame too large for the arena keeps its string in a third array, made when needed.
+ * stations and 14,000 msg/s, megabytes a second of old-generation garbage; the heap in use held idle was 372 against
+ * 299 MiB with the arena). In the arena it costs one copy and no collection. Time and flags share one double (ms × 4 +
+ * flags) per frame, the arena span another; a frame too large for the arena keeps its string in a third array, made
+ * when needed.
  */
 class FrameRing {
   private readonly stamps: number[];
