@@ -136,16 +136,13 @@ export function parseMetrics(text: string): Map<string, number> {
   return values;
 }
 
-/** `npm run build` (incremental tsc into dist/): the JavaScript `npm start` runs. */
+/** The project's own `npm run build` (incremental tsc into dist/): the JavaScript `npm start` runs. */
 function buildAgent(): void {
   try {
-    execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
-      cwd: REPO_ROOT,
-      encoding: 'utf8',
-      stdio: 'pipe',
-    });
+    execFileSync('npm', ['run', '--silent', 'build'], { cwd: REPO_ROOT, encoding: 'utf8', stdio: 'pipe' });
   } catch (error) {
-    const output = (error as { stdout?: string }).stdout ?? String(error);
+    const { stdout, stderr } = error as { stdout?: string; stderr?: string };
+    const output = `${stdout ?? ''}${stderr ?? ''}` || String(error);
     throw new AgentStartError(`npm run build failed, so there is no agent to run:\n${output.slice(0, 2000)}`);
   }
 }

@@ -127,8 +127,7 @@ class FrameRing {
   private evictOverlapping(from: number, to: number): void {
     for (let k = this.oldestInArena(); k >= 0; k = this.oldestInArena()) {
       const start = this.startOf(k);
-      const span = this.spans[this.slot(k)] ?? NO_SPAN;
-      if (start >= to || start + (span % SPAN_LENGTH) <= from) return;
+      if (start >= to || start + this.lengthOf(k) <= from) return;
       this.dropThrough(k);
     }
   }
@@ -143,8 +142,13 @@ class FrameRing {
     for (let d = 0; d <= k; d++) this.dropOldest();
   }
 
+  /** Where the k-th oldest frame's bytes start in the arena, and how many there are (a frame held in the arena). */
   private startOf(k: number): number {
     return Math.floor((this.spans[this.slot(k)] ?? 0) / SPAN_LENGTH);
+  }
+
+  private lengthOf(k: number): number {
+    return (this.spans[this.slot(k)] ?? 0) % SPAN_LENGTH;
   }
 }
 
