@@ -18,6 +18,12 @@ export interface SessionSink {
   restored(session: ChargingSession): void;
 }
 
+/** One session's place in the next batch: its latest record, and whether it is queued. */
+interface PendingWrite {
+  session: ChargingSession;
+  queued: boolean;
+}
+
 export interface SessionTrackerOptions {
   /** Meter-only changes are written in one batch per this many ms; starts and ends at once. */
   readonly flushMs?: number;
@@ -34,7 +40,14 @@ export interface SessionTrackerOptions {
 
 export class SessionTracker {
   private readonly active = new Map<string, LiveSession>();
-  private readonly dirty = new Map<string, ChargingSession>();
+  /**
+   * The next batch: one slot per session written since the last flush, in `queue[0 .. queued)`. Slots stay (one per
+   * active session) and the queue keeps its length, so a flush frees nothing and the next batch allocates nothing: a
+   * table rebuilt per flush would live a flush interval, be promoted, and die old (every meter value lands here).
+   */
+  private readonly slots = new Map<string, PendingWrite>();
+  private readonly queue: (PendingWrite | undefined)[] = [];
+  private queued = 0;
   /** Insertion-ordered, bounded: the oldest is dropped first (it is still in the store). */
   private readonly recentlyEnded = new Map<string, ChargingSession>();
   private flushTimer: { cancel(): void } | undefined;
@@ -133,7 +146,7 @@ export class SessionTracker {
    * recently ended ones from memory (late events come within seconds), older ones from the store.
    */
   private ended(transactionId: string, stationId: string): ChargingSession | undefined {
-    const found = this.recentlyEnded.get(transactionId) ?? this.dirty.get(transactionId) ?? this.repository.get(transactionId);
+    const found = this.recentlyEnded.get(transactionId) ?? this.pending(transactionId) ?? this.repository.get(transactionId);
     return found?.endedAt !== undefined && found.stationId === stationId ? found : undefined;
   }
 
@@ -203,9 +216,19 @@ export class SessionTracker {
   flush(): void {
     this.flushTimer?.cancel();
     this.flushTimer = undefined;
-    if (this.dirty.size === 0) return;
-    const batch = [...this.dirty.values()];
-    this.dirty.clear();
+    if (this.queued === 0) return;
+    const batch = new Array<ChargingSession>(this.queued);
+    for (let i = 0; i < this.queued; i++) {
+      const slot = this.queue[i]!;
+      batch[i] = slot.session;
+      slot.queued = false;
+      if (slot.session.endedAt !== undefined) {
+        // An ended session is written once more only if an event reopens it: its slot goes, and the queue lets go of it.
+        this.slots.delete(slot.session.transactionId);
+        this.queue[i] = undefined;
+      }
+    }
+    this.queued = 0;
     const withBatch = this.options.withBatch;
     if (!withBatch) return this.repository.upsertMany(batch);
     withBatch.transaction(() => {
@@ -218,8 +241,23 @@ export class SessionTracker {
     this.flush();
   }
 
+  /** A session written since the last flush, not yet in the store. */
+  private pending(transactionId: string): ChargingSession | undefined {
+    const slot = this.slots.get(transactionId);
+    return slot?.queued ? slot.session : undefined;
+  }
+
   private write(session: ChargingSession, now: boolean): void {
-    this.dirty.set(session.transactionId, session);
+    let slot = this.slots.get(session.transactionId);
+    if (!slot) {
+      slot = { session, queued: false };
+      this.slots.set(session.transactionId, slot);
+    }
+    slot.session = session;
+    if (!slot.queued) {
+      slot.queued = true;
+      this.queue[this.queued++] = slot;
+    }
     if (now) this.flush();
     else this.flushTimer ??= this.clock.setTimer(() => this.flush(), this.flushMs);
   }

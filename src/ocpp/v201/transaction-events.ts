@@ -181,6 +181,12 @@ export function applyMeterValues(session: LiveSession, values: readonly MeterVal
     session.meterWh = meter.energyWh;
     session.meterStartWh ??= meter.energyWh;
   }
-  if (meter.currentA) session.measuredCurrentA = meter.currentA;
+  // The same currents keep the record's tuple: the new one dies young instead of outliving the next reading in the
+  // old generation (the tuples are never changed in place; readers may keep them).
+  if (meter.currentA && !samePhases(session.measuredCurrentA, meter.currentA)) session.measuredCurrentA = meter.currentA;
   return true;
+}
+
+function samePhases(a: readonly [number, number, number] | undefined, b: readonly [number, number, number]): boolean {
+  return a !== undefined && a[0] === b[0] && a[1] === b[1] && a[2] === b[2];
 }

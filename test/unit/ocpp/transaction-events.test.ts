@@ -183,4 +183,17 @@ describe('MeterValues — a reading updates the tracker’s own record in place'
     applyMeterValues(session, [sample('2026-12-01T10:03:00Z', 2_600, 8), sample('2026-12-01T10:01:00Z', 2_000, 16)]);
     expect(session).toMatchObject({ meterWh: 2_600, measuredCurrentA: [0, 8, 0] });
   });
+
+  it("keeps the record's current tuple while the currents stay the same (tuples are never changed in place)", () => {
+    const session = live();
+    applyMeterValues(session, [sample('2026-12-01T10:01:00Z', 2_000, 16)]);
+    const first = session.measuredCurrentA;
+    applyMeterValues(session, [sample('2026-12-01T10:02:00Z', 2_100, 16)]);
+    expect(session.measuredCurrentA).toBe(first);
+    expect(session.meterWh).toBe(2_100);
+    applyMeterValues(session, [sample('2026-12-01T10:03:00Z', 2_200, 12)]);
+    expect(session.measuredCurrentA).not.toBe(first);
+    expect(first).toEqual([0, 16, 0]);
+    expect(session.measuredCurrentA).toEqual([0, 12, 0]);
+  });
 });
