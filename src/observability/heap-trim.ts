@@ -171,6 +171,9 @@ export function processHeap(): HeapPort {
   };
 }
 
+/** The heap may grow by this much over what the trim left before V8's next full collection. */
+const NEXT_LIMIT_GROWTH_PERCENT = 100;
+
 /**
  * One full collection that also compacts every page it can. V8's own full GCs compact only the pages its heuristics
  * pick, so after a storm the survivors stay spread over half-empty pages that remain committed (at 9,500 relayed
@@ -181,6 +184,7 @@ export function processHeap(): HeapPort {
  * traffic reached it within half a minute (at 14,000 msg/s: a full collection, its marking on the main thread, and
  * the calls queued behind it). The limit this collection sets is twice the live size instead, what V8 gives a heap
  * whose collections are fast (`--heap-growing-percent`, also for this collection only); the next one sets its own.
+ * V8's memory reducer, once the process is quiet, may set a tighter one again (docs/architecture.md, heap trim).
  */
 function compacting(gc: () => void): void {
   setFlagsFromString('--compact-on-every-full-gc');
@@ -192,9 +196,6 @@ function compacting(gc: () => void): void {
     setFlagsFromString('--no-compact-on-every-full-gc');
   }
 }
-
-/** The heap may grow by this much over what the trim left before V8's next full collection. */
-const NEXT_LIMIT_GROWTH_PERCENT = 100;
 
 function exposedGc(): () => void {
   const global = globalThis as { gc?: () => void };

@@ -249,11 +249,8 @@ export class SessionTracker {
 
   private write(session: ChargingSession, now: boolean): void {
     let slot = this.slots.get(session.transactionId);
-    if (!slot) {
-      slot = { session, queued: false };
-      this.slots.set(session.transactionId, slot);
-    }
-    slot.session = session;
+    if (slot) slot.session = session;
+    else this.slots.set(session.transactionId, (slot = { session, queued: false }));
     if (!slot.queued) {
       slot.queued = true;
       this.queue[this.queued++] = slot;
